@@ -1,0 +1,85 @@
+//! Turning a response body into a typed value or a value-free decode error.
+
+use serde::de::DeserializeOwned;
+
+use super::Operation;
+use crate::error::{BodyExcerpt, Error};
+
+/// Decodes a 2xx body, naming the JSON path of the first problem.
+pub(crate) fn decode<T: DeserializeOwned>(
+    op: Operation,
+    status: u16,
+    body: &[u8],
+) -> Result<T, Error> {
+    let fail = |path: String, message: String| Error::Decode {
+        operation: op,
+        status,
+        path,
+        message,
+        body: BodyExcerpt::new(body),
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail(".".into(), "empty body".into()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| fail(e.path().to_string(), without_values(&e.inner().to_string())))?;
+    de.end()
+        .map_err(|e| fail(".".into(), without_values(&e.to_string())))?;
+    Ok(value)
+}
+
+/// serde_json quotes offending values (`invalid type: string "eyJ…", expected a boolean`); they can
+/// be tokens or personal data, so only the expectation is kept.
+fn without_values(message: &str) -> String {
+    for prefix in [
+        "invalid type: ",
+        "invalid value: ",
+        "unknown variant ",
+        "unknown field ",
+    ] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let kind = prefix.trim_end_matches([':', ' ']);
+            return match rest.find(", expected") {
+                Some(i) => format!("{kind}{}", &rest[i..]),
+                None => kind.to_owned(),
+            };
+        }
+    }
+    message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::DemographicAuthResponse;
+
+    #[test]
+    fn messages_drop_values() {
+        let err = decode::<DemographicAuthResponse>(
+            Operation::DemographicAuthViaMobile,
+            200,
+            br#"{"verified":"secret-token-value"}"#,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("secret-token-value"), "{text}");
+        assert!(
+            text.contains("`verified`") && text.contains("expected a boolean"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn empty_and_trailing_garbage() {
+        let empty =
+            decode::<DemographicAuthResponse>(Operation::DemographicAuthViaMobile, 200, b" ");
+        assert!(matches!(empty, Err(Error::Decode { ref message, .. }) if message == "empty body"));
+        let trailing = decode::<DemographicAuthResponse>(
+            Operation::DemographicAuthViaMobile,
+            200,
+            br#"{"verified":true} x"#,
+        );
+        assert!(matches!(trailing, Err(Error::Decode { .. })));
+    }
+}

@@ -1,0 +1,196 @@
+//! Date of birth, sent as three wire fields `dayOfBirth`, `monthOfBirth`, `yearOfBirth`.
+
+use time::{Date, Month, OffsetDateTime, UtcOffset};
+
+use super::text::{clean, digits};
+use crate::types::{Checker, Invalid, Rule, ValidationErrors};
+
+/// A real Gregorian date, year ≥ 1900, not after today in India (UTC+05:30).
+///
+/// Day and month may be typed with or without a leading zero; they are sent zero-padded.
+/// `Debug` is redacted (demographic data).
+///
+/// ```
+/// use abdm_hpr::types::DateOfBirth;
+/// let dob = DateOfBirth::from_parts("5", "8", "1988").unwrap();
+/// assert_eq!((dob.day(), dob.month(), dob.year()), ("05", "08", "1988"));
+/// let err = DateOfBirth::from_parts("31", "04", "1990").unwrap_err();
+/// assert_eq!(err.errors()[0].field, "dayOfBirth");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct DateOfBirth {
+    day: String,
+    month: String,
+    year: String,
+}
+
+/// Today's date in India, the reference for "not in the future".
+pub fn today_in_india() -> Date {
+    let ist = UtcOffset::from_hms(5, 30, 0).expect("+05:30 is a valid offset");
+    OffsetDateTime::now_utc().to_offset(ist).date()
+}
+
+impl DateOfBirth {
+    /// Validates the three parts against today's date in India.
+    pub fn from_parts(day: &str, month: &str, year: &str) -> Result<Self, ValidationErrors> {
+        Self::from_parts_on(day, month, year, today_in_india())
+    }
+
+    /// Validates the three parts against a given "today" (for tests and reproducible runs).
+    pub fn from_parts_on(
+        day: &str,
+        month: &str,
+        year: &str,
+        today: Date,
+    ) -> Result<Self, ValidationErrors> {
+        let mut c = Checker::new();
+        let dob = Self::check(&mut c, Some(day), Some(month), Some(year), today);
+        c.finish()?;
+        Ok(dob.expect("no errors recorded, so the date was built"))
+    }
+
+    /// Checks optional raw parts, recording every problem under its wire field name.
+    pub(crate) fn check(
+        c: &mut Checker,
+        day: Option<&str>,
+        month: Option<&str>,
+        year: Option<&str>,
+        today: Date,
+    ) -> Option<Self> {
+        let number = |max_len: usize| {
+            move |raw: &str| -> Result<u16, Invalid> {
+                let s = clean(raw)?;
+                digits(s, if max_len == 4 { 4 } else { 1 }, max_len)?;
+                Ok(s.parse().expect("1 to 4 ASCII digits fit in u16"))
+            }
+        };
+        let d = c.required("dayOfBirth", day, number(2));
+        let m = c.required("monthOfBirth", month, number(2));
+        let y = c.required("yearOfBirth", year, number(4));
+        let y = y.and_then(|y| {
+            c.record(
+                "yearOfBirth",
+                if y < 1900 {
+                    Err(Invalid::new(Rule::TooEarly, "must be 1900 or later"))
+                } else {
+                    Ok(y)
+                },
+            )
+        });
+        let (d, m, y) = (d?, m?, y?);
+        let date = Month::try_from(m as u8)
+            .ok()
+            .and_then(|month| Date::from_calendar_date(i32::from(y), month, d as u8).ok());
+        let Some(date) = date else {
+            c.push(
+                Invalid::new(
+                    Rule::InvalidDate,
+                    "dayOfBirth, monthOfBirth and yearOfBirth must form a real calendar date",
+                )
+                .at("dayOfBirth"),
+            );
+            return None;
+        };
+        if date > today {
+            c.push(Invalid::new(Rule::InFuture, "must not be in the future").at("yearOfBirth"));
+            return None;
+        }
+        Some(Self {
+            day: format!("{d:02}"),
+            month: format!("{m:02}"),
+            year: format!("{y:04}"),
+        })
+    }
+
+    /// Day, zero-padded to 2 digits.
+    pub fn day(&self) -> &str {
+        &self.day
+    }
+
+    /// Month, zero-padded to 2 digits.
+    pub fn month(&self) -> &str {
+        &self.month
+    }
+
+    /// Four-digit year.
+    pub fn year(&self) -> &str {
+        &self.year
+    }
+}
+
+impl std::fmt::Debug for DateOfBirth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DateOfBirth({})", crate::types::mask::REDACTED)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn rules(d: &str, m: &str, y: &str) -> Vec<(String, Rule)> {
+        match DateOfBirth::from_parts_on(d, m, y, date!(2026 - 11 - 27)) {
+            Ok(_) => vec![],
+            Err(e) => e
+                .into_iter()
+                .map(|e| (e.field.into_owned(), e.rule))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn calendar_rules() {
+        assert!(rules("29", "02", "1988").is_empty());
+        assert!(rules("5", "8", "1988").is_empty());
+        assert!(rules("27", "11", "2026").is_empty());
+        assert_eq!(
+            rules("31", "04", "1990"),
+            [("dayOfBirth".into(), Rule::InvalidDate)]
+        );
+        assert_eq!(
+            rules("29", "02", "1900"),
+            [("dayOfBirth".into(), Rule::InvalidDate)]
+        );
+        assert_eq!(
+            rules("31", "02", "2000"),
+            [("dayOfBirth".into(), Rule::InvalidDate)]
+        );
+        assert_eq!(
+            rules("1", "13", "2000"),
+            [("dayOfBirth".into(), Rule::InvalidDate)]
+        );
+        assert_eq!(
+            rules("28", "11", "2026"),
+            [("yearOfBirth".into(), Rule::InFuture)]
+        );
+        assert_eq!(
+            rules("01", "01", "1899"),
+            [("yearOfBirth".into(), Rule::TooEarly)]
+        );
+        assert_eq!(
+            rules("01", "01", "0000"),
+            [("yearOfBirth".into(), Rule::TooEarly)]
+        );
+        assert_eq!(
+            rules("01", "01", "88"),
+            [("yearOfBirth".into(), Rule::Length)]
+        );
+    }
+
+    #[test]
+    fn reports_each_bad_part() {
+        assert_eq!(
+            rules("", "x", "١٩٨٨"),
+            [
+                ("dayOfBirth".into(), Rule::Required),
+                ("monthOfBirth".into(), Rule::Charset),
+                ("yearOfBirth".into(), Rule::Charset)
+            ]
+        );
+        assert_eq!(
+            rules("123", "1", "1990"),
+            [("dayOfBirth".into(), Rule::Length)]
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! Secrets: OTPs, passwords and tokens. They print as `[redacted]` everywhere.
+
+use super::macros::{redacted_fmt, string_newtype};
+use super::text::{clean, digits, reject_control};
+use crate::types::{Invalid, Rule};
+
+/// A one-time password: exactly 6 ASCII digits after trimming.
+///
+/// ```
+/// use abdm_hpr::types::Otp;
+/// let otp: Otp = " 123456 ".parse().unwrap();
+/// assert_eq!(otp.expose(), "123456");
+/// assert_eq!(format!("{otp:?}"), "Otp([redacted])");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Otp(String);
+
+impl Otp {
+    /// Validates an OTP.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = clean(raw)?;
+        digits(s, 6, 6)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The OTP itself. Only for the wire: never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_newtype!(Otp);
+redacted_fmt!(Otp);
+
+/// An HPR account password, never altered (not even trimmed).
+///
+/// 8–128 characters, no control characters, at least one ASCII upper-case letter, lower-case
+/// letter, digit and punctuation character.
+///
+/// ```
+/// use abdm_hpr::types::Password;
+/// assert!("Ayushman@143".parse::<Password>().is_ok());
+/// assert!("ayushman143".parse::<Password>().is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Checks the password policy.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.trim().is_empty() {
+            return Err(Invalid::required());
+        }
+        reject_control(raw)?;
+        let n = raw.chars().count();
+        if !(8..=128).contains(&n) {
+            return Err(Invalid::new(Rule::Length, "must be 8 to 128 characters"));
+        }
+        let has = |f: fn(&char) -> bool| raw.chars().any(|c| f(&c));
+        let missing: Vec<&str> = [
+            (has(char::is_ascii_uppercase), "an upper-case letter"),
+            (has(char::is_ascii_lowercase), "a lower-case letter"),
+            (has(char::is_ascii_digit), "a digit"),
+            (has(char::is_ascii_punctuation), "a special character"),
+        ]
+        .into_iter()
+        .filter_map(|(present, what)| (!present).then_some(what))
+        .collect();
+        if !missing.is_empty() {
+            return Err(Invalid::with_message(
+                Rule::PasswordPolicy,
+                format!("must contain {}", missing.join(", ")),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The password itself. Only for the wire: never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_newtype!(Password);
+redacted_fmt!(Password);
+
+/// A bearer-like token issued by the registry (the professional's HPR `token`).
+///
+/// Any non-empty string is accepted; it only ever comes from the server.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token; empty is allowed because upstream may send `""`.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The token itself. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `true` when the server sent an empty token.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_newtype!(Token);
+redacted_fmt!(Token);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn otp_rules() {
+        assert!(Otp::parse("012345").is_ok());
+        assert_eq!(Otp::parse("12345").unwrap_err().rule, Rule::Length);
+        assert_eq!(Otp::parse("12345a").unwrap_err().rule, Rule::Charset);
+        assert_eq!(Otp::parse("١٢٣٤٥٦").unwrap_err().rule, Rule::Charset);
+        assert_eq!(Otp::parse("").unwrap_err().rule, Rule::Required);
+    }
+
+    #[test]
+    fn password_lists_missing_classes_without_the_value() {
+        let e = Password::parse("lowercase1").unwrap_err();
+        assert_eq!(e.rule, Rule::PasswordPolicy);
+        assert_eq!(
+            e.message,
+            "must contain an upper-case letter, a special character"
+        );
+        assert!(!e.message.contains("lowercase1"));
+        assert_eq!(Password::parse("Aa@1").unwrap_err().rule, Rule::Length);
+        assert_eq!(
+            Password::parse("Ayushman@143\n").unwrap_err().rule,
+            Rule::ControlCharacter
+        );
+        // never trimmed: leading space is kept
+        assert_eq!(
+            Password::parse(" Ayushman@143").unwrap().expose(),
+            " Ayushman@143"
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let p = Password::parse("Ayushman@143").unwrap();
+        let t = Token::parse("eyJhbGciOi.secret").unwrap();
+        assert_eq!(
+            format!("{p:?} {p} {t:?} {t}"),
+            "Password([redacted]) [redacted] Token([redacted]) [redacted]"
+        );
+    }
+}

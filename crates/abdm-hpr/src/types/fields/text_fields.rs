@@ -1,0 +1,145 @@
+//! Free-text fields: names, address, and the `domainName`/`idType` settings.
+
+use super::macros::{redacted_fmt, string_newtype};
+use super::text::clean;
+use crate::types::{Invalid, Rule};
+
+fn bounded(raw: &str, max: usize) -> Result<String, Invalid> {
+    let s = clean(raw)?;
+    if s.chars().count() > max {
+        return Err(Invalid::with_message(
+            Rule::Length,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A first, middle or last name: trimmed, 1–100 characters in any script. Redacted in `Debug`.
+///
+/// ```
+/// use abdm_hpr::types::PersonName;
+/// assert_eq!(" आशा ".parse::<PersonName>().unwrap().as_str(), "आशा");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Validates a name.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded(raw, 100).map(Self)
+    }
+
+    /// The trimmed name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_newtype!(PersonName);
+redacted_fmt!(PersonName);
+
+/// A postal address: trimmed, 1–500 characters. Redacted in `Debug`.
+///
+/// ```
+/// assert!("12 Station Rd, Ghaziabad".parse::<abdm_hpr::types::Address>().is_ok());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Address(String);
+
+impl Address {
+    /// Validates an address.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        bounded(raw, 500).map(Self)
+    }
+
+    /// The trimmed address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_newtype!(Address);
+redacted_fmt!(Address);
+
+/// Declares a configuration string with a default, trimmed, 1–64 characters.
+macro_rules! setting {
+    ($(#[$doc:meta])* $ty:ident, $default:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $ty(String);
+
+        impl $ty {
+            /// Validates an override.
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                bounded(raw, 64).map(Self)
+            }
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Default for $ty {
+            fn default() -> Self {
+                Self($default.to_owned())
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        string_newtype!($ty);
+    };
+}
+
+setting!(
+    /// `domainName` of verify-Aadhaar-OTP, default `@hpr.abdm`.
+    ///
+    /// ```
+    /// assert_eq!(abdm_hpr::types::DomainName::default().as_str(), "@hpr.abdm");
+    /// ```
+    DomainName,
+    "@hpr.abdm"
+);
+
+setting!(
+    /// `idType` of verify-Aadhaar-OTP, default `hpr_id`.
+    ///
+    /// ```
+    /// assert_eq!(abdm_hpr::types::IdType::default().as_str(), "hpr_id");
+    /// ```
+    IdType,
+    "hpr_id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules() {
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)).unwrap_err().rule,
+            Rule::Length
+        );
+        assert!(PersonName::parse(&"अ".repeat(100)).is_ok());
+        assert_eq!(PersonName::parse(" \t ").unwrap_err().rule, Rule::Required);
+        assert_eq!(
+            PersonName::parse("As\u{7}ha").unwrap_err().rule,
+            Rule::ControlCharacter
+        );
+        assert_eq!(
+            Address::parse(&"a".repeat(501)).unwrap_err().rule,
+            Rule::Length
+        );
+        assert_eq!(
+            format!("{:?}", PersonName::parse("Asha").unwrap()),
+            "PersonName([redacted])"
+        );
+    }
+}
