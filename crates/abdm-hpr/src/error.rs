@@ -120,6 +120,12 @@ impl Error {
     }
 }
 
+impl From<crate::types::FieldError> for Error {
+    fn from(e: crate::types::FieldError) -> Self {
+        Error::Validation(ValidationErrors::single(e))
+    }
+}
+
 /// Whether a failed request may have reached the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestSent {
@@ -194,19 +200,22 @@ impl ApiError {
                 raw_body: raw,
             };
         };
-        let text = |v: Option<&serde_json::Value>| -> Option<String> {
+        // codes (`HIS-1013`, WSO2 `900901`) are the registry's own identifiers: kept verbatim
+        let code = |v: Option<&serde_json::Value>| -> Option<String> {
             match v? {
-                serde_json::Value::String(s) if !s.trim().is_empty() => Some(scrub(s)),
+                serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
                 serde_json::Value::Number(n) => Some(n.to_string()),
                 _ => None,
             }
         };
+        // free texts may quote a submitted number, whether sent as a string or a number
+        let text = |v: Option<&serde_json::Value>| code(v).map(|s| scrub(&s));
         let details = match obj.get("details") {
             Some(serde_json::Value::Array(items)) => items
                 .iter()
                 .map(|item| match item {
                     serde_json::Value::Object(d) => ApiErrorDetail {
-                        code: text(d.get("code")),
+                        code: code(d.get("code")),
                         message: text(d.get("message")),
                         field: d
                             .get("attribute")
@@ -229,7 +238,7 @@ impl ApiError {
         };
         Self {
             status,
-            code: text(obj.get("code")),
+            code: code(obj.get("code")),
             message: text(obj.get("message")).unwrap_or_else(fallback),
             details,
             description: text(obj.get("description")),

@@ -22,11 +22,30 @@ pub(crate) fn decode<T: DeserializeOwned>(
         return Err(fail(".".into(), "empty body".into()));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| fail(e.path().to_string(), without_values(&e.inner().to_string())))?;
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let (path, message) = locate(e.path().to_string(), &e.inner().to_string());
+        fail(path, message)
+    })?;
     de.end()
         .map_err(|e| fail(".".into(), without_values(&e.to_string())))?;
     Ok(value)
+}
+
+/// Points the path at a missing field itself (serde reports it at the parent object) and drops
+/// serde_json's "at line … column …" suffix, which is noise once the path is known.
+fn locate(path: String, message: &str) -> (String, String) {
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'));
+    match missing {
+        Some(field) if path == "." => (field.to_owned(), message.to_owned()),
+        Some(field) => (format!("{path}.{field}"), message.to_owned()),
+        None => (path, without_values(message)),
+    }
 }
 
 /// serde_json quotes offending values (`invalid type: string "eyJ…", expected a boolean`); they can
@@ -67,6 +86,20 @@ mod tests {
         assert!(
             text.contains("`verified`") && text.contains("expected a boolean"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_located() {
+        let err = decode::<crate::types::MobileOtpResponse>(
+            Operation::VerifyMobileOtp,
+            200,
+            br#"{"mobileNumber":null}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, message, .. } if path == "txnId" && message == "missing field `txnId`"),
+            "{err:?}"
         );
     }
 

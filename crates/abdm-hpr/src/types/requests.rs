@@ -185,7 +185,7 @@ impl CheckAccountExistRequest {
 }
 
 /// Loose input for [`CheckAccountExistRequest`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CheckAccountExistInput {
     /// Transaction id.
@@ -194,6 +194,16 @@ pub struct CheckAccountExistInput {
     /// Defaults to `true` when absent.
     #[serde(default)]
     pub preverified_check: Option<bool>,
+}
+
+impl std::fmt::Debug for CheckAccountExistInput {
+    /// Like the other inputs: presence only (the raw `txnId` may not be cut to 8 characters).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckAccountExistInput")
+            .field("txn_id", &self.txn_id.as_ref().map(|_| "<set>"))
+            .field("preverified_check", &self.preverified_check)
+            .finish()
+    }
 }
 
 impl TryFrom<CheckAccountExistInput> for CheckAccountExistRequest {
