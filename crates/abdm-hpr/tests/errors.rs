@@ -2,6 +2,8 @@
 //! registry or its API gateway may send (CONTRACT §2.2, §3.4), decode failures of 2xx bodies,
 //! transport failures, timeouts and configuration errors. No message may carry a submitted value.
 
+mod common;
+
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -9,41 +11,50 @@ use abdm_hpr::client::{GatewayClient, RegistryApi};
 use abdm_hpr::error::{ApiError, BODY_EXCERPT_BYTES, RequestSent};
 use abdm_hpr::types::{DemographicAuthRequest, GenerateAadhaarOtpRequest, VerifyAadhaarOtpRequest};
 use abdm_hpr::{Error, Operation};
+use common::{
+    AADHAAR, Call, KEY, MOBILE, OTP, PASSWORD, TXN, assert_absent, assert_never_printed, builder,
+    client, json_response, mount, operation_mock,
+};
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const TXN: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
-const AADHAAR: &str = "234123412346";
-const OTP: &str = "123456";
-const MOBILE: &str = "9876543210";
 const UNPROCESSABLE: &str = "Unable to process the current request due to some wrong data entered.";
-
-fn client(server: &MockServer) -> GatewayClient {
-    GatewayClient::builder()
-        .base_url(server.uri())
-        .api_key("k")
-        .build()
-        .expect("a loopback http client builds")
-}
 
 fn verify_otp_request() -> VerifyAadhaarOtpRequest {
     VerifyAadhaarOtpRequest::new(TXN.parse().unwrap(), OTP.parse().unwrap())
 }
 
-/// Serves `template` for verify-Aadhaar-OTP and returns the error the client maps it to.
-async fn verify_otp_error(template: ResponseTemplate) -> Error {
+fn demographic_auth_request() -> DemographicAuthRequest {
+    DemographicAuthRequest {
+        txn_id: TXN.parse().unwrap(),
+        mobile_number: MOBILE.parse().unwrap(),
+    }
+}
+
+fn generate_otp_request() -> GenerateAadhaarOtpRequest {
+    GenerateAadhaarOtpRequest {
+        aadhaar: AADHAAR.parse().unwrap(),
+    }
+}
+
+/// Serves `template` for the request's operation (expecting exactly one call), sends `request`
+/// and returns the error the client maps the answer to.
+async fn error_for<Q: Call>(request: &Q, template: ResponseTemplate) -> Error {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/aadhaar/verifyOtp"))
-        .respond_with(template)
+    operation_mock("", Q::OP, template)
         .expect(1)
         .mount(&server)
         .await;
-    client(&server)
-        .verify_aadhaar_otp(&verify_otp_request())
+    request
+        .send(&client(&server))
         .await
         .expect_err("the mock answers with an error")
+}
+
+/// Serves `template` for verify-Aadhaar-OTP and returns the error the client maps it to.
+async fn verify_otp_error(template: ResponseTemplate) -> Error {
+    error_for(&verify_otp_request(), template).await
 }
 
 /// The `Api` variant's operation and parsed body.
@@ -54,13 +65,14 @@ fn api(err: &Error) -> (Operation, &ApiError) {
     }
 }
 
-fn assert_absent(haystack: &str, needles: &[&str]) {
-    for needle in needles {
-        assert!(
-            !haystack.contains(needle),
-            "`{needle}` must not appear in: {haystack}"
-        );
-    }
+/// What a caller looks at first: status, cause code, whether a retry is safe, and the message.
+fn summary(err: &Error) -> (Option<u16>, Option<&str>, bool, String) {
+    (
+        err.status(),
+        err.api_code(),
+        err.is_retryable(),
+        err.to_string(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,21 +103,22 @@ async fn his_envelope_422_maps_every_field() {
     assert_eq!(e.raw_body, None);
     assert_eq!(e.cause_code(), Some("HIS-1013"));
 
-    assert_eq!(err.status(), Some(422));
+    // the cause code is details[0].code
     assert_eq!(
-        err.api_code(),
-        Some("HIS-1013"),
-        "the cause is details[0].code"
+        summary(&err),
+        (
+            Some(422),
+            Some("HIS-1013"),
+            false,
+            format!(
+                "verify_aadhaar_otp: {UNPROCESSABLE}: Incorrect OTP entered (HIS-1013) [HTTP 422]"
+            )
+        )
     );
-    assert!(!err.is_retryable());
     assert!(err.validation().is_none());
     assert_eq!(
         e.to_string(),
         format!("{UNPROCESSABLE}: Incorrect OTP entered (HIS-1013) [HTTP 422]")
-    );
-    assert_eq!(
-        err.to_string(),
-        format!("verify_aadhaar_otp: {UNPROCESSABLE}: Incorrect OTP entered (HIS-1013) [HTTP 422]")
     );
 }
 
@@ -117,7 +130,7 @@ async fn attribute_value_is_dropped_and_only_the_key_kept() {
         "details": [
             {"code": "HIS-1013", "message": "Incorrect OTP entered", "attribute": {"key": "otp", "value": OTP}},
             {"code": "HIS-1010", "message": "Password must follow required format",
-             "attribute": {"key": "password", "value": "Ayushman@143"}}
+             "attribute": {"key": "password", "value": PASSWORD}}
         ]
     });
     let err = verify_otp_error(ResponseTemplate::new(400).set_body_json(body)).await;
@@ -132,7 +145,7 @@ async fn attribute_value_is_dropped_and_only_the_key_kept() {
         "verify_aadhaar_otp: Invalid request: Incorrect OTP entered (HIS-1013) [HTTP 400]"
     );
     for text in [err.to_string(), format!("{err:?}"), format!("{err:#?}")] {
-        assert_absent(&text, &[OTP, "Ayushman@143"]);
+        assert_absent(&text, &[OTP, PASSWORD]);
     }
 }
 
@@ -153,12 +166,14 @@ async fn peer_shape_with_string_details() {
     assert_eq!(e.details[0].field, None);
     assert_eq!(e.details[1].message.as_deref(), Some("second reason"));
     assert_eq!(e.raw_body, None);
-    assert_eq!(err.api_code(), None);
-    assert_eq!(err.status(), Some(400));
-    assert!(!err.is_retryable());
     assert_eq!(
-        err.to_string(),
-        "verify_aadhaar_otp: Invalid request: Aadhaar number is invalid [HTTP 400]"
+        summary(&err),
+        (
+            Some(400),
+            None,
+            false,
+            "verify_aadhaar_otp: Invalid request: Aadhaar number is invalid [HTTP 400]".into()
+        )
     );
 }
 
@@ -235,12 +250,14 @@ async fn wso2_gateway_401() {
     assert_eq!(e.message, "Invalid Credentials");
     assert!(e.details.is_empty());
     assert_eq!(e.description.as_deref(), Some(description));
-    assert_eq!(err.api_code(), Some("900901"));
-    assert_eq!(err.status(), Some(401));
-    assert!(!err.is_retryable());
     assert_eq!(
-        err.to_string(),
-        format!("verify_aadhaar_otp: Invalid Credentials: {description} (900901) [HTTP 401]")
+        summary(&err),
+        (
+            Some(401),
+            Some("900901"),
+            false,
+            format!("verify_aadhaar_otp: Invalid Credentials: {description} (900901) [HTTP 401]")
+        )
     );
 
     // the other gateway codes survive too, as strings or numbers
@@ -281,10 +298,15 @@ async fn empty_500_body() {
     assert_eq!(e.message, "HTTP 500");
     assert_eq!(e.raw_body, None, "nothing to keep");
     assert!(e.details.is_empty());
-    assert_eq!(err.status(), Some(500));
-    assert_eq!(err.api_code(), None);
-    assert!(!err.is_retryable());
-    assert_eq!(err.to_string(), "verify_aadhaar_otp: HTTP 500");
+    assert_eq!(
+        summary(&err),
+        (
+            Some(500),
+            None,
+            false,
+            "verify_aadhaar_otp: HTTP 500".into()
+        )
+    );
 }
 
 #[tokio::test]
@@ -303,9 +325,7 @@ async fn html_502_page_is_kept_but_never_printed() {
     );
     assert!(!err.is_retryable(), "502 is not in the retryable set");
     assert_eq!(err.to_string(), "verify_aadhaar_otp: HTTP 502");
-    for text in [err.to_string(), format!("{err:?}")] {
-        assert_absent(&text, &["<html", "Bad Gateway", "eyJhbGciOiJSUzI1NiJ9"]);
-    }
+    assert_never_printed(&err, &["<html", "Bad Gateway", "eyJhbGciOiJSUzI1NiJ9"]);
 }
 
 #[tokio::test]
@@ -364,9 +384,7 @@ async fn server_texts_are_scrubbed_of_long_digit_runs() {
         err.to_string(),
         "verify_aadhaar_otp: Aadhaar [redacted] could not be verified: OTP [redacted] is incorrect (HIS-1013) [HTTP 422]"
     );
-    for text in [err.to_string(), format!("{err:?}")] {
-        assert_absent(&text, &[AADHAAR, OTP, MOBILE]);
-    }
+    assert_never_printed(&err, &[AADHAAR, OTP, MOBILE]);
 }
 
 #[tokio::test]
@@ -377,21 +395,16 @@ async fn numeric_server_texts_are_scrubbed_too() {
     assert_eq!(e.message, "[redacted]");
     assert_eq!(e.details[0].message.as_deref(), Some("[redacted]"));
     assert_eq!(e.details[1].message.as_deref(), Some("[redacted]"));
-    for text in [err.to_string(), format!("{err:?}")] {
-        assert_absent(&text, &[AADHAAR, OTP, "987654"]);
-    }
+    assert_never_printed(&err, &[AADHAAR, OTP, "987654"]);
 }
 
 #[tokio::test]
 async fn redirect_is_an_error_and_not_followed() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/aadhaar/verifyOtp"))
-        .respond_with(
-            ResponseTemplate::new(302)
-                .insert_header("Location", format!("{}/elsewhere", server.uri()).as_str())
-                .set_body_json(json!({"message": "Moved"})),
-        )
+    let redirect = ResponseTemplate::new(302)
+        .insert_header("Location", format!("{}/elsewhere", server.uri()).as_str())
+        .set_body_json(json!({"message": "Moved"}));
+    operation_mock("", Operation::VerifyAadhaarOtp, redirect)
         .expect(1)
         .mount(&server)
         .await;
@@ -429,22 +442,9 @@ fn decode_parts(err: &Error) -> (Operation, u16, &str, &str) {
     }
 }
 
+/// Serves `template` for demographic auth and returns the error the client maps it to.
 async fn demographic_auth_error(template: ResponseTemplate) -> Error {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/demographic-auth/mobile"))
-        .respond_with(template)
-        .expect(1)
-        .mount(&server)
-        .await;
-    let request = DemographicAuthRequest {
-        txn_id: TXN.parse().unwrap(),
-        mobile_number: MOBILE.parse().unwrap(),
-    };
-    client(&server)
-        .demographic_auth_via_mobile(&request)
-        .await
-        .expect_err("the body cannot be decoded")
+    error_for(&demographic_auth_request(), template).await
 }
 
 #[tokio::test]
@@ -454,12 +454,15 @@ async fn empty_200_is_a_decode_error() {
         decode_parts(&err),
         (Operation::DemographicAuthViaMobile, 200, ".", "empty body")
     );
-    assert_eq!(err.status(), Some(200));
-    assert_eq!(err.api_code(), None);
-    assert!(!err.is_retryable());
     assert_eq!(
-        err.to_string(),
-        "demographic_auth_via_mobile: could not decode the HTTP 200 response at `.`: empty body"
+        summary(&err),
+        (
+            Some(200),
+            None,
+            false,
+            "demographic_auth_via_mobile: could not decode the HTTP 200 response at `.`: empty body"
+                .into()
+        )
     );
 }
 
@@ -478,9 +481,7 @@ async fn non_json_200_is_a_decode_error() {
         format!("{body:?}"),
         format!("BodyExcerpt({} bytes)", page.len())
     );
-    for text in [err.to_string(), format!("{err:?}")] {
-        assert_absent(&text, &[MOBILE, "<html>"]);
-    }
+    assert_never_printed(&err, &[MOBILE, "<html>"]);
 }
 
 #[tokio::test]
@@ -514,28 +515,13 @@ async fn mistyped_secret_value_is_not_quoted() {
         ResponseTemplate::new(200).set_body_json(json!({"verified": token})),
     )
     .await;
-    for text in [err.to_string(), format!("{err:?}")] {
-        assert_absent(&text, &[token]);
-    }
+    assert_never_printed(&err, &[token]);
 }
 
 #[tokio::test]
 async fn missing_required_field_is_a_decode_error() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/aadhaar/generateOtp"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"mobileNumber": "******3210"})),
-        )
-        .mount(&server)
-        .await;
-    let request = GenerateAadhaarOtpRequest {
-        aadhaar: AADHAAR.parse().unwrap(),
-    };
-    let err = client(&server)
-        .generate_aadhaar_otp(&request)
-        .await
-        .unwrap_err();
+    let template = ResponseTemplate::new(200).set_body_json(json!({"mobileNumber": "******3210"}));
+    let err = error_for(&generate_otp_request(), template).await;
     let (op, status, path, message) = decode_parts(&err);
     assert_eq!(op, Operation::GenerateAadhaarOtp);
     assert_eq!(status, 200);
@@ -547,26 +533,12 @@ async fn missing_required_field_is_a_decode_error() {
 
 #[tokio::test]
 async fn invalid_txn_id_in_a_2xx_body_is_a_decode_error_without_the_value() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/aadhaar/generateOtp"))
-        .respond_with(
-            ResponseTemplate::new(201).set_body_json(json!({"txnId": "has space-9876543210"})),
-        )
-        .mount(&server)
-        .await;
-    let request = GenerateAadhaarOtpRequest {
-        aadhaar: AADHAAR.parse().unwrap(),
-    };
-    let err = client(&server)
-        .generate_aadhaar_otp(&request)
-        .await
-        .unwrap_err();
+    let template =
+        ResponseTemplate::new(201).set_body_json(json!({"txnId": "has space-9876543210"}));
+    let err = error_for(&generate_otp_request(), template).await;
     let (_, status, path, _) = decode_parts(&err);
     assert_eq!((status, path), (201, "txnId"), "any 2xx keeps its status");
-    for text in [err.to_string(), format!("{err:?}")] {
-        assert_absent(&text, &[MOBILE, "has space"]);
-    }
+    assert_never_printed(&err, &[MOBILE, "has space"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -579,17 +551,19 @@ fn closed_port() -> u16 {
     // the listener is dropped here, closing the port
 }
 
-#[tokio::test]
-async fn connection_refused_is_a_transport_error_not_sent() {
-    let client = GatewayClient::builder()
-        .base_url(format!("http://127.0.0.1:{}", closed_port()))
-        .api_key("k")
+/// Sends verify-Aadhaar-OTP to `base_url`, where nothing listens, and returns the error.
+async fn unreachable_error(base_url: String) -> Error {
+    builder(base_url, KEY)
         .build()
-        .unwrap();
-    let err = client
+        .unwrap()
         .verify_aadhaar_otp(&verify_otp_request())
         .await
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_transport_error_not_sent() {
+    let err = unreachable_error(format!("http://127.0.0.1:{}", closed_port())).await;
     match &err {
         Error::Transport {
             operation, sent, ..
@@ -620,15 +594,7 @@ async fn ipv6_loopback_connection_refused_is_not_sent() {
     };
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let client = GatewayClient::builder()
-        .base_url(format!("http://[::1]:{port}"))
-        .api_key("k")
-        .build()
-        .unwrap();
-    let err = client
-        .verify_aadhaar_otp(&verify_otp_request())
-        .await
-        .unwrap_err();
+    let err = unreachable_error(format!("http://[::1]:{port}")).await;
     assert!(
         matches!(
             err,
@@ -644,18 +610,11 @@ async fn ipv6_loopback_connection_refused_is_not_sent() {
 #[tokio::test]
 async fn response_timeout_after_sending_is_not_retryable() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/aadhaar/verifyOtp"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"txnId": TXN}))
-                .set_delay(Duration::from_secs(5)),
-        )
-        .mount(&server)
-        .await;
-    let client = GatewayClient::builder()
-        .base_url(server.uri())
-        .api_key("k")
+    let slow = ResponseTemplate::new(200)
+        .set_body_json(json!({"txnId": TXN}))
+        .set_delay(Duration::from_secs(5));
+    mount(&server, Operation::VerifyAadhaarOtp, slow).await;
+    let client = builder(server.uri(), KEY)
         .timeout(Duration::from_millis(100))
         .build()
         .unwrap();
@@ -684,17 +643,8 @@ async fn response_timeout_after_sending_is_not_retryable() {
 
 #[tokio::test]
 async fn oversized_response_body_is_a_transport_error() {
-    let server = MockServer::start().await;
     let body = vec![b' '; 8 * 1024 * 1024 + 1];
-    Mock::given(method("POST"))
-        .and(path("/aadhaar/verifyOtp"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
-        .mount(&server)
-        .await;
-    let err = client(&server)
-        .verify_aadhaar_otp(&verify_otp_request())
-        .await
-        .unwrap_err();
+    let err = verify_otp_error(json_response(200, body)).await;
     match &err {
         Error::Transport { sent, .. } => assert_eq!(*sent, RequestSent::Maybe),
         other => panic!("expected Error::Transport, got {other:?}"),
@@ -705,17 +655,8 @@ async fn oversized_response_body_is_a_transport_error() {
 
 #[tokio::test]
 async fn body_of_exactly_the_limit_is_read() {
-    let server = MockServer::start().await;
     let body = vec![b' '; 8 * 1024 * 1024];
-    Mock::given(method("POST"))
-        .and(path("/aadhaar/verifyOtp"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
-        .mount(&server)
-        .await;
-    let err = client(&server)
-        .verify_aadhaar_otp(&verify_otp_request())
-        .await
-        .unwrap_err();
+    let err = verify_otp_error(json_response(200, body)).await;
     // read in full, then found to be blank
     assert_eq!(decode_parts(&err).3, "empty body");
 }
@@ -733,9 +674,9 @@ fn config_message(result: Result<GatewayClient, Error>) -> String {
 
 #[test]
 fn missing_base_url_is_a_config_error() {
-    let message = config_message(GatewayClient::builder().api_key("k").build());
+    let message = config_message(GatewayClient::builder().api_key(KEY).build());
     assert!(message.contains("no base URL"), "{message}");
-    let blank = config_message(GatewayClient::builder().base_url("  ").api_key("k").build());
+    let blank = config_message(builder("  ", KEY).build());
     assert!(blank.contains("no base URL"), "{blank}");
 }
 
@@ -747,9 +688,7 @@ fn missing_or_empty_api_key_is_a_config_error() {
             .build(),
     );
     assert!(message.contains("no API key"), "{message}");
-    let err = GatewayClient::builder()
-        .base_url("http://127.0.0.1:9")
-        .api_key("Bearer ")
+    let err = builder("http://127.0.0.1:9", "Bearer ")
         .build()
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
@@ -768,7 +707,7 @@ fn plain_http_to_a_remote_host_is_refused() {
         "http://10.0.0.1:8080",
         "http://localhost.example.com",
     ] {
-        let message = config_message(GatewayClient::builder().base_url(url).api_key("k").build());
+        let message = config_message(builder(url, KEY).build());
         assert!(message.contains("loopback"), "{url}: {message}");
     }
     for url in [
@@ -776,22 +715,13 @@ fn plain_http_to_a_remote_host_is_refused() {
         "http://[::1]:9",
         "http://localhost:9",
     ] {
-        assert!(
-            GatewayClient::builder()
-                .base_url(url)
-                .api_key("k")
-                .build()
-                .is_ok(),
-            "{url}"
-        );
+        assert!(builder(url, KEY).build().is_ok(), "{url}");
     }
 }
 
 #[test]
 fn placeholder_hprid_auth_is_refused() {
-    let result = GatewayClient::builder()
-        .base_url("http://127.0.0.1:9")
-        .api_key("k")
+    let result = builder("http://127.0.0.1:9", KEY)
         .hprid_auth("__X_HPR_ID__")
         .build();
     let message = config_message(result);
@@ -803,11 +733,6 @@ fn placeholder_hprid_auth_is_refused() {
 #[test]
 fn header_unsafe_api_key_is_a_config_error_without_the_key() {
     let key = "sk-line\nbreak-secret";
-    let message = config_message(
-        GatewayClient::builder()
-            .base_url("http://127.0.0.1:9")
-            .api_key(key)
-            .build(),
-    );
+    let message = config_message(builder("http://127.0.0.1:9", key).build());
     assert!(!message.contains("break-secret"), "{message}");
 }

@@ -1,6 +1,8 @@
 //! Golden fixtures (hand-written from CONTRACT §2.3, never generated from our types) decoded with
 //! the crate's types, and the request fixtures checked against our request types.
 
+mod common;
+
 use abdm_hpr::types::{
     AccountCheck, CheckAccountExistRequest, CreateHprIdInput, CreateHprIdRequest,
     CreateHprIdResponse, DemographicAuthRequest, DemographicAuthResponse,
@@ -8,69 +10,11 @@ use abdm_hpr::types::{
     HprIdSuggestionRequest, HprIdSuggestions, MobileOtpResponse, VerifyAadhaarOtpRequest,
     VerifyAadhaarOtpResponse, VerifyMobileOtpRequest,
 };
+use common::{
+    FIXTURE_PHOTO, FULL_NAME, HPR_ID_NUMBER, MASKED_MOBILE, TXN, decoded, fixture, fixture_value,
+    keys_in_order, value,
+};
 use serde_json::Value;
-
-const TXN: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
-/// The 159-byte baseline 1x1 JPEG used by the fixtures.
-const PHOTO: &str = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQH/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAAP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AP//Z";
-
-macro_rules! fixture {
-    ($name:literal) => {
-        include_str!(concat!("fixtures/", $name))
-    };
-}
-
-/// Top-level keys of a JSON object in the order they appear in the text.
-fn keys_in_order(json: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
-    let mut expect_key = false;
-    let mut current = String::new();
-    let mut capturing = false;
-    for c in json.chars() {
-        if in_str {
-            if esc {
-                esc = false;
-                if capturing {
-                    current.push(c);
-                }
-            } else if c == '\\' {
-                esc = true;
-                if capturing {
-                    current.push(c);
-                }
-            } else if c == '"' {
-                in_str = false;
-                if capturing {
-                    keys.push(std::mem::take(&mut current));
-                    capturing = false;
-                }
-            } else if capturing {
-                current.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_str = true;
-                capturing = depth == 1 && expect_key;
-                expect_key = false;
-            }
-            '{' | '[' => {
-                depth += 1;
-                expect_key = depth == 1 && c == '{';
-            }
-            '}' | ']' => depth -= 1,
-            ',' => expect_key = depth == 1,
-            _ => {}
-        }
-    }
-    keys
-}
-
-fn value(json: &str) -> Value {
-    serde_json::from_str(json).expect("fixture is valid JSON")
-}
 
 // ---------------------------------------------------------------------------------------------
 // Request fixtures: our wire names and key order equal the hand-written ones.
@@ -83,47 +27,48 @@ fn key_scanner_reads_top_level_keys_only() {
     );
 }
 
-/// Decodes a request fixture into our request type (through its `*Input`, which rejects unknown
-/// keys), re-serializes it and compares value and key order with the fixture.
-fn assert_request_round_trip<T>(fixture: &str, expected_keys: &[&str])
+/// Decodes the request fixture `name` into our request type (through its `*Input`, which rejects
+/// unknown keys), re-serializes it and compares value and key order with the fixture.
+fn assert_request_round_trip<T>(name: &str, expected_keys: &[&str])
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
-    assert_eq!(keys_in_order(fixture), expected_keys, "fixture key order");
-    let request: T = serde_json::from_str(fixture).expect("fixture decodes into our request");
+    let text = fixture(name);
+    assert_eq!(keys_in_order(&text), expected_keys, "fixture key order");
+    let request: T = serde_json::from_str(&text).expect("fixture decodes into our request");
     let ours = serde_json::to_string(&request).unwrap();
-    assert_eq!(value(&ours), value(fixture));
+    assert_eq!(value(&ours), value(&text));
     assert_eq!(keys_in_order(&ours), expected_keys, "our key order");
 }
 
 #[test]
 fn request_fixtures_match_our_request_types() {
     assert_request_round_trip::<GenerateAadhaarOtpRequest>(
-        fixture!("a1_generate_aadhaar_otp.request.json"),
+        "a1_generate_aadhaar_otp.request.json",
         &["aadhaar"],
     );
     assert_request_round_trip::<VerifyAadhaarOtpRequest>(
-        fixture!("a2_verify_aadhaar_otp.request.json"),
+        "a2_verify_aadhaar_otp.request.json",
         &["domainName", "idType", "otp", "restrictions", "txnId"],
     );
     assert_request_round_trip::<CheckAccountExistRequest>(
-        fixture!("a3_check_account_exist.request.json"),
+        "a3_check_account_exist.request.json",
         &["txnId", "preverifiedCheck"],
     );
     assert_request_round_trip::<DemographicAuthRequest>(
-        fixture!("a4_demographic_auth.request.json"),
+        "a4_demographic_auth.request.json",
         &["txnId", "mobileNumber"],
     );
     assert_request_round_trip::<GenerateMobileOtpRequest>(
-        fixture!("a5_generate_mobile_otp.request.json"),
+        "a5_generate_mobile_otp.request.json",
         &["mobile", "txnId"],
     );
     assert_request_round_trip::<VerifyMobileOtpRequest>(
-        fixture!("a6_verify_mobile_otp.request.json"),
+        "a6_verify_mobile_otp.request.json",
         &["otp", "txnId"],
     );
     assert_request_round_trip::<HprIdSuggestionRequest>(
-        fixture!("a7_hpr_id_suggestion.request.json"),
+        "a7_hpr_id_suggestion.request.json",
         &["txnId"],
     );
     let create_keys = [
@@ -145,23 +90,21 @@ fn request_fixtures_match_our_request_types() {
         "txnId",
         "yearOfBirth",
     ];
+    assert_request_round_trip::<CreateHprIdRequest>("a8_create_hpr_id.request.json", &create_keys);
     assert_request_round_trip::<CreateHprIdRequest>(
-        fixture!("a8_create_hpr_id.request.json"),
-        &create_keys,
-    );
-    assert_request_round_trip::<CreateHprIdRequest>(
-        fixture!("a8_create_hpr_id_full.request.json"),
+        "a8_create_hpr_id_full.request.json",
         &create_keys,
     );
 }
 
 #[test]
 fn create_request_fixtures_use_no_forbidden_keys_and_only_strings() {
-    for fixture in [
-        fixture!("a8_create_hpr_id.request.json"),
-        fixture!("a8_create_hpr_id_full.request.json"),
+    for name in [
+        "a8_create_hpr_id.request.json",
+        "a8_create_hpr_id_full.request.json",
     ] {
-        let v = value(fixture);
+        let text = fixture(name);
+        let v = value(&text);
         let obj = v.as_object().unwrap();
         for forbidden in ["gender", "mobile", "domainName", "idType"] {
             assert!(!obj.contains_key(forbidden), "{forbidden}");
@@ -173,7 +116,7 @@ fn create_request_fixtures_use_no_forbidden_keys_and_only_strings() {
             );
         }
         // the loose input type accepts exactly these keys
-        let input: CreateHprIdInput = serde_json::from_str(fixture).unwrap();
+        let input: CreateHprIdInput = serde_json::from_str(&text).unwrap();
         assert_eq!(input.hpr_id.as_deref(), Some("asha.verma"));
     }
 }
@@ -183,10 +126,9 @@ fn create_request_fixtures_use_no_forbidden_keys_and_only_strings() {
 
 #[test]
 fn a1_generate_aadhaar_otp_response() {
-    let r: GenerateAadhaarOtpResponse =
-        serde_json::from_str(fixture!("a1_generate_aadhaar_otp.response.json")).unwrap();
+    let r: GenerateAadhaarOtpResponse = decoded("a1_generate_aadhaar_otp.response.json");
     assert_eq!(r.txn_id.as_str(), TXN);
-    assert_eq!(r.mobile_number.as_deref(), Some("******3210"));
+    assert_eq!(r.mobile_number.as_deref(), Some(MASKED_MOBILE));
 }
 
 #[test]
@@ -204,14 +146,14 @@ fn a1_missing_txn_id_is_rejected() {
 
 #[test]
 fn a2_peer_spellings_all_19_keys() {
-    let fixture = fixture!("a2_verify_aadhaar_otp.peer.response.json");
-    assert_eq!(value(fixture).as_object().unwrap().len(), 19);
-    let r: VerifyAadhaarOtpResponse = serde_json::from_str(fixture).unwrap();
+    let name = "a2_verify_aadhaar_otp.peer.response.json";
+    assert_eq!(fixture_value(name).as_object().unwrap().len(), 19);
+    let r: VerifyAadhaarOtpResponse = decoded(name);
     assert_eq!(r.txn_id.as_str(), TXN);
-    assert_eq!(r.mobile_number.as_deref(), Some("******3210"));
-    assert_eq!(r.profile_photo.as_deref(), Some(PHOTO));
+    assert_eq!(r.mobile_number.as_deref(), Some(MASKED_MOBILE));
+    assert_eq!(r.profile_photo.as_deref(), Some(FIXTURE_PHOTO));
     assert_eq!(r.gender.as_deref(), Some("F"));
-    assert_eq!(r.name.as_deref(), Some("Asha Verma"));
+    assert_eq!(r.name.as_deref(), Some(FULL_NAME));
     assert_eq!(r.email, None);
     assert_eq!(r.pincode.as_deref(), Some("201001"));
     assert_eq!(r.birth_date.as_deref(), Some("15-08-1988"));
@@ -230,37 +172,34 @@ fn a2_peer_spellings_all_19_keys() {
 
 #[test]
 fn a2_upstream_spellings_and_extras() {
-    let r: VerifyAadhaarOtpResponse =
-        serde_json::from_str(fixture!("a2_verify_aadhaar_otp.upstream.response.json")).unwrap();
+    let r: VerifyAadhaarOtpResponse = decoded("a2_verify_aadhaar_otp.upstream.response.json");
     assert_eq!(r.txn_id.as_str(), TXN);
-    assert_eq!(r.mobile_number.as_deref(), Some("******3210"));
-    assert_eq!(r.profile_photo.as_deref(), Some(PHOTO));
+    assert_eq!(r.mobile_number.as_deref(), Some(MASKED_MOBILE));
+    assert_eq!(r.profile_photo.as_deref(), Some(FIXTURE_PHOTO));
     assert_eq!(r.birth_date.as_deref(), Some("15-08-1988"));
     assert_eq!(r.email.as_deref(), Some("asha@example.com"));
     assert_eq!(r.care_of.as_deref(), Some("W/O Ravi Verma"));
     assert_eq!(r.landmark.as_deref(), Some("Near Clock Tower"));
     assert_eq!(r.sub_dist.as_deref(), Some("Ghaziabad"));
     assert_eq!(r.post_office.as_deref(), Some("Raj Nagar"));
-    assert_eq!(r.name.as_deref(), Some("Asha Verma"));
+    assert_eq!(r.name.as_deref(), Some(FULL_NAME));
     assert_eq!(r.address.as_deref(), Some("12 Station Rd, Ghaziabad"));
 }
 
 #[test]
 fn a2_peer_and_upstream_decode_to_the_same_kyc_where_they_agree() {
-    let peer: VerifyAadhaarOtpResponse =
-        serde_json::from_str(fixture!("a2_verify_aadhaar_otp.peer.response.json")).unwrap();
+    let peer: VerifyAadhaarOtpResponse = decoded("a2_verify_aadhaar_otp.peer.response.json");
     let both: VerifyAadhaarOtpResponse =
-        serde_json::from_str(fixture!("a2_verify_aadhaar_otp.both_aliases.response.json")).unwrap();
+        decoded("a2_verify_aadhaar_otp.both_aliases.response.json");
     // the both-aliases fixture is the peer one with each alias pair split over two keys
     assert_eq!(peer, both);
 }
 
 #[test]
 fn a2_both_aliases_first_non_null_wins() {
-    let r: VerifyAadhaarOtpResponse =
-        serde_json::from_str(fixture!("a2_verify_aadhaar_otp.both_aliases.response.json")).unwrap();
-    assert_eq!(r.mobile_number.as_deref(), Some("******3210")); // mobile null, mobileNumber set
-    assert_eq!(r.profile_photo.as_deref(), Some(PHOTO)); // photo null, profilePhoto set
+    let r: VerifyAadhaarOtpResponse = decoded("a2_verify_aadhaar_otp.both_aliases.response.json");
+    assert_eq!(r.mobile_number.as_deref(), Some(MASKED_MOBILE)); // mobile null, mobileNumber set
+    assert_eq!(r.profile_photo.as_deref(), Some(FIXTURE_PHOTO)); // photo null, profilePhoto set
     assert_eq!(r.birth_date.as_deref(), Some("15-08-1988")); // birthDate set, birthdate null
 
     // both non-null: the first spelling of the contract's list wins, whatever the key order
@@ -270,19 +209,18 @@ fn a2_both_aliases_first_non_null_wins() {
             "birthdate":"01-01-1990","birthDate":"15-08-1988"}}"#
     ))
     .unwrap();
-    assert_eq!(r.mobile_number.as_deref(), Some("******3210"));
+    assert_eq!(r.mobile_number.as_deref(), Some(MASKED_MOBILE));
     assert_eq!(r.profile_photo.as_deref(), Some("/9j/first"));
     assert_eq!(r.birth_date.as_deref(), Some("15-08-1988"));
 }
 
 #[test]
 fn a2_reserializes_with_contract_names() {
-    let r: VerifyAadhaarOtpResponse =
-        serde_json::from_str(fixture!("a2_verify_aadhaar_otp.upstream.response.json")).unwrap();
+    let r: VerifyAadhaarOtpResponse = decoded("a2_verify_aadhaar_otp.upstream.response.json");
     let out = serde_json::to_value(&r).unwrap();
     let obj = out.as_object().unwrap();
     assert_eq!(obj["mobileNumber"], "******3210");
-    assert_eq!(obj["profilePhoto"], PHOTO);
+    assert_eq!(obj["profilePhoto"], FIXTURE_PHOTO);
     assert_eq!(obj["birthDate"], "15-08-1988");
     assert_eq!(obj["txnId"], TXN);
     assert_eq!(obj["villageTownCity"], "Ghaziabad");
@@ -302,7 +240,7 @@ fn a2_reserializes_with_contract_names() {
 
 #[test]
 fn a2_missing_txn_id_is_rejected() {
-    let mut v = value(fixture!("a2_verify_aadhaar_otp.peer.response.json"));
+    let mut v = fixture_value("a2_verify_aadhaar_otp.peer.response.json");
     v.as_object_mut().unwrap().remove("txnId");
     let err = serde_json::from_value::<VerifyAadhaarOtpResponse>(v).unwrap_err();
     assert!(err.to_string().contains("txnId"), "{err}");
@@ -313,15 +251,14 @@ fn a2_missing_txn_id_is_rejected() {
 
 #[test]
 fn a3_new_account_with_empty_hpr_id_number() {
-    let r: AccountCheck =
-        serde_json::from_str(fixture!("a3_check_account_exist.new.response.json")).unwrap();
+    let r: AccountCheck = decoded("a3_check_account_exist.new.response.json");
     let AccountCheck::New(n) = r else {
         panic!("expected a new account, got {r:?}")
     };
     assert_eq!(n.txn_id.as_ref().map(|t| t.as_str()), Some(TXN));
     assert_eq!(n.token.as_ref().map(|t| t.expose()), Some("eyJhbGciOi..."));
     assert_eq!(n.hpr_id_number, "");
-    assert_eq!(n.name.as_deref(), Some("Asha Verma"));
+    assert_eq!(n.name.as_deref(), Some(FULL_NAME));
     assert_eq!(n.first_name.as_deref(), Some("Asha"));
     assert_eq!(n.middle_name, None);
     assert_eq!(n.last_name.as_deref(), Some("Verma"));
@@ -343,31 +280,30 @@ fn a3_new_account_with_empty_hpr_id_number() {
 
 #[test]
 fn a3_null_missing_or_blank_hpr_id_number_is_new() {
-    for fixture in [
-        fixture!("a3_check_account_exist.new_null.response.json"),
-        fixture!("a3_check_account_exist.new_missing.response.json"),
-        fixture!("a3_check_account_exist.existing_whitespace.response.json"),
+    for name in [
+        "a3_check_account_exist.new_null.response.json",
+        "a3_check_account_exist.new_missing.response.json",
+        "a3_check_account_exist.existing_whitespace.response.json",
     ] {
-        let r: AccountCheck = serde_json::from_str(fixture).unwrap();
+        let r: AccountCheck = decoded(name);
         let AccountCheck::New(n) = r else {
             panic!("expected a new account, got {r:?}")
         };
         assert_eq!(n.hpr_id_number, "");
         assert_eq!(n.txn_id.as_ref().map(|t| t.as_str()), Some(TXN));
-        assert_eq!(n.name.as_deref(), Some("Asha Verma"));
+        assert_eq!(n.name.as_deref(), Some(FULL_NAME));
         assert_eq!(n.new, Some(true));
     }
 }
 
 #[test]
 fn a3_existing_account() {
-    let r: AccountCheck =
-        serde_json::from_str(fixture!("a3_check_account_exist.existing.response.json")).unwrap();
+    let r: AccountCheck = decoded("a3_check_account_exist.existing.response.json");
     let AccountCheck::Existing(e) = r else {
         panic!("expected an existing account, got {r:?}")
     };
     assert_eq!(e.token.as_ref().map(|t| t.expose()), Some("eyJhbGciOi..."));
-    assert_eq!(e.hpr_id_number, "71-1234-5678-9012");
+    assert_eq!(e.hpr_id_number, HPR_ID_NUMBER);
     assert_eq!(e.hpr_id, "asha.verma@hpr.abdm");
     assert_eq!(e.category_id, Some(1));
     assert_eq!(e.category_name.as_deref(), Some("Doctor"));
@@ -378,12 +314,12 @@ fn a3_existing_account() {
 
 #[test]
 fn a3_hpr_id_number_decides_even_against_new_flag() {
-    let mut v = value(fixture!("a3_check_account_exist.existing.response.json"));
+    let mut v = fixture_value("a3_check_account_exist.existing.response.json");
     v["new"] = Value::Bool(true);
     let r: AccountCheck = serde_json::from_value(v).unwrap();
-    assert!(matches!(r, AccountCheck::Existing(ref e) if e.hpr_id_number == "71-1234-5678-9012"));
+    assert!(matches!(r, AccountCheck::Existing(ref e) if e.hpr_id_number == HPR_ID_NUMBER));
 
-    let mut v = value(fixture!("a3_check_account_exist.new.response.json"));
+    let mut v = fixture_value("a3_check_account_exist.new.response.json");
     v["new"] = Value::Bool(false);
     let r: AccountCheck = serde_json::from_value(v).unwrap();
     assert!(matches!(r, AccountCheck::New(_)), "{r:?}");
@@ -392,7 +328,7 @@ fn a3_hpr_id_number_decides_even_against_new_flag() {
 #[test]
 fn a3_existing_without_hpr_id_is_rejected() {
     for hpr_id in [None, Some(Value::Null), Some(Value::from("  "))] {
-        let mut v = value(fixture!("a3_check_account_exist.existing.response.json"));
+        let mut v = fixture_value("a3_check_account_exist.existing.response.json");
         let obj = v.as_object_mut().unwrap();
         obj.remove("hprId");
         if let Some(h) = hpr_id {
@@ -408,11 +344,9 @@ fn a3_existing_without_hpr_id_is_rejected() {
 
 #[test]
 fn a4_verified_and_not_verified() {
-    let r: DemographicAuthResponse =
-        serde_json::from_str(fixture!("a4_demographic_auth.verified.response.json")).unwrap();
+    let r: DemographicAuthResponse = decoded("a4_demographic_auth.verified.response.json");
     assert_eq!(r, DemographicAuthResponse { verified: true });
-    let r: DemographicAuthResponse =
-        serde_json::from_str(fixture!("a4_demographic_auth.not_verified.response.json")).unwrap();
+    let r: DemographicAuthResponse = decoded("a4_demographic_auth.not_verified.response.json");
     assert_eq!(r, DemographicAuthResponse { verified: false });
 }
 
@@ -440,11 +374,11 @@ fn a4_verified_must_be_a_json_boolean() {
 
 #[test]
 fn a5_a6_mobile_otp_responses() {
-    for fixture in [
-        fixture!("a5_generate_mobile_otp.response.json"),
-        fixture!("a6_verify_mobile_otp.response.json"),
+    for name in [
+        "a5_generate_mobile_otp.response.json",
+        "a6_verify_mobile_otp.response.json",
     ] {
-        let r: MobileOtpResponse = serde_json::from_str(fixture).unwrap();
+        let r: MobileOtpResponse = decoded(name);
         assert_eq!(r.txn_id.as_str(), TXN);
         assert_eq!(r.mobile_number, None);
     }
@@ -460,11 +394,9 @@ fn a5_a6_mobile_otp_responses() {
 
 #[test]
 fn a7_bare_array() {
-    let r: HprIdSuggestions =
-        serde_json::from_str(fixture!("a7_hpr_id_suggestion.response.json")).unwrap();
+    let r: HprIdSuggestions = decoded("a7_hpr_id_suggestion.response.json");
     assert_eq!(r.0, ["asha.verma", "ashaverma1988", "verma.asha"]);
-    let r: HprIdSuggestions =
-        serde_json::from_str(fixture!("a7_hpr_id_suggestion.empty.response.json")).unwrap();
+    let r: HprIdSuggestions = decoded("a7_hpr_id_suggestion.empty.response.json");
     assert!(r.0.is_empty());
 }
 
@@ -472,7 +404,7 @@ fn a7_bare_array() {
 fn a7_wrapper_or_non_string_items_are_rejected() {
     let wrapped = format!(
         r#"{{"suggestions":{}}}"#,
-        fixture!("a7_hpr_id_suggestion.response.json").trim()
+        fixture("a7_hpr_id_suggestion.response.json").trim()
     );
     assert!(serde_json::from_str::<HprIdSuggestions>(&wrapped).is_err());
     assert!(serde_json::from_str::<HprIdSuggestions>(r#"["asha.verma", 7]"#).is_err());
@@ -484,12 +416,11 @@ fn a7_wrapper_or_non_string_items_are_rejected() {
 
 #[test]
 fn a8_full_response() {
-    let r: CreateHprIdResponse =
-        serde_json::from_str(fixture!("a8_create_hpr_id.response.json")).unwrap();
+    let r: CreateHprIdResponse = decoded("a8_create_hpr_id.response.json");
     assert_eq!(r.token.expose(), "eyJhbGciOi...");
-    assert_eq!(r.hpr_id_number, "71-1234-5678-9012");
+    assert_eq!(r.hpr_id_number, HPR_ID_NUMBER);
     assert_eq!(r.hpr_id, "asha.verma@hpr.abdm");
-    assert_eq!(r.name.as_deref(), Some("Asha Verma"));
+    assert_eq!(r.name.as_deref(), Some(FULL_NAME));
     assert_eq!(r.gender.as_deref(), Some("F"));
     assert_eq!(r.year_of_birth.as_deref(), Some("1988"));
     assert_eq!(r.month_of_birth.as_deref(), Some("08"));
@@ -502,7 +433,7 @@ fn a8_full_response() {
     assert_eq!(r.district_code.as_deref(), Some("145"));
     assert_eq!(r.district_name.as_deref(), Some("Ghaziabad"));
     assert_eq!(r.email.as_deref(), Some("asha@example.com"));
-    assert_eq!(r.kyc_photo.as_deref(), Some(PHOTO));
+    assert_eq!(r.kyc_photo.as_deref(), Some(FIXTURE_PHOTO));
     assert_eq!(r.mobile.as_deref(), Some("9876543210"));
     assert_eq!(r.category_id, Some(1));
     assert_eq!(r.sub_category_id, Some(1));
@@ -515,10 +446,9 @@ fn a8_full_response() {
 
 #[test]
 fn a8_minimal_response_with_extra_key() {
-    let r: CreateHprIdResponse =
-        serde_json::from_str(fixture!("a8_create_hpr_id.minimal.response.json")).unwrap();
+    let r: CreateHprIdResponse = decoded("a8_create_hpr_id.minimal.response.json");
     assert_eq!(r.token.expose(), "eyJhbGciOi...");
-    assert_eq!(r.hpr_id_number, "71-1234-5678-9012");
+    assert_eq!(r.hpr_id_number, HPR_ID_NUMBER);
     assert_eq!(r.hpr_id, "asha.verma@hpr.abdm");
     assert_eq!(r.name, None);
     assert_eq!(r.kyc_photo, None);
@@ -529,7 +459,7 @@ fn a8_minimal_response_with_extra_key() {
 #[test]
 fn a8_needs_token_hpr_id_number_and_hpr_id() {
     for needed in ["token", "hprIdNumber", "hprId"] {
-        let mut v = value(fixture!("a8_create_hpr_id.minimal.response.json"));
+        let mut v = fixture_value("a8_create_hpr_id.minimal.response.json");
         v.as_object_mut().unwrap().remove(needed);
         let err = serde_json::from_value::<CreateHprIdResponse>(v).unwrap_err();
         assert!(err.to_string().contains(needed), "{needed}: {err}");
@@ -541,15 +471,15 @@ fn a8_needs_token_hpr_id_number_and_hpr_id() {
 
 #[test]
 fn error_fixtures_have_the_documented_shapes() {
-    let his = value(fixture!("error.his_envelope.json"));
+    let his = fixture_value("error.his_envelope.json");
     assert_eq!(his["code"], "HIS-422");
     assert_eq!(his["details"][0]["code"], "HIS-1013");
     assert_eq!(his["details"][0]["message"], "Incorrect OTP entered");
     assert!(his["details"][0]["attribute"].is_null());
 
-    let peer = value(fixture!("error.peer_shape.json"));
+    let peer = fixture_value("error.peer_shape.json");
     assert!(peer["message"].is_string() && peer["details"].is_string());
-    let peer_list = value(fixture!("error.peer_shape_list.json"));
+    let peer_list = fixture_value("error.peer_shape_list.json");
     assert!(
         peer_list["details"]
             .as_array()
@@ -558,11 +488,11 @@ fn error_fixtures_have_the_documented_shapes() {
             .all(Value::is_string)
     );
 
-    let wso2 = value(fixture!("error.gateway_wso2.json"));
+    let wso2 = fixture_value("error.gateway_wso2.json");
     assert_eq!(wso2["code"], "900901");
     assert_eq!(wso2["message"], "Invalid Credentials");
     assert!(wso2["description"].is_string());
 
-    assert!(serde_json::from_str::<Value>(fixture!("error.plain.txt")).is_err());
-    assert!(serde_json::from_str::<Value>(fixture!("error.html_502.html")).is_err());
+    assert!(serde_json::from_str::<Value>(&fixture("error.plain.txt")).is_err());
+    assert!(serde_json::from_str::<Value>(&fixture("error.html_502.html")).is_err());
 }

@@ -5,8 +5,7 @@
 //! One test only, on one thread: the subscriber is thread-scoped, and a concurrently running test
 //! on another thread could make `tracing` cache "not interested" for our callsites.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
 
 use abdm_hpr::client::{GatewayClient, RegistryApi};
 use abdm_hpr::types::{
@@ -15,169 +14,94 @@ use abdm_hpr::types::{
     HprIdSuggestionRequest, VerifyAadhaarOtpInput, VerifyAadhaarOtpRequest, VerifyMobileOtpRequest,
 };
 use abdm_hpr::{Error, Operation};
+use common::{
+    AADHAAR, ADDRESS, API_KEY, BAD_OTP, Captured, EMAIL, HPR_ID, HPR_ID_NUMBER, HPRID_AUTH,
+    MASKED_MOBILE, MOBILE, MOBILE_OTP, NEVER_PRINTED, OTP, PASSWORD, TOKEN, TRUNCATED_PHOTO, TXN,
+    TXN_HEAD, builder, create_input, mount,
+};
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
-const AADHAAR: &str = "234123412346";
-const OTP: &str = "123456";
-const MOBILE_OTP: &str = "654321";
-const MOBILE: &str = "9876543210";
-const PASSWORD: &str = "Ayushman@143";
-const EMAIL: &str = "asha@example.com";
-const HPR_ID: &str = "asha.verma";
-const HPR_ID_NUMBER: &str = "71-1234-5678-9012";
-const ADDRESS: &str = "12 Station Rd, Ghaziabad";
-const TXN: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
-const TXN_HEAD: &str = "3fa85f64";
-const TOKEN: &str = "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJhc2hhIn0.c2lnbmF0dXJl";
 const UIDAI_TOKEN: &str = "uidai-SECRET-token-5521";
-const PHOTO: &str = "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=";
-const API_KEY: &str = "sk-live-SECRET-api-key-7781";
-const HPRID_AUTH: &str = "hprid-SECRET-session-4410";
-const BAD_OTP: &str = "98765x";
 
-const NEVER: &[&str] = &[
-    AADHAAR,
-    OTP,
-    MOBILE_OTP,
-    MOBILE,
-    PASSWORD,
+/// Never in the output either, beside [`NEVER_PRINTED`]: the names in any case, and the values only
+/// this test uses.
+const ALSO_NEVER: &[&str] = &[
     "Asha",
     "Verma",
     "asha",
     "verma",
-    EMAIL,
-    HPR_ID,
-    HPR_ID_NUMBER,
-    ADDRESS,
-    "Station",
-    "Ghaziabad",
-    "Uttar Pradesh",
-    "1988",
-    TXN,
-    TOKEN,
-    "eyJhbGciOi",
     UIDAI_TOKEN,
-    PHOTO,
-    "/9j/4AAQ",
-    API_KEY,
-    HPRID_AUTH,
+    TRUNCATED_PHOTO,
     BAD_OTP,
 ];
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).expect("UTF-8 log output")
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn ok(body: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
-async fn mount(server: &MockServer, op: Operation, template: ResponseTemplate) {
-    Mock::given(method("POST"))
-        .and(path(op.path()))
-        .respond_with(template)
-        .mount(server)
-        .await;
-}
-
 /// A registry answering every operation with a realistic success body.
 async fn happy_registry() -> MockServer {
     let server = MockServer::start().await;
-    mount(
-        &server,
-        Operation::GenerateAadhaarOtp,
-        ok(json!({"txnId": TXN, "mobileNumber": "******3210"})),
-    )
-    .await;
-    mount(
-        &server,
-        Operation::VerifyAadhaarOtp,
-        ok(json!({
-            "txnId": TXN, "mobile": MOBILE, "photo": PHOTO, "gender": "F", "name": "Asha Verma",
-            "email": EMAIL, "pincode": "201001", "birthDate": "15-08-1988", "careOf": null,
-            "house": "12", "street": "Station Road", "landmark": null, "locality": "Raj Nagar",
-            "villageTownCity": "Ghaziabad", "subDist": null, "district": "Ghaziabad",
-            "state": "Uttar Pradesh", "postOffice": null, "address": ADDRESS
-        })),
-    )
-    .await;
-    mount(
-        &server,
-        Operation::CheckAccountExist,
-        ok(json!({
-            "txnId": TXN, "token": TOKEN, "hprIdNumber": "", "name": "Asha Verma",
-            "firstName": "Asha", "middleName": null, "lastName": "Verma", "gender": "F",
-            "yearOfBirth": "1988", "monthOfBirth": "08", "dayOfBirth": "15", "stateCode": "9",
-            "stateName": "Uttar Pradesh", "districtCode": "145", "districtName": "Ghaziabad",
-            "address": ADDRESS, "pincode": "201001", "profilePhoto": PHOTO,
-            "categoryId": 0, "subCategoryId": 0, "new": true
-        })),
-    )
-    .await;
-    mount(
-        &server,
-        Operation::DemographicAuthViaMobile,
-        ok(json!({"verified": true, "uidaiToken": UIDAI_TOKEN})),
-    )
-    .await;
-    mount(
-        &server,
-        Operation::GenerateMobileOtp,
-        ok(json!({"txnId": TXN, "mobileNumber": MOBILE})),
-    )
-    .await;
-    mount(
-        &server,
-        Operation::VerifyMobileOtp,
-        ok(json!({"txnId": TXN, "mobileNumber": null})),
-    )
-    .await;
-    mount(
-        &server,
-        Operation::GetHprIdSuggestion,
-        ok(json!([HPR_ID, "ashaverma1988", "verma.asha"])),
-    )
-    .await;
-    mount(
-        &server,
-        Operation::CreateHprIdWithPreverified,
-        ok(json!({
-            "token": TOKEN, "hprIdNumber": HPR_ID_NUMBER, "hprId": format!("{HPR_ID}@hpr.abdm"),
-            "name": "Asha Verma", "gender": "F", "yearOfBirth": "1988", "monthOfBirth": "08",
-            "dayOfBirth": "15", "firstName": "Asha", "middleName": null, "lastName": "Verma",
-            "stateCode": "9", "stateName": "Uttar Pradesh", "districtCode": "145",
-            "districtName": "Ghaziabad", "email": EMAIL, "kycPhoto": PHOTO, "mobile": MOBILE,
-            "categoryId": 1, "subCategoryId": 1, "authMethods": ["AADHAAR_OTP", "PASSWORD"],
-            "new": true
-        })),
-    )
-    .await;
+    let answers = [
+        (
+            Operation::GenerateAadhaarOtp,
+            json!({"txnId": TXN, "mobileNumber": MASKED_MOBILE}),
+        ),
+        (
+            Operation::VerifyAadhaarOtp,
+            json!({
+                "txnId": TXN, "mobile": MOBILE, "photo": TRUNCATED_PHOTO, "gender": "F", "name": "Asha Verma",
+                "email": EMAIL, "pincode": "201001", "birthDate": "15-08-1988", "careOf": null,
+                "house": "12", "street": "Station Road", "landmark": null, "locality": "Raj Nagar",
+                "villageTownCity": "Ghaziabad", "subDist": null, "district": "Ghaziabad",
+                "state": "Uttar Pradesh", "postOffice": null, "address": ADDRESS
+            }),
+        ),
+        (
+            Operation::CheckAccountExist,
+            json!({
+                "txnId": TXN, "token": TOKEN, "hprIdNumber": "", "name": "Asha Verma",
+                "firstName": "Asha", "middleName": null, "lastName": "Verma", "gender": "F",
+                "yearOfBirth": "1988", "monthOfBirth": "08", "dayOfBirth": "15", "stateCode": "9",
+                "stateName": "Uttar Pradesh", "districtCode": "145", "districtName": "Ghaziabad",
+                "address": ADDRESS, "pincode": "201001", "profilePhoto": TRUNCATED_PHOTO,
+                "categoryId": 0, "subCategoryId": 0, "new": true
+            }),
+        ),
+        (
+            Operation::DemographicAuthViaMobile,
+            json!({"verified": true, "uidaiToken": UIDAI_TOKEN}),
+        ),
+        (
+            Operation::GenerateMobileOtp,
+            json!({"txnId": TXN, "mobileNumber": MOBILE}),
+        ),
+        (
+            Operation::VerifyMobileOtp,
+            json!({"txnId": TXN, "mobileNumber": null}),
+        ),
+        (
+            Operation::GetHprIdSuggestion,
+            json!([HPR_ID, "ashaverma1988", "verma.asha"]),
+        ),
+        (
+            Operation::CreateHprIdWithPreverified,
+            json!({
+                "token": TOKEN, "hprIdNumber": HPR_ID_NUMBER, "hprId": format!("{HPR_ID}@hpr.abdm"),
+                "name": "Asha Verma", "gender": "F", "yearOfBirth": "1988", "monthOfBirth": "08",
+                "dayOfBirth": "15", "firstName": "Asha", "middleName": null, "lastName": "Verma",
+                "stateCode": "9", "stateName": "Uttar Pradesh", "districtCode": "145",
+                "districtName": "Ghaziabad", "email": EMAIL, "kycPhoto": TRUNCATED_PHOTO, "mobile": MOBILE,
+                "categoryId": 1, "subCategoryId": 1, "authMethods": ["AADHAAR_OTP", "PASSWORD"],
+                "new": true
+            }),
+        ),
+    ];
+    for (op, body) in answers {
+        mount(&server, op, ok(body)).await;
+    }
     server
 }
 
@@ -215,34 +139,19 @@ async fn unhappy_registry() -> MockServer {
     server
 }
 
+/// A client sending the secret credentials, so their absence from the output means something.
 fn client(server: &MockServer) -> GatewayClient {
-    GatewayClient::builder()
-        .base_url(server.uri())
-        .api_key(API_KEY)
+    builder(server.uri(), API_KEY)
         .hprid_auth(HPRID_AUTH)
         .build()
         .unwrap()
 }
 
+/// The shared create input, with a photo.
 fn create_request() -> CreateHprIdRequest {
     CreateHprIdInput {
-        address: Some(ADDRESS.into()),
-        day_of_birth: Some("15".into()),
-        district_code: Some("145".into()),
-        email: Some(EMAIL.into()),
-        first_name: Some("Asha".into()),
-        hp_category_code: Some("1".into()),
-        hp_sub_category_code: Some("1".into()),
-        hpr_id: Some(HPR_ID.into()),
-        last_name: Some("Verma".into()),
-        middle_name: None,
-        month_of_birth: Some("08".into()),
-        password: Some(PASSWORD.into()),
-        pincode: Some("201001".into()),
-        profile_photo: Some(PHOTO.into()),
-        state_code: Some("9".into()),
-        txn_id: Some(TXN.into()),
-        year_of_birth: Some("1988".into()),
+        profile_photo: Some(TRUNCATED_PHOTO.into()),
+        ..create_input()
     }
     .try_into()
     .expect("valid synthetic input")
@@ -321,7 +230,14 @@ async fn exercise() -> (usize, usize) {
         .map(|r| String::from_utf8_lossy(&r.body).into_owned())
         .collect();
     for value in [
-        AADHAAR, OTP, MOBILE_OTP, MOBILE, PASSWORD, EMAIL, PHOTO, TXN,
+        AADHAAR,
+        OTP,
+        MOBILE_OTP,
+        MOBILE,
+        PASSWORD,
+        EMAIL,
+        TRUNCATED_PHOTO,
+        TXN,
     ] {
         assert!(bodies.contains(value), "{value} was sent");
     }
@@ -376,11 +292,7 @@ async fn exercise() -> (usize, usize) {
 #[test]
 fn nothing_sensitive_reaches_the_trace_output() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_writer(captured.clone())
-        .finish();
+    let subscriber = captured.subscriber(FmtSpan::FULL);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -423,7 +335,7 @@ fn nothing_sensitive_reaches_the_trace_output() {
         "failures are logged as warnings:\n{log}"
     );
 
-    for value in NEVER {
+    for value in NEVER_PRINTED.iter().chain(ALSO_NEVER) {
         let hits: Vec<&str> = log.lines().filter(|l| l.contains(value)).collect();
         assert!(
             hits.is_empty(),
