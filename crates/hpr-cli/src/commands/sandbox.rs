@@ -1,0 +1,276 @@
+//! `hpr sandbox`: serve the HPR gateway simulator until Ctrl-C or SIGTERM.
+//!
+//! Stdout carries exactly one `hpr sandbox: listening on http://ADDR (seed S)` line, then the
+//! sandbox's `[sms]` lines. Warnings, hints and logs go to stderr. Every problem with the flags
+//! or the files they name is reported before anything is served, naming the flag, with exit
+//! code 2.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use hpr_sandbox::{FaultKind, Identity, Sandbox, SandboxConfig, SmsOutput, persist};
+
+use crate::cli::SandboxArgs;
+use crate::exit::{CliError, ExitStatus};
+
+/// How long in-flight requests may take to finish after a stop signal (a `timeout` fault holds
+/// its request open for an hour).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs `hpr sandbox`.
+pub fn run(args: SandboxArgs) -> Result<ExitStatus, CliError> {
+    let config = config_from(&args)?;
+    if !args.addr.ip().is_loopback() {
+        eprintln!(
+            "warning: --addr {} is not a loopback address: other machines can reach this sandbox \
+             (plain HTTP, OTPs readable through /_sandbox/)",
+            args.addr
+        );
+    }
+    tracing::info!(?config, "sandbox settings");
+    let sandbox = Sandbox::new(config).map_err(CliError::usage)?;
+    super::block_on(serve(sandbox, args.addr))?
+}
+
+/// The sandbox settings from the flags, with every named file read and checked.
+fn config_from(args: &SandboxArgs) -> Result<SandboxConfig, CliError> {
+    let identities = match &args.identities {
+        Some(path) => load_identities(path)?,
+        None => Vec::new(),
+    };
+    if let Some(path) = &args.state {
+        check_state_file(path)?;
+    }
+    let mut faults: Vec<FaultKind> = Vec::new();
+    for kind in &args.faults {
+        if !faults.contains(kind) {
+            faults.push(*kind);
+        }
+    }
+    if faults.is_empty() {
+        faults = FaultKind::ALL.to_vec();
+    }
+    let config = SandboxConfig {
+        seed: args.seed,
+        fixed_otp: args.fixed_otp.clone(),
+        otp_ttl: Duration::from_secs(args.otp_ttl_secs),
+        txn_ttl: Duration::from_secs(args.txn_ttl_secs),
+        max_otp_attempts: args.max_otp_attempts,
+        resend_interval: Duration::from_secs(args.resend_interval_secs),
+        api_keys: args.api_keys.clone(),
+        latency: Duration::from_millis(args.latency_ms),
+        fault_rate: args.fault_rate,
+        faults,
+        sms: if args.quiet_sms {
+            SmsOutput::Silent
+        } else {
+            SmsOutput::Stdout
+        },
+        identities,
+        state_file: args.state.clone(),
+        ..SandboxConfig::default()
+    };
+    // the flags were checked one by one while parsing; this catches what needs several of them
+    config.validate().map_err(CliError::usage)?;
+    Ok(config)
+}
+
+/// Reads `--identities FILE`: a JSON array of identity objects, each checked with the field rules.
+/// Messages give the JSON path and position of a problem, never the rejected value.
+fn load_identities(path: &Path) -> Result<Vec<Identity>, CliError> {
+    let flag = format!("--identities {}", path.display());
+    let bytes =
+        std::fs::read(path).map_err(|e| CliError::usage(format!("{flag}: cannot read: {e}")))?;
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let identities: Vec<Identity> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let message = without_values(&e.into_inner().to_string());
+        CliError::usage(format!(
+            "{flag}: not a JSON array of identities: {message} (at {at})"
+        ))
+    })?;
+    de.end()
+        .map_err(|e| CliError::usage(format!("{flag}: not a JSON array of identities: {e}")))?;
+    for (i, identity) in identities.iter().enumerate() {
+        identity.clone().normalized().map_err(|problems| {
+            CliError::usage(format!("{flag}: identity [{i}]: {}", problems.join("; ")))
+        })?;
+    }
+    Ok(identities)
+}
+
+/// Drops the offending value from a serde message: ``invalid type: integer `234123412346`,
+/// expected a string`` becomes `invalid type: integer, expected a string` (values in an
+/// identities file are personal data).
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some(end) = rest.find(", expected") {
+                let what = &rest[..end];
+                let kind = what[..what.find(['`', '"']).unwrap_or(what.len())].trim_end();
+                return format!("{prefix}{kind}{}", &rest[end..]);
+            }
+        }
+    }
+    message.to_owned()
+}
+
+/// Checks `--state FILE` before serving: an existing file must be a sandbox state, and the
+/// folder must exist (the file is written there).
+fn check_state_file(path: &Path) -> Result<(), CliError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(CliError::usage(format!(
+            "--state {}: folder {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    persist::load(path).map_err(|e| CliError::usage(format!("--state: {e}")))?;
+    Ok(())
+}
+
+/// Serves until a stop signal, then shuts down gracefully (writing the state file).
+async fn serve(sandbox: Sandbox, addr: SocketAddr) -> Result<ExitStatus, CliError> {
+    // installed before announcing, so a signal right after the line is not lost
+    let mut signals = StopSignals::install()
+        .map_err(|e| CliError::failure(format!("cannot handle signals: {e}")))?;
+    let handle = sandbox.clone();
+    let mut running = sandbox
+        .start(addr)
+        .await
+        .map_err(|e| CliError::usage(format!("--addr: {e}")))?;
+
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "hpr sandbox: listening on {} (seed {})",
+        running.base_url(),
+        running.seed()
+    )
+    .and_then(|()| stdout.flush())
+    .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))?;
+    drop(stdout);
+    if std::io::stderr().is_terminal() {
+        eprintln!("hpr sandbox: press Ctrl-C to stop");
+    }
+
+    let signal = tokio::select! {
+        signal = signals.next() => signal,
+        result = running.wait() => {
+            save_state(&handle);
+            let why = match result {
+                Ok(()) => "no error".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            return Err(CliError::failure(format!("the sandbox server stopped unexpectedly: {why}")));
+        }
+    };
+    tracing::info!(signal, "stopping the sandbox");
+    tokio::select! {
+        () = running.shutdown() => Ok(ExitStatus::Success),
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            eprintln!(
+                "warning: requests still in flight after {} s; stopping without them",
+                SHUTDOWN_GRACE.as_secs()
+            );
+            save_state(&handle);
+            Ok(ExitStatus::Success)
+        }
+        _ = signals.next() => {
+            eprintln!("hpr sandbox: stopping now");
+            save_state(&handle);
+            Ok(ExitStatus::Interrupted)
+        }
+    }
+}
+
+/// Writes the state file (if any) when the graceful shutdown could not.
+fn save_state(sandbox: &Sandbox) {
+    if let Some(path) = &sandbox.config().state_file {
+        if let Err(e) = persist::save(path, &sandbox.snapshot()) {
+            eprintln!("error: --state {}: cannot write: {e}", path.display());
+        }
+    }
+}
+
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Starts catching the signals (from now on they no longer kill the process).
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Waits for the next signal and names it.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                Some(()) = self.interrupt.recv() => "SIGINT",
+                Some(()) = self.terminate.recv() => "SIGTERM",
+                else => std::future::pending().await,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => "Ctrl-C",
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_lose_the_values() {
+        assert_eq!(
+            without_values(
+                "invalid type: integer `234123412346`, expected a string at line 3 column 20"
+            ),
+            "invalid type: integer, expected a string at line 3 column 20"
+        );
+        assert_eq!(
+            without_values("invalid type: floating point `1.5`, expected a string"),
+            "invalid type: floating point, expected a string"
+        );
+        assert_eq!(
+            without_values("invalid value: string \"9876543210\", expected x"),
+            "invalid value: string, expected x"
+        );
+        assert_eq!(
+            without_values("invalid type: map, expected a sequence at line 1 column 0"),
+            "invalid type: map, expected a sequence at line 1 column 0"
+        );
+        assert_eq!(
+            without_values("unknown field `nmae`, expected one of `aadhaar`"),
+            "unknown field `nmae`, expected one of `aadhaar`"
+        );
+    }
+}

@@ -1,0 +1,38 @@
+//! `hpr`: command-line tools for India's ABDM Healthcare Professional Registry (HPR).
+//!
+//! - `hpr sandbox` serves a local, offline simulator of the HPR registration gateway.
+//!
+//! The layout keeps each piece small: [`cli`] holds the clap definitions (flags, help, examples),
+//! [`commands`] one module per subcommand, [`exit`] the documented exit codes and the error type,
+//! [`logging`] the `-v` / `RUST_LOG` set-up. This file parses, dispatches and turns the outcome
+//! into the exit code.
+
+mod cli;
+mod commands;
+mod exit;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // help and version go to stdout with code 0; usage errors to stderr with code 2
+            let _ = e.print();
+            return ExitCode::from(
+                u8::try_from(e.exit_code()).unwrap_or(exit::ExitStatus::Usage as u8),
+            );
+        }
+    };
+    logging::init(cli.verbose);
+    match commands::run(cli.command) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            e.status.into()
+        }
+    }
+}

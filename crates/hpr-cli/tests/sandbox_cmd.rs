@@ -1,0 +1,584 @@
+//! End-to-end tests of `hpr sandbox` and the top-level flags, running the real binary.
+//!
+//! Every wait is bounded ([`WAIT`]) and every child is killed when its guard drops, so a hung
+//! sandbox fails the test instead of hanging CI. Only loopback addresses are used.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use abdm_hpr::types::{Aadhaar, GenerateAadhaarOtpInput, GenerateAadhaarOtpRequest};
+use abdm_hpr::{GatewayClient, RegistryApi as _};
+
+/// The longest any single step may take.
+const WAIT: Duration = Duration::from_secs(20);
+/// A valid synthetic Aadhaar number (CONTRACT §5.1 example).
+const AADHAAR: &str = "234123412346";
+const OTP: &str = "123456";
+
+fn hpr() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hpr"));
+    command
+        .env_remove("RUST_LOG")
+        .env_remove("HPR_SANDBOX_API_KEYS");
+    command
+}
+
+/// Runs `hpr args…` to completion (bounded), with no stdin.
+fn run(args: &[&str]) -> Output {
+    let child = hpr()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hpr starts");
+    let mut guard = Running::adopt(child);
+    let status = guard.wait_exit();
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let child = guard.child.as_mut().unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    guard.child = None;
+    Output {
+        status,
+        stdout: stdout.into_bytes(),
+        stderr: stderr.into_bytes(),
+    }
+}
+
+/// A running `hpr sandbox`: its stdout lines arrive on a channel; killed on drop.
+struct Running {
+    child: Option<Child>,
+    lines: Option<Receiver<String>>,
+    stderr: Option<thread::JoinHandle<String>>,
+    /// The first stdout line (the listening line).
+    first_line: String,
+}
+
+impl Running {
+    fn adopt(child: Child) -> Self {
+        Self {
+            child: Some(child),
+            lines: None,
+            stderr: None,
+            first_line: String::new(),
+        }
+    }
+
+    /// Starts `hpr sandbox args…` and waits for its `listening on http://…` line; returns the
+    /// guard and the base URL.
+    fn sandbox(args: &[&str]) -> (Self, String) {
+        let mut child = hpr()
+            .arg("sandbox")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("hpr starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let mut running = Self {
+            child: Some(child),
+            lines: Some(rx),
+            stderr: Some(stderr),
+            first_line: String::new(),
+        };
+        let first = running.next_line().expect("a first line on stdout");
+        running.first_line = first.clone();
+        let url = first
+            .split_once("listening on ")
+            .map(|(_, rest)| rest.split_whitespace().next().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("first stdout line is not the listening line: {first:?}"));
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        assert!(
+            first.starts_with("hpr sandbox: listening on http://"),
+            "{first}"
+        );
+        (running, url)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// The next stdout line, or `None` at end of output; panics after [`WAIT`].
+    fn next_line(&mut self) -> Option<String> {
+        match self.lines.as_ref().unwrap().recv_timeout(WAIT) {
+            Ok(line) => Some(line),
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => panic!("no stdout line within {WAIT:?}"),
+        }
+    }
+
+    /// Waits for the first stdout line that satisfies `matches` (bounded by [`WAIT`]).
+    fn line_where(&mut self, matches: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            match self
+                .lines
+                .as_ref()
+                .unwrap()
+                .recv_timeout(deadline - Instant::now())
+            {
+                Ok(line) if matches(&line) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("no matching stdout line; saw {seen:?}");
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits (bounded by [`WAIT`]) for the process to exit.
+    fn wait_exit(&mut self) -> ExitStatus {
+        let child = self.child.as_mut().unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "hpr did not exit within {WAIT:?}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// After exit: everything written on stderr.
+    fn stderr(&mut self) -> String {
+        self.stderr.take().unwrap().join().unwrap()
+    }
+
+    /// After exit: the remaining stdout lines.
+    fn rest_of_stdout(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Some(line) = self.next_line() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            if let Ok(None) = child.try_wait() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// `GET path` over plain HTTP/1.1; returns the status code and the body.
+fn http_get(base_url: &str, path: &str) -> (u16, String) {
+    let authority = base_url.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.set_write_timeout(Some(WAIT)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("a response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+/// Asks the sandbox to send an Aadhaar OTP, through the SDK's client.
+fn generate_otp(base_url: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = GatewayClient::builder()
+            .base_url(base_url)
+            .api_key("test-key")
+            .build()
+            .expect("a loopback client builds");
+        let request = GenerateAadhaarOtpRequest::try_from(GenerateAadhaarOtpInput {
+            aadhaar: Some(AADHAAR.into()),
+        })
+        .unwrap();
+        tokio::time::timeout(WAIT, client.generate_aadhaar_otp(&request))
+            .await
+            .expect("the sandbox answers in time")
+            .expect("the sandbox sends an OTP");
+    });
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn serves_health_prints_sms_and_stops_on_sigterm() {
+    let (mut sandbox, url) =
+        Running::sandbox(&["--addr", "127.0.0.1:0", "--seed", "1", "--fixed-otp", OTP]);
+
+    let (status, body) = http_get(&url, "/_sandbox/health");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"ok\""), "{body}");
+
+    generate_otp(&url);
+    let sms = sandbox.line_where(|line| line.starts_with("[sms]"));
+    assert!(sms.contains(OTP), "{sms}");
+    assert!(
+        !sms.contains(&AADHAAR[..8]),
+        "the SMS line does not show the Aadhaar number: {sms}"
+    );
+
+    sandbox.signal("TERM");
+    let status = sandbox.wait_exit();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let stderr = sandbox.stderr();
+    assert!(!stderr.contains(OTP), "stderr shows the OTP: {stderr}");
+    assert!(sandbox.rest_of_stdout().is_empty());
+}
+
+#[test]
+fn ctrl_c_stops_with_code_0() {
+    let (mut sandbox, _url) = Running::sandbox(&["--addr", "127.0.0.1:0"]);
+    sandbox.signal("INT");
+    assert_eq!(sandbox.wait_exit().code(), Some(0));
+}
+
+#[test]
+fn listening_line_names_the_seed() {
+    let (mut sandbox, url) =
+        Running::sandbox(&["--addr", "127.0.0.1:0", "--seed", "42", "--quiet-sms"]);
+    assert_eq!(
+        sandbox.first_line,
+        format!("hpr sandbox: listening on {url} (seed 42)")
+    );
+    sandbox.signal("TERM");
+    assert_eq!(sandbox.wait_exit().code(), Some(0));
+}
+
+#[test]
+fn quiet_sms_prints_no_otp() {
+    let (mut sandbox, url) = Running::sandbox(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--fixed-otp",
+        OTP,
+        "--quiet-sms",
+        "--api-key",
+        "test-key",
+    ]);
+    generate_otp(&url);
+    sandbox.signal("TERM");
+    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    let rest = sandbox.rest_of_stdout();
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+#[test]
+fn api_key_rejects_other_keys() {
+    // the sandbox accepts only `other-key`, so the SDK call with `test-key` fails
+    let (mut sandbox, url) = Running::sandbox(&["--addr", "127.0.0.1:0", "--api-key", "other-key"]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let result = runtime.block_on(async {
+        let client = GatewayClient::builder()
+            .base_url(&url)
+            .api_key("test-key")
+            .build()
+            .unwrap();
+        let request = GenerateAadhaarOtpRequest::try_from(GenerateAadhaarOtpInput {
+            aadhaar: Some(AADHAAR.into()),
+        })
+        .unwrap();
+        tokio::time::timeout(WAIT, client.generate_aadhaar_otp(&request))
+            .await
+            .unwrap()
+    });
+    assert!(result.is_err());
+    sandbox.signal("TERM");
+    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    let stderr = sandbox.stderr();
+    assert!(
+        !stderr.contains("other-key") && !stderr.contains("test-key"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn state_file_is_written_at_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let (mut sandbox, _url) =
+        Running::sandbox(&["--addr", "127.0.0.1:0", "--state", path.to_str().unwrap()]);
+    sandbox.signal("TERM");
+    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state file written")).unwrap();
+    assert!(state.get("version").is_some(), "{state}");
+    assert!(state["accounts"].is_array(), "{state}");
+
+    // and the same file is accepted at the next start
+    let (mut again, _url) =
+        Running::sandbox(&["--addr", "127.0.0.1:0", "--state", path.to_str().unwrap()]);
+    again.signal("TERM");
+    assert_eq!(again.wait_exit().code(), Some(0));
+}
+
+#[test]
+fn identities_file_seeds_people() {
+    let aadhaar: Aadhaar = AADHAAR.parse().unwrap();
+    let mut person = hpr_sandbox::identity::derive(&aadhaar, 3);
+    person.name = "Zorawar Singh".into();
+    person.first_name = "Zorawar".into();
+    person.middle_name = None;
+    person.last_name = "Singh".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("people.json");
+    std::fs::write(&path, serde_json::to_vec(&vec![person]).unwrap()).unwrap();
+
+    let (mut sandbox, url) = Running::sandbox(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--identities",
+        path.to_str().unwrap(),
+    ]);
+    let (status, body) = http_get(&url, &format!("/_sandbox/identities/{AADHAAR}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Zorawar"), "{body}");
+    sandbox.signal("TERM");
+    assert_eq!(sandbox.wait_exit().code(), Some(0));
+}
+
+#[test]
+fn unknown_fault_exits_2_naming_the_flag() {
+    let out = run(&["sandbox", "--addr", "127.0.0.1:0", "--faults", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("--faults"), "{stderr}");
+    assert!(stderr.contains("bogus"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn fault_rate_out_of_range_exits_2() {
+    let out = run(&["sandbox", "--addr", "127.0.0.1:0", "--fault-rate", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--fault-rate"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_fixed_otp_exits_2() {
+    let out = run(&["sandbox", "--addr", "127.0.0.1:0", "--fixed-otp", "12345"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--fixed-otp"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn missing_identities_file_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nobody.json");
+    let out = run(&[
+        "sandbox",
+        "--addr",
+        "127.0.0.1:0",
+        "--identities",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: --identities"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn invalid_identities_file_exits_2_without_echoing_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("people.json");
+    // a number where a string belongs
+    std::fs::write(&path, format!(r#"[{{"aadhaar": {AADHAAR}}}]"#)).unwrap();
+    let out = run(&[
+        "sandbox",
+        "--addr",
+        "127.0.0.1:0",
+        "--identities",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--identities") && stderr.contains("[0].aadhaar"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(AADHAAR), "{stderr}");
+
+    // well-formed JSON, but a broken field rule
+    let aadhaar: Aadhaar = AADHAAR.parse().unwrap();
+    let mut person = hpr_sandbox::identity::derive(&aadhaar, 3);
+    person.mobile = "12345".into();
+    std::fs::write(&path, serde_json::to_vec(&vec![person]).unwrap()).unwrap();
+    let out = run(&[
+        "sandbox",
+        "--addr",
+        "127.0.0.1:0",
+        "--identities",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--identities") && stderr.contains("mobile"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(AADHAAR) && !stderr.contains("12345"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_state_file_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    std::fs::write(&path, "not json").unwrap();
+    let out = run(&[
+        "sandbox",
+        "--addr",
+        "127.0.0.1:0",
+        "--state",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--state"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "not json",
+        "a bad state file is left alone"
+    );
+}
+
+#[test]
+fn address_in_use_exits_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run(&["sandbox", "--addr", &addr]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("--addr"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn unknown_flag_exits_2() {
+    let out = run(&["sandbox", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2), "a command is required");
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let out = run(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("Examples:") && help.contains("hpr sandbox"),
+        "{help}"
+    );
+    assert!(
+        help.contains("Exit codes:") && help.contains("130"),
+        "{help}"
+    );
+
+    let out = run(&["sandbox", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("Examples:") && help.contains("--fixed-otp"),
+        "{help}"
+    );
+    for flag in [
+        "--addr",
+        "--seed",
+        "--otp-ttl-secs",
+        "--txn-ttl-secs",
+        "--max-otp-attempts",
+        "--resend-interval-secs",
+        "--api-key",
+        "--identities",
+        "--state",
+        "--latency-ms",
+        "--fault-rate",
+        "--faults",
+        "--quiet-sms",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from help");
+    }
+}
+
+#[test]
+fn version_prints_the_version() {
+    let out = run(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("hpr {}", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -1,0 +1,108 @@
+//! The admin API under `/_sandbox/`, apart from the contract: read OTPs and identities, add
+//! identities, list requests, reset, health. It needs no API key (the sandbox is a local tool).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::Sandbox;
+use crate::his::HisError;
+use crate::identity::Identity;
+
+fn not_found(what: &str) -> Response {
+    HisError::new(
+        StatusCode::NOT_FOUND,
+        format!("{what} not found"),
+        "HIS-404",
+        format!("{what} not found"),
+    )
+    .into_response()
+}
+
+/// `GET /_sandbox/otp/{txnId}` → `{"otp": "...", "kind": "aadhaar"|"mobile"}`.
+pub(crate) async fn otp(State(sandbox): State<Sandbox>, Path(txn_id): Path<String>) -> Response {
+    match sandbox.latest_otp(&txn_id) {
+        Some(sent) => Json(json!({"otp": sent.otp, "kind": sent.kind})).into_response(),
+        None => not_found("Transaction"),
+    }
+}
+
+/// `GET /_sandbox/identities/{aadhaar}` → the identity JSON (seeded or derived).
+pub(crate) async fn identity(
+    State(sandbox): State<Sandbox>,
+    Path(aadhaar): Path<String>,
+) -> Response {
+    match sandbox.identity(&aadhaar) {
+        Some(identity) => Json(identity).into_response(),
+        None => HisError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid Aadhaar number",
+            "HIS-1012",
+            "Please enter valid Aadhaar number",
+        )
+        .on("aadhaar")
+        .into_response(),
+    }
+}
+
+/// `POST /_sandbox/identities` with an identity JSON → `201` and the stored identity.
+pub(crate) async fn add_identity(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    let identity: Identity = match serde_json::from_slice(&body) {
+        Ok(identity) => identity,
+        Err(e) => {
+            // serde names the key of a missing/unknown field, but quotes the value of a mistyped one
+            let detail = match wrongly_typed_field(&body) {
+                Some(key) => format!("{key} must be a string"),
+                None if e.is_data() => e.to_string(),
+                None => "The request body is not valid JSON".into(),
+            };
+            return HisError::new(
+                StatusCode::BAD_REQUEST,
+                "Invalid identity",
+                "HIS-400",
+                detail,
+            )
+            .into_response();
+        }
+    };
+    match sandbox.add_identity(identity) {
+        Ok(stored) => (StatusCode::CREATED, Json(stored)).into_response(),
+        Err(problems) => HisError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid identity",
+            "HIS-400",
+            problems.join("; "),
+        )
+        .into_response(),
+    }
+}
+
+/// The first key of a JSON object body whose value is not a string (`middleName` may be null).
+fn wrongly_typed_field(body: &[u8]) -> Option<String> {
+    let serde_json::Value::Object(map) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    map.into_iter()
+        .find(|(key, value)| !(value.is_string() || (key == "middleName" && value.is_null())))
+        .map(|(key, _)| key)
+}
+
+/// `GET /_sandbox/requests` → one entry per contract request (method, path, status, latency).
+pub(crate) async fn requests(State(sandbox): State<Sandbox>) -> Response {
+    Json(sandbox.requests()).into_response()
+}
+
+/// `POST /_sandbox/reset` → forgets transactions, accounts, run-time identities and the log.
+pub(crate) async fn reset(State(sandbox): State<Sandbox>) -> Response {
+    sandbox.reset();
+    Json(json!({"reset": true})).into_response()
+}
+
+/// `GET /_sandbox/health` → `{"status":"ok"}`.
+pub(crate) async fn health() -> Response {
+    Json(json!({"status": "ok", "service": "hpr-sandbox", "version": env!("CARGO_PKG_VERSION")}))
+        .into_response()
+}

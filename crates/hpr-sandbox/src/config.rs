@@ -1,0 +1,178 @@
+//! Sandbox settings: timings, OTP rules, auth, faults, persistence.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::identity::Identity;
+
+/// A kind of injected failure (`--faults`, `x-sandbox-fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    /// Answer `500` with the HIS envelope.
+    Status500,
+    /// Answer `503` with `Retry-After: 1`.
+    Status503,
+    /// Never answer (until the client gives up or the server stops).
+    Timeout,
+    /// Drop the connection in the middle of the response.
+    Reset,
+    /// Answer `200` with a body that is not valid JSON.
+    Malformed,
+}
+
+impl FaultKind {
+    /// All kinds.
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::Status500,
+        FaultKind::Status503,
+        FaultKind::Timeout,
+        FaultKind::Reset,
+        FaultKind::Malformed,
+    ];
+
+    /// The name used on the command line and in `x-sandbox-fault`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Status500 => "500",
+            FaultKind::Status503 => "503",
+            FaultKind::Timeout => "timeout",
+            FaultKind::Reset => "reset",
+            FaultKind::Malformed => "malformed",
+        }
+    }
+}
+
+impl FromStr for FaultKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        FaultKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown fault `{}` (expected 500, 503, timeout, reset or malformed)",
+                    s.trim()
+                )
+            })
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where fake SMS messages (the OTPs) are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmsOutput {
+    /// One line per OTP on standard output (the CLI default).
+    #[default]
+    Stdout,
+    /// Not printed; still readable through the admin API and [`crate::Sandbox::latest_otp`].
+    Silent,
+}
+
+/// Sandbox settings. `Default` gives the documented defaults with SMS printing off (library use).
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// Seed for identities, OTPs and IDs; `None` draws one from the OS.
+    pub seed: Option<u64>,
+    /// Send this OTP every time instead of a random one (scripts, demos).
+    pub fixed_otp: Option<String>,
+    /// OTP lifetime (default 10 min).
+    pub otp_ttl: Duration,
+    /// Transaction lifetime (default 30 min).
+    pub txn_ttl: Duration,
+    /// Wrong OTPs allowed before the transaction is locked (default 3).
+    pub max_otp_attempts: u32,
+    /// Minimum time between two OTPs for the same Aadhaar or transaction (default 30 s).
+    pub resend_interval: Duration,
+    /// Accepted API keys; empty accepts any non-empty bearer key.
+    pub api_keys: Vec<String>,
+    /// Added to every contract request.
+    pub latency: Duration,
+    /// Probability (0.0–1.0) of injecting one of `faults` into a contract request.
+    pub fault_rate: f64,
+    /// Fault kinds drawn from when `fault_rate` fires (default: all).
+    pub faults: Vec<FaultKind>,
+    /// Where OTP "SMS" lines go.
+    pub sms: SmsOutput,
+    /// Identities known in addition to the derived ones.
+    pub identities: Vec<Identity>,
+    /// Keep created accounts and seeded identities in this JSON file across restarts.
+    pub state_file: Option<PathBuf>,
+    /// Largest accepted request body (default 2 MiB; larger gets 413).
+    pub max_body_bytes: usize,
+    /// How many contract requests `GET /_sandbox/requests` remembers (default 10,000).
+    pub request_log_capacity: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            seed: None,
+            fixed_otp: None,
+            otp_ttl: Duration::from_secs(10 * 60),
+            txn_ttl: Duration::from_secs(30 * 60),
+            max_otp_attempts: 3,
+            resend_interval: Duration::from_secs(30),
+            api_keys: Vec::new(),
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+            faults: FaultKind::ALL.to_vec(),
+            sms: SmsOutput::Silent,
+            identities: Vec::new(),
+            state_file: None,
+            max_body_bytes: 2 * 1024 * 1024,
+            request_log_capacity: 10_000,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("seed", &self.seed)
+            .field("fixed_otp", &self.fixed_otp.as_ref().map(|_| "[redacted]"))
+            .field("otp_ttl", &self.otp_ttl)
+            .field("txn_ttl", &self.txn_ttl)
+            .field("max_otp_attempts", &self.max_otp_attempts)
+            .field("resend_interval", &self.resend_interval)
+            .field("api_keys", &self.api_keys.len())
+            .field("latency", &self.latency)
+            .field("fault_rate", &self.fault_rate)
+            .field("faults", &self.faults)
+            .field("sms", &self.sms)
+            .field("identities", &self.identities.len())
+            .field("state_file", &self.state_file)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxConfig {
+    /// Checks the settings, naming the first bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(otp) = &self.fixed_otp {
+            if otp.len() != 6 || !otp.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("fixed OTP must be exactly 6 digits".into());
+            }
+        }
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            return Err("fault rate must be between 0.0 and 1.0".into());
+        }
+        if self.fault_rate > 0.0 && self.faults.is_empty() {
+            return Err("a fault rate needs at least one fault kind".into());
+        }
+        if self.max_otp_attempts == 0 {
+            return Err("max OTP attempts must be at least 1".into());
+        }
+        if self.api_keys.iter().any(|k| k.trim().is_empty()) {
+            return Err("API keys must not be empty".into());
+        }
+        Ok(())
+    }
+}

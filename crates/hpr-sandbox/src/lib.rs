@@ -1,0 +1,398 @@
+//! # hpr-sandbox
+//!
+//! An offline, stateful simulator of the HPR registration gateway (the API the `carestack` Python
+//! SDK calls, CONTRACT §2). It keeps real state — transactions bound to an Aadhaar number, OTPs
+//! with expiry, attempt limits and resend throttling, flow order, created accounts and taken
+//! IDs — so clients can run whole registrations with no credentials and no network.
+//!
+//! - Every Aadhaar number that passes the field rules is accepted; its KYC identity is derived
+//!   from the number (and the seed), or seeded from JSON.
+//! - OTPs are "sent" as fake SMS lines on stdout and are readable through the admin API
+//!   (`GET /_sandbox/otp/{txnId}`) and [`Sandbox::latest_otp`].
+//! - Errors use the ABDM envelope with the HIS codes of CONTRACT §4.
+//! - Faults (500, 503, timeout, reset, malformed) can be injected at random or per request.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), String> {
+//! use hpr_sandbox::{Sandbox, SandboxConfig};
+//! let running = Sandbox::new(SandboxConfig { seed: Some(7), ..Default::default() })?
+//!     .start("127.0.0.1:0".parse().unwrap())
+//!     .await?;
+//! println!("sandbox at {}", running.base_url());
+//! running.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod admin;
+mod body;
+pub mod clock;
+pub mod config;
+pub mod geo;
+mod his;
+pub mod identity;
+mod middleware;
+mod ops;
+pub mod persist;
+mod state;
+pub mod suggest;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use abdm_hpr::types::Aadhaar;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{FaultKind, SandboxConfig, SmsOutput};
+pub use his::{Detail, HisError};
+pub use identity::Identity;
+pub use middleware::{FAULT_HEADER, RequestRecord};
+pub use state::{Account, OtpKind, Sms, Snapshot};
+
+use crate::middleware::{FaultDice, RequestLog};
+use crate::state::Core;
+
+/// The latest OTP sent for a transaction.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SentOtp {
+    /// The six digits.
+    pub otp: String,
+    /// Aadhaar or mobile OTP.
+    pub kind: OtpKind,
+}
+
+impl std::fmt::Debug for SentOtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentOtp")
+            .field("otp", &"[redacted]")
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+/// A sandbox: its state and settings. Cheap to clone (shared state); serve it with
+/// [`Sandbox::start`] or mount [`Sandbox::router`] in your own server.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    core: Core,
+    requests: RequestLog,
+    faults: FaultDice,
+    /// Set when the server starts shutting down; ends requests held by the `timeout` fault.
+    stopping: tokio::sync::watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("config", &self.inner.core.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// A sandbox on the real clock; loads `state_file` if set.
+    pub fn new(config: SandboxConfig) -> Result<Self, String> {
+        Self::with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// A sandbox on a given clock (tests use [`ManualClock`]).
+    pub fn with_clock(config: SandboxConfig, clock: Arc<dyn Clock>) -> Result<Self, String> {
+        let restored = match &config.state_file {
+            Some(path) => persist::load(path)?,
+            None => Snapshot::default(),
+        };
+        let capacity = config.request_log_capacity;
+        let core = Core::new(config, clock, restored)?;
+        let faults = FaultDice::new(core.seed);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                core,
+                requests: RequestLog::new(capacity),
+                faults,
+                stopping: tokio::sync::watch::channel(false).0,
+            }),
+        })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.core.config
+    }
+
+    /// The seed in force (drawn from the OS when none was configured).
+    pub fn seed(&self) -> u64 {
+        self.inner.core.seed
+    }
+
+    /// The axum router: the 8 contract routes (auth, faults, latency, request log) and the admin
+    /// API under `/_sandbox/`.
+    pub fn router(&self) -> Router {
+        let contract = Router::new()
+            .route("/aadhaar/generateOtp", post(generate_aadhaar_otp))
+            .route("/aadhaar/verifyOtp", post(verify_aadhaar_otp))
+            .route("/check/account-exist", post(check_account_exist))
+            .route("/demographic-auth/mobile", post(demographic_auth))
+            .route("/generate/mobileOtp", post(generate_mobile_otp))
+            .route("/verify/mobileOtp", post(verify_mobile_otp))
+            .route("/hpId/suggestion", post(suggestions))
+            .route("/hprId/create", post(create_hpr_id))
+            .fallback(unknown_path)
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                middleware::latency_and_faults,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                middleware::require_bearer,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                middleware::log_requests,
+            ))
+            .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
+        let admin = Router::new()
+            .route("/_sandbox/otp/{txn_id}", get(admin::otp))
+            .route("/_sandbox/identities/{aadhaar}", get(admin::identity))
+            .route("/_sandbox/identities", post(admin::add_identity))
+            .route("/_sandbox/requests", get(admin::requests))
+            .route("/_sandbox/reset", post(admin::reset))
+            .route("/_sandbox/health", get(admin::health))
+            .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
+        admin.merge(contract).with_state(self.clone())
+    }
+
+    /// Binds `addr` and serves in a background task until [`RunningSandbox::shutdown`].
+    pub async fn start(self, addr: SocketAddr) -> Result<RunningSandbox, String> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let writer =
+            self.inner.core.config.state_file.clone().map(|path| {
+                tokio::spawn(persist::writer(path, self.inner.core.snapshots.subscribe()))
+            });
+        let app = self.router();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningSandbox {
+            sandbox: self,
+            addr,
+            stop: Some(stop),
+            server: Some(server),
+            writer,
+        })
+    }
+
+    /// The latest OTP sent for a transaction.
+    pub fn latest_otp(&self, txn_id: &str) -> Option<SentOtp> {
+        let state = self.inner.core.lock();
+        let (otp, kind) = state.txns.get(txn_id)?.last_otp.clone()?;
+        Some(SentOtp { otp, kind })
+    }
+
+    /// The identity behind an Aadhaar number (seeded, or derived), or `None` if the number is invalid.
+    pub fn identity(&self, aadhaar: &str) -> Option<Identity> {
+        let aadhaar = Aadhaar::parse(aadhaar).ok()?;
+        let state = self.inner.core.lock();
+        Some(self.inner.core.identity_in(&state, &aadhaar))
+    }
+
+    /// Adds (or replaces) an identity; returns it normalised, or every problem found.
+    pub fn add_identity(&self, identity: Identity) -> Result<Identity, Vec<String>> {
+        let identity = identity.normalized()?;
+        let mut state = self.inner.core.lock();
+        state
+            .identities
+            .insert(identity.aadhaar.clone(), identity.clone());
+        self.inner.core.publish_snapshot(&state);
+        Ok(identity)
+    }
+
+    /// The contract requests received so far (most recent last, bounded).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.inner.requests.snapshot()
+    }
+
+    /// The accounts created so far.
+    pub fn accounts(&self) -> Vec<Account> {
+        self.inner.core.lock().accounts.values().cloned().collect()
+    }
+
+    /// Receives every fake SMS from now on.
+    pub fn subscribe_sms(&self) -> broadcast::Receiver<Sms> {
+        self.inner.core.sms.subscribe()
+    }
+
+    /// Forgets transactions, accounts, run-time identities and the request log.
+    pub fn reset(&self) {
+        self.inner.core.reset();
+        self.inner.requests.clear();
+    }
+
+    /// The persistent part of the state, as `--state FILE` stores it.
+    pub fn snapshot(&self) -> Snapshot {
+        self.inner.core.snapshots.borrow().clone()
+    }
+}
+
+/// A sandbox serving on a socket.
+pub struct RunningSandbox {
+    sandbox: Sandbox,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningSandbox {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`, the base URL for clients.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The sandbox being served.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and writes the state file.
+    pub async fn shutdown(mut self) {
+        self.sandbox.inner.stopping.send_replace(true);
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "sandbox server task failed");
+            }
+        }
+        if let Some(writer) = self.writer.take() {
+            writer.abort();
+        }
+        if let Some(path) = &self.sandbox.inner.core.config.state_file {
+            let snapshot = self.sandbox.snapshot();
+            if let Err(e) = persist::save(path, &snapshot) {
+                tracing::error!(error = %e, "could not write the state file");
+            }
+        }
+    }
+
+    /// Waits until the server stops (it only stops through [`RunningSandbox::shutdown`] or an
+    /// error). Calling it again, or `shutdown` afterwards, is fine.
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        match self.server.take() {
+            Some(server) => match server.await {
+                Ok(result) => result,
+                Err(e) => Err(std::io::Error::other(e)),
+            },
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for RunningSandbox {
+    type Target = Sandbox;
+    fn deref(&self) -> &Sandbox {
+        &self.sandbox
+    }
+}
+
+type Operation = fn(&Core, &body::Body) -> Result<serde_json::Value, HisError>;
+
+/// Runs one contract operation on a raw body; a body over the limit is a `413`.
+fn run(
+    sandbox: &Sandbox,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    op: Operation,
+) -> Response {
+    let bytes = match body {
+        Ok(bytes) => bytes,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return HisError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body too large",
+                "HIS-413",
+                format!(
+                    "The body must be at most {} bytes",
+                    sandbox.inner.core.config.max_body_bytes
+                ),
+            )
+            .into_response();
+        }
+        Err(_) => {
+            return HisError::new(
+                StatusCode::BAD_REQUEST,
+                "Malformed request",
+                "HIS-400",
+                "The body could not be read",
+            )
+            .into_response();
+        }
+    };
+    match body::parse(&bytes).and_then(|map| op(&sandbox.inner.core, &map)) {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+macro_rules! contract_handler {
+    ($name:ident, $op:path) => {
+        async fn $name(
+            State(sandbox): State<Sandbox>,
+            body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+        ) -> Response {
+            run(&sandbox, body, $op)
+        }
+    };
+}
+
+contract_handler!(generate_aadhaar_otp, Core::generate_aadhaar_otp);
+contract_handler!(verify_aadhaar_otp, Core::verify_aadhaar_otp);
+contract_handler!(check_account_exist, Core::check_account_exist);
+contract_handler!(demographic_auth, Core::demographic_auth);
+contract_handler!(generate_mobile_otp, Core::generate_mobile_otp);
+contract_handler!(verify_mobile_otp, Core::verify_mobile_otp);
+contract_handler!(suggestions, Core::suggestions);
+contract_handler!(create_hpr_id, Core::create_hpr_id);
+
+async fn unknown_path() -> Response {
+    HisError::new(
+        StatusCode::NOT_FOUND,
+        "Unknown API path",
+        "HIS-404",
+        "No such endpoint in the HPR gateway API",
+    )
+    .into_response()
+}

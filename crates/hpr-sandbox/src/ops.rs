@@ -1,0 +1,619 @@
+//! The 8 contract operations: flow rules, OTP rules, and the exact response JSON the `carestack`
+//! client parses (CONTRACT §2.3).
+
+use std::time::Instant;
+
+use abdm_hpr::types::{
+    Aadhaar, Address, DateOfBirth, Email, HprId, Mobile, Otp, Password, PersonName, Photo, Pincode,
+    Rule, mask,
+};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::body::{Body, Problems, flag, text};
+use crate::geo;
+use crate::his::HisError;
+use crate::state::{Account, Core, OtpKind, PendingOtp, Sms, State, Step, Txn};
+use crate::suggest;
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// What a step needs first, for out-of-order answers.
+fn not_now(txn: &Txn, wanted: Step) -> HisError {
+    match txn.step {
+        Step::ExistingAccount | Step::Created => HisError::new(
+            UNPROCESSABLE,
+            "An HPR ID already exists for this Aadhaar",
+            "HIS-1029",
+            "HPID already linked with Aadhaar",
+        ),
+        // name the earliest missing step: before the OTP is verified, that is the verification
+        current => HisError::out_of_order(match (current, wanted) {
+            (Step::AadhaarOtpSent, Step::NewAccount) => "verify the Aadhaar OTP",
+            (_, Step::AadhaarOtpSent) => "generate an Aadhaar OTP",
+            (_, Step::AadhaarVerified) => "verify the Aadhaar OTP",
+            (_, Step::NewAccount) => "check whether the account exists",
+            (_, Step::ExistingAccount | Step::Created) => "start a new registration",
+        }),
+    }
+}
+
+fn require_step(txn: &Txn, allowed: &[Step], wanted: Step) -> Result<(), HisError> {
+    if allowed.contains(&txn.step) {
+        Ok(())
+    } else {
+        Err(not_now(txn, wanted))
+    }
+}
+
+fn bad_field(field: &'static str, code: &'static str, message: String) -> HisError {
+    HisError::invalid_fields(vec![crate::his::Detail {
+        code,
+        message,
+        field: Some(field),
+    }])
+}
+
+/// Parses a required single field, answering `HIS-1002` when absent and `code` when invalid.
+fn one_field<T>(
+    body: &Body,
+    field: &'static str,
+    code: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, abdm_hpr::types::Invalid>,
+) -> Result<T, HisError> {
+    let raw = text(body, field).ok_or_else(|| {
+        bad_field(
+            field,
+            "HIS-1002",
+            format!("The field value should not be empty: {field}"),
+        )
+    })?;
+    parse(&raw).map_err(|e| bad_field(field, code, format!("{field} {e}")))
+}
+
+fn resend_wait(core: &Core, otp: &PendingOtp, now: Instant) -> Result<(), HisError> {
+    let elapsed = now.saturating_duration_since(otp.sent_at);
+    if elapsed < core.config.resend_interval {
+        let left = (core.config.resend_interval - elapsed).as_secs().max(1);
+        return Err(HisError::new(
+            UNPROCESSABLE,
+            format!("Please wait {left} s before requesting another OTP"),
+            "HIS-1023",
+            "Please wait before sending another OTP",
+        ));
+    }
+    Ok(())
+}
+
+fn new_otp(core: &Core, state: &mut State) -> String {
+    core.config.fixed_otp.clone().unwrap_or_else(|| state.otp())
+}
+
+/// Checks a submitted OTP against the pending one of `kind`, counting wrong tries.
+fn check_otp(
+    core: &Core,
+    txn: &mut Txn,
+    kind: OtpKind,
+    submitted: &Otp,
+    now: Instant,
+) -> Result<PendingOtp, HisError> {
+    let wanted = match kind {
+        OtpKind::Aadhaar => Step::AadhaarOtpSent,
+        OtpKind::Mobile => Step::NewAccount,
+    };
+    let pending = match &mut txn.otp {
+        Some(p) if p.kind == kind => p,
+        _ if kind == OtpKind::Mobile && txn.step == Step::NewAccount => {
+            return Err(HisError::out_of_order("generate a mobile OTP"));
+        }
+        _ => return Err(not_now(txn, wanted)),
+    };
+    if now >= pending.expires_at {
+        return Err(HisError::new(
+            UNPROCESSABLE,
+            "The OTP has expired: request a new one",
+            "HIS-1060",
+            "OTP expired or invalid",
+        )
+        .on("otp"));
+    }
+    if pending.code != submitted.expose() {
+        pending.wrong += 1;
+        let left = core.config.max_otp_attempts.saturating_sub(pending.wrong);
+        if left == 0 {
+            txn.locked = true;
+            txn.otp = None;
+            return Err(HisError::new(
+                UNPROCESSABLE,
+                "Too many wrong OTPs: this transaction is locked; start again with an Aadhaar OTP",
+                "HIS-1041",
+                "Max OTP attempts reached",
+            )
+            .on("otp"));
+        }
+        return Err(HisError::new(
+            UNPROCESSABLE,
+            format!(
+                "OTP verification failed ({left} attempt{} left)",
+                if left == 1 { "" } else { "s" }
+            ),
+            "HIS-1013",
+            "Incorrect OTP entered",
+        )
+        .on("otp"));
+    }
+    Ok(txn.otp.take().expect("matched above"))
+}
+
+impl Core {
+    /// A1 `POST /aadhaar/generateOtp`.
+    pub fn generate_aadhaar_otp(&self, body: &Body) -> Result<Value, HisError> {
+        let aadhaar = one_field(body, "aadhaar", "HIS-1012", Aadhaar::parse)?;
+        let now = self.now();
+        let mut state = self.lock();
+        // a still-pending OTP for this Aadhaar is throttled, then superseded by the new transaction
+        if let Some(previous) = state.pending_by_aadhaar.get(aadhaar.expose()).cloned() {
+            if let Some(p) = state.txns.get(&previous).and_then(|t| t.otp.as_ref()) {
+                if p.kind == OtpKind::Aadhaar && now < p.expires_at {
+                    resend_wait(self, p, now)?;
+                }
+            }
+            state.txns.remove(&previous);
+        }
+        let identity = self.identity_in(&state, &aadhaar);
+        let txn_id = state.uuid();
+        let code = new_otp(self, &mut state);
+        let txn = Txn {
+            aadhaar: aadhaar.expose().to_owned(),
+            expires_at: now + self.config.txn_ttl,
+            step: Step::AadhaarOtpSent,
+            otp: Some(PendingOtp {
+                code: code.clone(),
+                kind: OtpKind::Aadhaar,
+                sent_at: now,
+                expires_at: now + self.config.otp_ttl,
+                wrong: 0,
+                mobile: None,
+            }),
+            last_otp: Some((code.clone(), OtpKind::Aadhaar)),
+            locked: false,
+            verified_mobile: None,
+        };
+        state.insert_txn(txn_id.clone(), txn, now);
+        state
+            .pending_by_aadhaar
+            .insert(aadhaar.expose().to_owned(), txn_id.clone());
+        drop(state);
+        let masked = identity.masked_mobile();
+        self.send_sms(Sms {
+            txn_id: txn_id.clone(),
+            kind: OtpKind::Aadhaar,
+            to: mask::last4(&identity.mobile),
+            otp: code,
+        });
+        Ok(json!({"txnId": txn_id, "mobileNumber": masked}))
+    }
+
+    /// A2 `POST /aadhaar/verifyOtp`: returns the e-KYC profile with the peer's key spellings.
+    pub fn verify_aadhaar_otp(&self, body: &Body) -> Result<Value, HisError> {
+        let now = self.now();
+        let txn_id = text(body, "txnId");
+        let mut state = self.lock();
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        require_step(txn, &[Step::AadhaarOtpSent], Step::AadhaarOtpSent)?;
+        for (field, expected) in [("domainName", "@hpr.abdm"), ("idType", "hpr_id")] {
+            if text(body, field).is_some_and(|v| v.trim() != expected) {
+                return Err(HisError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("{field} must be {expected}"),
+                    "HIS-1036",
+                    "ID type and domain not configured",
+                )
+                .on(field));
+            }
+        }
+        let otp = one_field(body, "otp", "HIS-1003", Otp::parse)?;
+        check_otp(self, txn, OtpKind::Aadhaar, &otp, now)?;
+        txn.step = Step::AadhaarVerified;
+        let aadhaar = txn.aadhaar.clone();
+        state.pending_by_aadhaar.remove(&aadhaar);
+        let aadhaar = Aadhaar::parse(&aadhaar).expect("stored Aadhaar numbers are valid");
+        let id = self.identity_in(&state, &aadhaar);
+        Ok(json!({
+            "txnId": txn_id,
+            "mobile": id.masked_mobile(),
+            "photo": id.photo,
+            "gender": id.gender,
+            "name": id.name,
+            "email": null,
+            "pincode": id.pincode,
+            "birthDate": id.birth_date(),
+            "careOf": null,
+            "house": null,
+            "street": null,
+            "landmark": null,
+            "locality": null,
+            "villageTownCity": id.district_name,
+            "subDist": null,
+            "district": id.district_name,
+            "state": id.state_name,
+            "postOffice": null,
+            "address": id.address,
+        }))
+    }
+
+    /// A3 `POST /check/account-exist`.
+    pub fn check_account_exist(&self, body: &Body) -> Result<Value, HisError> {
+        let now = self.now();
+        let txn_id = text(body, "txnId");
+        if body.get("preverifiedCheck").is_some_and(|v| !v.is_null())
+            && flag(body, "preverifiedCheck").is_none()
+        {
+            return Err(bad_field(
+                "preverifiedCheck",
+                "HIS-1003",
+                "preverifiedCheck must be a boolean".into(),
+            ));
+        }
+        let mut state = self.lock();
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        require_step(
+            txn,
+            &[
+                Step::AadhaarVerified,
+                Step::NewAccount,
+                Step::ExistingAccount,
+                Step::Created,
+            ],
+            Step::AadhaarVerified,
+        )?;
+        let aadhaar = txn.aadhaar.clone();
+        if let Some(account) = state.accounts.get(&aadhaar).cloned() {
+            state
+                .txns
+                .get_mut(txn_id.as_deref().unwrap_or_default())
+                .expect("looked up")
+                .step = Step::ExistingAccount;
+            let token = state.token(&account.hpr_id);
+            return Ok(json!({
+                "token": token,
+                "hprIdNumber": account.hpr_id_number,
+                "hprId": account.hpr_id,
+                "categoryId": account.category_id,
+                "subCategoryId": account.sub_category_id,
+                "categoryName": account.category_name,
+                "categorySubName": account.category_sub_name,
+                "new": false,
+            }));
+        }
+        state
+            .txns
+            .get_mut(txn_id.as_deref().unwrap_or_default())
+            .expect("looked up")
+            .step = Step::NewAccount;
+        let aadhaar = Aadhaar::parse(&aadhaar).expect("stored Aadhaar numbers are valid");
+        let id = self.identity_in(&state, &aadhaar);
+        let token = state.token("registration");
+        Ok(json!({
+            "txnId": txn_id,
+            "token": token,
+            "hprIdNumber": "",
+            "name": id.name,
+            "firstName": id.first_name,
+            "middleName": id.middle_name,
+            "lastName": id.last_name,
+            "gender": id.gender,
+            "yearOfBirth": id.year_of_birth,
+            "monthOfBirth": id.month_of_birth,
+            "dayOfBirth": id.day_of_birth,
+            "stateCode": id.state_code,
+            "stateName": id.state_name,
+            "districtCode": id.district_code,
+            "districtName": id.district_name,
+            "address": id.address,
+            "pincode": id.pincode,
+            "profilePhoto": id.photo,
+            "categoryId": 0,
+            "subCategoryId": 0,
+            "new": true,
+        }))
+    }
+
+    /// A4 `POST /demographic-auth/mobile`: verified iff the mobile is the Aadhaar-linked one.
+    pub fn demographic_auth(&self, body: &Body) -> Result<Value, HisError> {
+        let now = self.now();
+        let txn_id = text(body, "txnId");
+        let mut state = self.lock();
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
+        let mobile = one_field(body, "mobileNumber", "HIS-1011", Mobile::parse)?;
+        let aadhaar = Aadhaar::parse(&txn.aadhaar).expect("stored Aadhaar numbers are valid");
+        let linked = self.identity_in(&state, &aadhaar).mobile;
+        let verified = mobile.expose() == linked;
+        if verified {
+            let txn = state.txn_mut(txn_id.as_deref(), now)?;
+            txn.verified_mobile = Some(linked);
+        }
+        Ok(json!({"verified": verified}))
+    }
+
+    /// A5 `POST /generate/mobileOtp`.
+    pub fn generate_mobile_otp(&self, body: &Body) -> Result<Value, HisError> {
+        let now = self.now();
+        let txn_id = text(body, "txnId");
+        let mut state = self.lock();
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
+        let mobile = one_field(body, "mobile", "HIS-1011", Mobile::parse)?;
+        if let Some(p) = txn.otp.as_ref().filter(|p| p.kind == OtpKind::Mobile) {
+            resend_wait(self, p, now)?;
+        }
+        let code = new_otp(self, &mut state);
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        txn.otp = Some(PendingOtp {
+            code: code.clone(),
+            kind: OtpKind::Mobile,
+            sent_at: now,
+            expires_at: now + self.config.otp_ttl,
+            wrong: 0,
+            mobile: Some(mobile.expose().to_owned()),
+        });
+        txn.last_otp = Some((code.clone(), OtpKind::Mobile));
+        drop(state);
+        let txn_id = txn_id.unwrap_or_default();
+        self.send_sms(Sms {
+            txn_id: txn_id.clone(),
+            kind: OtpKind::Mobile,
+            to: mobile.masked(),
+            otp: code,
+        });
+        Ok(json!({"txnId": txn_id, "mobileNumber": null}))
+    }
+
+    /// A6 `POST /verify/mobileOtp`.
+    pub fn verify_mobile_otp(&self, body: &Body) -> Result<Value, HisError> {
+        let now = self.now();
+        let txn_id = text(body, "txnId");
+        let mut state = self.lock();
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
+        let otp = one_field(body, "otp", "HIS-1003", Otp::parse)?;
+        let proven = check_otp(self, txn, OtpKind::Mobile, &otp, now)?;
+        txn.verified_mobile = proven.mobile;
+        Ok(json!({"txnId": txn_id, "mobileNumber": null}))
+    }
+
+    /// A7 `POST /hpId/suggestion`: a bare array of available usernames.
+    pub fn suggestions(&self, body: &Body) -> Result<Value, HisError> {
+        let now = self.now();
+        let txn_id = text(body, "txnId");
+        let mut state = self.lock();
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
+        let aadhaar = Aadhaar::parse(&txn.aadhaar).expect("stored Aadhaar numbers are valid");
+        let identity = self.identity_in(&state, &aadhaar);
+        let ids = suggest::suggestions(&identity, |candidate| state.taken_ids.contains(candidate));
+        Ok(json!(ids))
+    }
+
+    /// A8 `POST /hprId/create`: every field rule enforced, unique ID, account stored.
+    pub fn create_hpr_id(&self, body: &Body) -> Result<Value, HisError> {
+        let now = self.now();
+        let txn_id = text(body, "txnId");
+        let mut state = self.lock();
+        let txn = state.txn_mut(txn_id.as_deref(), now)?;
+        require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
+        let Some(mobile) = txn.verified_mobile.clone() else {
+            return Err(HisError::new(
+                UNPROCESSABLE,
+                "Verify a mobile number first (demographic auth or mobile OTP)",
+                "HIS-1068",
+                "Mobile verification required",
+            ));
+        };
+        let aadhaar = Aadhaar::parse(&txn.aadhaar).expect("stored Aadhaar numbers are valid");
+        let identity = self.identity_in(&state, &aadhaar);
+
+        let mut p = Problems::default();
+        let address = p.required(body, "address", "HIS-1003", Address::parse);
+        let first_name = p.required(body, "firstName", "HIS-1003", PersonName::parse);
+        let middle_name = p.optional(body, "middleName", "HIS-1003", PersonName::parse);
+        let last_name = p.required(body, "lastName", "HIS-1003", PersonName::parse);
+        let email = p.required(body, "email", "HIS-1003", Email::parse);
+        let password = p.required(body, "password", "HIS-1010", Password::parse);
+        let pincode = p.required(body, "pincode", "HIS-1114", Pincode::parse);
+        let hpr_id = p.required(body, "hprId", "HIS-1003", HprId::parse);
+        let photo = match text(body, "profilePhoto").map(|raw| Photo::parse(&raw)) {
+            Some(Err(e)) if e.rule == Rule::TooLarge => {
+                p.check("profilePhoto", "HIS-1064", Err::<Photo, _>(e))
+            }
+            Some(result) => p.check("profilePhoto", "HIS-1063", result),
+            None => None,
+        };
+        let dob = match (
+            text(body, "dayOfBirth"),
+            text(body, "monthOfBirth"),
+            text(body, "yearOfBirth"),
+        ) {
+            (Some(d), Some(m), Some(y)) => match DateOfBirth::from_parts(&d, &m, &y) {
+                Ok(dob) => Some(dob),
+                Err(errors) => {
+                    for e in errors {
+                        let field = match e.field.as_ref() {
+                            "monthOfBirth" => "monthOfBirth",
+                            "yearOfBirth" => "yearOfBirth",
+                            _ => "dayOfBirth",
+                        };
+                        p.add(field, "HIS-1003", e.to_string());
+                    }
+                    None
+                }
+            },
+            (d, m, y) => {
+                for (field, value) in [("dayOfBirth", d), ("monthOfBirth", m), ("yearOfBirth", y)] {
+                    if value.is_none() {
+                        p.add(
+                            field,
+                            "HIS-1070",
+                            format!("Required field is empty: {field}"),
+                        );
+                    }
+                }
+                None
+            }
+        };
+        // known registry codes; a seeded identity's own state/district codes are accepted too
+        let state_code = p.required(body, "stateCode", "HIS-1024", |raw| {
+            let code = raw.trim();
+            if geo::state(code).is_some() || code == identity.state_code {
+                Ok(code.to_owned())
+            } else {
+                Err("is not a known state code")
+            }
+        });
+        let district_code = p.required(body, "districtCode", "HIS-1025", |raw| {
+            let code = raw.trim();
+            let known = state_code.as_deref().is_some_and(|s| {
+                geo::district(s, code).is_some()
+                    || (s == identity.state_code && code == identity.district_code)
+            });
+            if known {
+                Ok(code.to_owned())
+            } else {
+                Err("is not a known district of the state")
+            }
+        });
+        let category = p.required(body, "hpCategoryCode", "HIS-1061", |raw| {
+            geo::category_name(raw.trim())
+                .map(|name| (raw.trim().parse::<u32>().unwrap_or_default(), name))
+                .ok_or("is not a known category")
+        });
+        let sub_category = p.required(body, "hpSubCategoryCode", "HIS-1062", |raw| {
+            let cat = body_text_or_empty(body, "hpCategoryCode");
+            geo::sub_category_name(cat.trim(), raw.trim())
+                .map(|name| (raw.trim().parse::<u32>().unwrap_or_default(), name))
+                .ok_or("is not a known sub-category of the category")
+        });
+        p.finish()?;
+        let (
+            Some(_),
+            Some(first_name),
+            Some(middle_name),
+            Some(last_name),
+            Some(email),
+            Some(_),
+            Some(_),
+            Some(hpr_id),
+            Some(dob),
+            Some(state_code),
+            Some(district_code),
+            Some(category),
+            Some(sub_category),
+        ) = (
+            address,
+            first_name,
+            middle_name,
+            last_name,
+            email,
+            password,
+            pincode,
+            hpr_id,
+            dob,
+            state_code,
+            district_code,
+            category,
+            sub_category,
+        )
+        else {
+            unreachable!("Problems::finish returned Ok, so every field parsed");
+        };
+        let _ = photo;
+
+        if state.accounts.contains_key(aadhaar.expose()) {
+            return Err(HisError::new(
+                UNPROCESSABLE,
+                "An HPR ID already exists for this Aadhaar",
+                "HIS-1029",
+                "HPID already linked with Aadhaar",
+            ));
+        }
+        let username = hpr_id.as_str().to_owned();
+        if state.taken_ids.contains(&username.to_ascii_lowercase()) {
+            return Err(HisError::new(
+                UNPROCESSABLE,
+                "This HPR ID is taken: choose another (see the suggestions)",
+                "HIS-1015",
+                "HPID already exists",
+            )
+            .on("hprId"));
+        }
+        let hpr_id_number = state.hpr_id_number();
+        let full_id = hpr_id.full();
+        let token = state.token(&full_id);
+        let account = Account {
+            aadhaar: aadhaar.expose().to_owned(),
+            hpr_id_number: hpr_id_number.clone(),
+            hpr_id: full_id.clone(),
+            category_id: category.0,
+            sub_category_id: sub_category.0,
+            category_name: category.1.to_owned(),
+            category_sub_name: sub_category.1.to_owned(),
+        };
+        state.add_account(account);
+        state
+            .txns
+            .get_mut(txn_id.as_deref().unwrap_or_default())
+            .expect("looked up")
+            .step = Step::Created;
+        self.publish_snapshot(&state);
+        drop(state);
+        let name = [
+            Some(first_name.as_str()),
+            middle_name.as_ref().map(PersonName::as_str),
+            Some(last_name.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let district_name = geo::district(&state_code, &district_code)
+            .map(|d| d.name.to_owned())
+            .unwrap_or_else(|| identity.district_name.clone());
+        let state_name = geo::state(&state_code)
+            .map(|s| s.name.to_owned())
+            .unwrap_or_else(|| identity.state_name.clone());
+        let methods = if mobile == identity.mobile {
+            json!(["AADHAAR_OTP", "PASSWORD", "DEMOGRAPHICS"])
+        } else {
+            json!(["AADHAAR_OTP", "MOBILE_OTP", "PASSWORD"])
+        };
+        Ok(json!({
+            "token": token,
+            "hprIdNumber": hpr_id_number,
+            "hprId": full_id,
+            "name": name,
+            "gender": identity.gender,
+            "yearOfBirth": dob.year(),
+            "monthOfBirth": dob.month(),
+            "dayOfBirth": dob.day(),
+            "firstName": first_name.as_str(),
+            "middleName": middle_name.as_ref().map(PersonName::as_str),
+            "lastName": last_name.as_str(),
+            "stateCode": state_code,
+            "stateName": state_name,
+            "districtCode": district_code,
+            "districtName": district_name,
+            "email": email.as_str(),
+            "kycPhoto": identity.photo,
+            "mobile": mobile,
+            "categoryId": category.0,
+            "subCategoryId": sub_category.0,
+            "authMethods": methods,
+            "new": true,
+        }))
+    }
+}
+
+fn body_text_or_empty(body: &Body, key: &str) -> String {
+    text(body, key).unwrap_or_default()
+}
