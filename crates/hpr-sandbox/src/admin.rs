@@ -106,3 +106,8 @@ pub(crate) async fn health() -> Response {
     Json(json!({"status": "ok", "service": "hpr-sandbox", "version": env!("CARGO_PKG_VERSION")}))
         .into_response()
 }
+
+/// Any other path under `/_sandbox/`.
+pub(crate) async fn unknown() -> Response {
+    not_found("Admin endpoint")
+}

@@ -92,6 +92,8 @@ struct Inner {
     faults: FaultDice,
     /// Set when the server starts shutting down; ends requests held by the `timeout` fault.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// Writes the state file, when there is one.
+    saver: Option<Arc<persist::Saver>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -115,6 +117,10 @@ impl Sandbox {
             None => Snapshot::default(),
         };
         let capacity = config.request_log_capacity;
+        let saver = config
+            .state_file
+            .clone()
+            .map(|path| Arc::new(persist::Saver::new(path)));
         let core = Core::new(config, clock, restored)?;
         let faults = FaultDice::new(core.seed);
         Ok(Self {
@@ -123,6 +129,7 @@ impl Sandbox {
                 requests: RequestLog::new(capacity),
                 faults,
                 stopping: tokio::sync::watch::channel(false).0,
+                saver,
             }),
         })
     }
@@ -170,6 +177,8 @@ impl Sandbox {
             .route("/_sandbox/requests", get(admin::requests))
             .route("/_sandbox/reset", post(admin::reset))
             .route("/_sandbox/health", get(admin::health))
+            // unknown admin paths are a 404 here, not a contract 401
+            .route("/_sandbox/{*rest}", axum::routing::any(admin::unknown))
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
         admin.merge(contract).with_state(self.clone())
     }
@@ -181,10 +190,14 @@ impl Sandbox {
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let writer =
-            self.inner.core.config.state_file.clone().map(|path| {
-                tokio::spawn(persist::writer(path, self.inner.core.snapshots.subscribe()))
-            });
+        let writer = self.inner.saver.clone().map(|saver| {
+            let sandbox = self.clone();
+            tokio::spawn(persist::writer(
+                saver,
+                self.inner.core.changes.subscribe(),
+                move || sandbox.inner.core.snapshot(),
+            ))
+        });
         let app = self.router();
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -223,7 +236,8 @@ impl Sandbox {
         state
             .identities
             .insert(identity.aadhaar.clone(), identity.clone());
-        self.inner.core.publish_snapshot(&state);
+        drop(state);
+        self.inner.core.mark_changed();
         Ok(identity)
     }
 
@@ -250,7 +264,7 @@ impl Sandbox {
 
     /// The persistent part of the state, as `--state FILE` stores it.
     pub fn snapshot(&self) -> Snapshot {
-        self.inner.core.snapshots.borrow().clone()
+        self.inner.core.snapshot().1
     }
 }
 
@@ -301,9 +315,9 @@ impl RunningSandbox {
         if let Some(writer) = self.writer.take() {
             writer.abort();
         }
-        if let Some(path) = &self.sandbox.inner.core.config.state_file {
-            let snapshot = self.sandbox.snapshot();
-            if let Err(e) = persist::save(path, &snapshot) {
+        if let Some(saver) = &self.sandbox.inner.saver {
+            let (generation, snapshot) = self.sandbox.inner.core.snapshot();
+            if let Err(e) = saver.save_if_newer(generation, &snapshot) {
                 tracing::error!(error = %e, "could not write the state file");
             }
         }

@@ -121,7 +121,7 @@ fn check_otp(
         pending.wrong += 1;
         let left = core.config.max_otp_attempts.saturating_sub(pending.wrong);
         if left == 0 {
-            txn.locked = true;
+            txn.locked_at = Some(now);
             txn.otp = None;
             return Err(HisError::new(
                 UNPROCESSABLE,
@@ -151,11 +151,26 @@ impl Core {
         let aadhaar = one_field(body, "aadhaar", "HIS-1012", Aadhaar::parse)?;
         let now = self.now();
         let mut state = self.lock();
-        // a still-pending OTP for this Aadhaar is throttled, then superseded by the new transaction
+        // a still-pending OTP for this Aadhaar is throttled, a lockout holds for the resend
+        // interval (so wrong guesses stay limited), then the new transaction supersedes the old
         if let Some(previous) = state.pending_by_aadhaar.get(aadhaar.expose()).cloned() {
-            if let Some(p) = state.txns.get(&previous).and_then(|t| t.otp.as_ref()) {
-                if p.kind == OtpKind::Aadhaar && now < p.expires_at {
-                    resend_wait(self, p, now)?;
+            if let Some(t) = state.txns.get(&previous) {
+                match (t.locked_at, t.otp.as_ref()) {
+                    (Some(at), _) if now < at + self.config.resend_interval => {
+                        let left = (at + self.config.resend_interval - now).as_secs().max(1);
+                        return Err(HisError::new(
+                            UNPROCESSABLE,
+                            format!(
+                                "Too many wrong OTPs for this Aadhaar: wait {left} s before requesting a new one"
+                            ),
+                            "HIS-1041",
+                            "Max OTP attempts reached",
+                        ));
+                    }
+                    (None, Some(p)) if p.kind == OtpKind::Aadhaar && now < p.expires_at => {
+                        resend_wait(self, p, now)?;
+                    }
+                    _ => {}
                 }
             }
             state.txns.remove(&previous);
@@ -176,7 +191,7 @@ impl Core {
                 mobile: None,
             }),
             last_otp: Some((code.clone(), OtpKind::Aadhaar)),
-            locked: false,
+            locked_at: None,
             verified_mobile: None,
         };
         state.insert_txn(txn_id.clone(), txn, now);
@@ -565,8 +580,8 @@ impl Core {
             .get_mut(txn_id.as_deref().unwrap_or_default())
             .expect("looked up")
             .step = Step::Created;
-        self.publish_snapshot(&state);
         drop(state);
+        self.mark_changed();
         let name = [
             Some(first_name.as_str()),
             middle_name.as_ref().map(PersonName::as_str),

@@ -3,6 +3,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
@@ -41,17 +42,84 @@ pub fn save(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Saves snapshots in generation order: a slow save of an older snapshot never overwrites a
+/// newer one (e.g. the final save at shutdown).
+#[derive(Debug)]
+pub(crate) struct Saver {
+    path: PathBuf,
+    saved: Mutex<Option<u64>>,
+}
+
+impl Saver {
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            saved: Mutex::new(None),
+        }
+    }
+
+    /// Writes `snapshot` unless a snapshot of the same or a later generation was written.
+    pub fn save_if_newer(&self, generation: u64, snapshot: &Snapshot) -> std::io::Result<()> {
+        let mut saved = self.saved.lock().unwrap_or_else(|p| p.into_inner());
+        if saved.is_some_and(|done| done >= generation) {
+            return Ok(());
+        }
+        save(&self.path, snapshot)?;
+        *saved = Some(generation);
+        Ok(())
+    }
+}
+
 /// Writes every new snapshot (the latest one wins if several arrive while writing) until the
-/// sender is dropped, then returns.
-pub(crate) async fn writer(path: PathBuf, mut snapshots: watch::Receiver<Snapshot>) {
-    while snapshots.changed().await.is_ok() {
-        let snapshot = snapshots.borrow_and_update().clone();
-        let path = path.clone();
-        let result = tokio::task::spawn_blocking(move || save(&path, &snapshot)).await;
+/// sender is dropped or the task is aborted.
+pub(crate) async fn writer(
+    saver: Arc<Saver>,
+    mut changes: watch::Receiver<u64>,
+    snapshot: impl Fn() -> (u64, Snapshot) + Send + Sync + 'static,
+) {
+    let snapshot = Arc::new(snapshot);
+    while changes.changed().await.is_ok() {
+        changes.mark_unchanged();
+        let saver = saver.clone();
+        let snapshot = snapshot.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let (generation, current) = snapshot();
+            saver.save_if_newer(generation, &current)
+        })
+        .await;
         match result {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "could not write the state file"),
             Err(e) => tracing::error!(error = %e, "state writer task failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_snapshot_never_overwrites_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let saver = Saver::new(path.clone());
+        let newer = Snapshot {
+            version: SNAPSHOT_VERSION,
+            ..Snapshot::default()
+        };
+        let older = Snapshot {
+            version: 0,
+            ..Snapshot::default()
+        };
+        saver.save_if_newer(2, &newer).unwrap();
+        saver.save_if_newer(1, &older).unwrap();
+        assert_eq!(load(&path).unwrap(), newer);
+        assert!(
+            load(dir.path().join("missing.json").as_path())
+                .unwrap()
+                .accounts
+                .is_empty()
+        );
     }
 }

@@ -86,7 +86,8 @@ pub(crate) struct Txn {
     pub step: Step,
     pub otp: Option<PendingOtp>,
     pub last_otp: Option<(String, OtpKind)>,
-    pub locked: bool,
+    /// When too many wrong OTPs locked the transaction.
+    pub locked_at: Option<Instant>,
     /// The mobile proven by demographic auth or a mobile OTP.
     pub verified_mobile: Option<String>,
 }
@@ -263,7 +264,7 @@ impl State {
             .on("txnId"));
         }
         let txn = self.txns.get_mut(id).expect("checked above");
-        if txn.locked {
+        if txn.locked_at.is_some() {
             return Err(HisError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Too many wrong OTPs: this transaction is locked; start again with an Aadhaar OTP",
@@ -284,7 +285,8 @@ pub(crate) struct Core {
     /// Identities from the configuration, restored by a reset.
     configured_identities: Vec<Identity>,
     pub sms: broadcast::Sender<Sms>,
-    pub snapshots: watch::Sender<Snapshot>,
+    /// Counts changes to the persistent state (to wake the writer and order its saves).
+    pub changes: watch::Sender<u64>,
 }
 
 impl Core {
@@ -314,7 +316,7 @@ impl Core {
         for account in restored.accounts.iter().cloned() {
             state.add_account(account);
         }
-        let (snapshots, _) = watch::channel(restored);
+        let (changes, _) = watch::channel(0);
         let (sms, _) = broadcast::channel(1024);
         Ok(Self {
             config,
@@ -323,7 +325,7 @@ impl Core {
             state: Mutex::new(state),
             configured_identities: configured,
             sms,
-            snapshots,
+            changes,
         })
     }
 
@@ -368,17 +370,27 @@ impl Core {
         let _ = self.sms.send(sms);
     }
 
-    /// Publishes the persistent part of the state (identities added at run time, accounts).
-    pub fn publish_snapshot(&self, state: &State) {
+    /// Notes that the persistent part of the state changed (O(1): the snapshot itself is built
+    /// only when the state file is written or [`Core::snapshot`] is asked for).
+    pub fn mark_changed(&self) {
+        self.changes.send_modify(|generation| *generation += 1);
+    }
+
+    /// The persistent part of the state, and the change generation it reflects.
+    pub fn snapshot(&self) -> (u64, Snapshot) {
+        let state = self.lock();
+        let generation = *self.changes.borrow();
         let mut identities: Vec<Identity> = state.identities.values().cloned().collect();
-        identities.sort_by(|a, b| a.aadhaar.cmp(&b.aadhaar));
         let mut accounts: Vec<Account> = state.accounts.values().cloned().collect();
+        drop(state);
+        identities.sort_by(|a, b| a.aadhaar.cmp(&b.aadhaar));
         accounts.sort_by(|a, b| a.hpr_id_number.cmp(&b.hpr_id_number));
-        self.snapshots.send_replace(Snapshot {
+        let snapshot = Snapshot {
             version: SNAPSHOT_VERSION,
             identities,
             accounts,
-        });
+        };
+        (generation, snapshot)
     }
 
     /// Forgets transactions, accounts and run-time identities; keeps configured identities.
@@ -391,6 +403,7 @@ impl Core {
                 .identities
                 .insert(identity.aadhaar.clone(), identity.clone());
         }
-        self.publish_snapshot(&state);
+        drop(state);
+        self.mark_changed();
     }
 }
