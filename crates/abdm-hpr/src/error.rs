@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | [`Error::Validation`] | never | a field broke a rule; every field is listed |
 //! | [`Error::Config`] | never | the client is misconfigured |
+//! | [`Error::Flow`] | never | the registration flow does not allow this step now |
 //! | [`Error::Transport`] | no / maybe | connection or I/O failure; says whether the request may have been sent |
 //! | [`Error::Timeout`] | maybe | no answer in time |
 //! | [`Error::Api`] | yes | the registry answered with an error status |
@@ -29,6 +30,18 @@ pub enum Error {
     /// The request was invalid and was not sent.
     #[error(transparent)]
     Validation(#[from] ValidationErrors),
+
+    /// The registration flow does not allow this step now; nothing was sent and the session is
+    /// unchanged.
+    #[error("step `{step}` is not allowed now ({stage}); allowed: {}", allowed_list(.allowed))]
+    Flow {
+        /// The step that was asked for.
+        step: Operation,
+        /// Where the session stands.
+        stage: String,
+        /// The steps allowed now.
+        allowed: Vec<Operation>,
+    },
 
     /// The client configuration is unusable (missing URL, empty key, placeholder header…).
     #[error("configuration error: {0}")]
@@ -118,6 +131,17 @@ impl Error {
             _ => None,
         }
     }
+}
+
+fn allowed_list(allowed: &[Operation]) -> String {
+    if allowed.is_empty() {
+        return "none: the registration is complete".to_owned();
+    }
+    allowed
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl From<crate::types::FieldError> for Error {

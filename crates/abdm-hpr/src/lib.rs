@@ -29,6 +29,7 @@
 
 pub mod client;
 pub mod error;
+pub mod flow;
 pub mod types;
 
 pub use client::{GatewayClient, GatewayClientBuilder, Operation, RegistryApi, RetryPolicy};

@@ -12,19 +12,68 @@ use hpr_sandbox::FaultKind;
 /// Examples and exit codes for `hpr --help`.
 const MAIN_AFTER_HELP: &str = "\
 Examples:
+  # register someone interactively on an embedded offline sandbox (no set-up)
+  hpr register
+
   # a local gateway on http://127.0.0.1:8080 that always sends OTP 123456
   hpr sandbox --seed 42 --fixed-otp 123456
 
-  # help for one command
-  hpr sandbox --help
+  # one step of a scripted registration against it (see hpr step --help)
+  HPR_API_URL=http://127.0.0.1:8080 HPR_API_KEY=dev \\
+    hpr step generate_aadhaar_otp --payload '{\"aadhaar\":\"234123412346\"}' --state s.json
+
+Configuration: flags > environment (HPR_API_URL, HPR_API_KEY, HPR_HPRID_AUTH,
+HPR_FACILITY_ID) > defaults.
 
 Exit codes:
   0    success (`hpr sandbox`: stopped with Ctrl-C or SIGTERM)
   1    failure while running
-  2    invalid input or usage (bad flag or value, unreadable or invalid file, address in use)
-  130  interrupted (a second Ctrl-C while `hpr sandbox` is still stopping)
+  2    invalid input or usage (a field breaking a rule, bad flag or value, missing
+       configuration, unreadable or invalid file, address in use)
+  3    refused by the registry (API error)
+  4    network failure or timeout
+  5    step not allowed now (registration flow order)
+  130  interrupted (Ctrl-C)
 
 Logs go to stderr: -v info, -vv debug, -vvv trace; RUST_LOG directives apply on top.";
+
+/// Examples for `hpr register --help`.
+const REGISTER_AFTER_HELP: &str = "\
+Examples:
+  # the wizard on an embedded offline sandbox (OTPs are shown on screen)
+  hpr register
+
+  # the wizard against a gateway
+  HPR_API_URL=https://gateway.example HPR_API_KEY=... hpr register
+
+Needs a terminal (stdin and stderr); the result card goes to stdout, so `> card.txt` works.
+Exit codes: 0 registered (or already registered), 2 invalid input or configuration or no
+terminal, 3 refused by the registry, 4 network or timeout, 130 interrupted (Ctrl-C) or quit.";
+
+/// Examples for `hpr step --help`.
+const STEP_AFTER_HELP: &str = "\
+Examples (against `hpr sandbox --fixed-otp 123456` on http://127.0.0.1:8080):
+  export HPR_API_URL=http://127.0.0.1:8080 HPR_API_KEY=dev
+  hpr step generate_aadhaar_otp --payload '{\"aadhaar\":\"234123412346\"}' --state s.json
+  hpr step verify_aadhaar_otp --payload '{\"otp\":\"123456\"}' --state s.json
+  hpr step check_account_exist --state s.json
+  hpr step demographic_auth_via_mobile --payload '{\"mobileNumber\":\"9876543210\"}' --state s.json
+  # only when next_step says so (the mobile is not the Aadhaar-linked one):
+  hpr step generate_mobile_otp --state s.json
+  hpr step verify_mobile_otp --payload '{\"otp\":\"123456\"}' --state s.json
+  hpr step get_hpr_id_suggestion --state s.json
+  hpr step create_hpr_id_with_preverified --payload @create.json --state s.json
+  # create.json: {\"hprId\",\"password\",\"email\",\"hpCategoryCode\",\"hpSubCategoryCode\"};
+  # the session supplies txnId and the demographics.
+
+Each run prints one JSON document on stdout, on one line: the step outcome
+{\"message\",\"data\",\"next_step\",\"next_step_payload_hint\"} or
+{\"error\":{\"kind\",\"message\",\"fields\",\"status\",\"code\",\"allowed_steps\"}}
+(keys that do not apply are left out; kind is validation, config, api, transport, flow
+or interrupted). The state file is replaced only when the step succeeds.
+
+Exit codes: 0 ok, 2 invalid input or configuration, 3 refused by the registry,
+4 network or timeout, 5 step not allowed now, 130 interrupted.";
 
 /// Examples and exit codes for `hpr sandbox --help`.
 const SANDBOX_AFTER_HELP: &str = "\
@@ -63,6 +112,10 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// Which registry gateway to talk to (flags override the environment).
+    #[command(flatten)]
+    pub backend: BackendArgs,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -77,6 +130,106 @@ pub enum Command {
     /// SMS lines on stdout. No credentials, no network.
     #[command(after_help = SANDBOX_AFTER_HELP)]
     Sandbox(SandboxArgs),
+
+    /// Register a healthcare professional interactively (a guided wizard).
+    ///
+    /// With no --api-url / HPR_API_URL it runs against an embedded offline sandbox and shows each
+    /// fake SMS OTP on screen, so a first registration takes a minute.
+    #[command(after_help = REGISTER_AFTER_HELP)]
+    Register(RegisterArgs),
+
+    /// Run one registration step and print its outcome as JSON (for scripts and UIs).
+    #[command(after_help = STEP_AFTER_HELP)]
+    Step(StepArgs),
+
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// Where the registry is and how to authenticate (global flags).
+#[derive(Debug, Clone, Default, Args)]
+pub struct BackendArgs {
+    /// Base URL of the HPR gateway, e.g. http://127.0.0.1:8080 (a path prefix is kept).
+    #[arg(long, value_name = "URL", env = "HPR_API_URL", global = true)]
+    pub api_url: Option<String>,
+
+    /// API key, sent as `Authorization: Bearer <key>`. Give it before the subcommand
+    /// (`hpr --api-key KEY step ...`) or set HPR_API_KEY.
+    // not `global`: `hpr sandbox` has its own `--api-key` (the keys it accepts), and a global
+    // flag of the same name makes clap panic when it builds the `sandbox` subcommand
+    #[arg(
+        long = "api-key",
+        value_name = "KEY",
+        env = "HPR_API_KEY",
+        hide_env_values = true
+    )]
+    pub api_key: Option<String>,
+
+    /// Value of the `x-hprid-auth` header (sent only when set).
+    #[arg(
+        long,
+        value_name = "VALUE",
+        env = "HPR_HPRID_AUTH",
+        hide_env_values = true,
+        global = true
+    )]
+    pub hprid_auth: Option<String>,
+
+    /// Value of the `facilityid` header (sent only when set).
+    #[arg(long, value_name = "ID", env = "HPR_FACILITY_ID", global = true)]
+    pub facility_id: Option<String>,
+
+    /// Overall timeout per request, in seconds [default: 30].
+    #[arg(long, value_name = "SECS", global = true, value_parser = value_parser!(u64).range(1..))]
+    pub timeout_secs: Option<u64>,
+}
+
+impl BackendArgs {
+    /// These settings with the subcommand's own `--api-key`, when given, taking precedence.
+    pub fn with_api_key(&self, api_key: Option<String>) -> Self {
+        Self {
+            api_key: api_key.or_else(|| self.api_key.clone()),
+            ..self.clone()
+        }
+    }
+}
+
+/// Flags of `hpr register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// API key, sent as `Authorization: Bearer <key>` (overrides `hpr --api-key` and HPR_API_KEY).
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_key: Option<String>,
+}
+
+/// Flags of `hpr step`.
+#[derive(Debug, Args)]
+pub struct StepArgs {
+    /// The step id, e.g. generate_aadhaar_otp, verify_aadhaar_otp (UPPER_CASE accepted).
+    #[arg(value_name = "STEP")]
+    pub step: String,
+
+    /// The step's fields as JSON: inline, @FILE, or - for stdin. Fields the session already
+    /// knows (txnId, demographics, the mobile) may be omitted.
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub payload: Option<String>,
+
+    /// The session file: created by generate_aadhaar_otp, read and rewritten by every step
+    /// (atomically, mode 0600). It never holds an OTP, a password or the full Aadhaar number.
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+
+    /// API key, sent as `Authorization: Bearer <key>` (overrides `hpr --api-key` and HPR_API_KEY).
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_key: Option<String>,
+}
+
+/// Flags of `hpr completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh or fish.
+    #[arg(value_name = "SHELL")]
+    pub shell: String,
 }
 
 /// Flags of `hpr sandbox`.
@@ -254,7 +407,9 @@ mod tests {
             "reset",
         ])
         .unwrap();
-        let Command::Sandbox(args) = cli.command;
+        let Command::Sandbox(args) = cli.command else {
+            panic!("expected the sandbox command")
+        };
         assert_eq!(
             args.faults,
             [FaultKind::Status500, FaultKind::Timeout, FaultKind::Reset]
@@ -264,7 +419,9 @@ mod tests {
     #[test]
     fn defaults() {
         let cli = Cli::try_parse_from(["hpr", "sandbox"]).unwrap();
-        let Command::Sandbox(args) = cli.command;
+        let Command::Sandbox(args) = cli.command else {
+            panic!("expected the sandbox command")
+        };
         assert_eq!(args.addr, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(args.otp_ttl_secs, 600);
         assert_eq!(args.txn_ttl_secs, 1800);

@@ -12,8 +12,14 @@ pub enum ExitStatus {
     /// The command failed while running (after its input was accepted).
     Failure = 1,
     /// Invalid input or usage: a bad flag or value, an unreadable or invalid file, an address
-    /// that cannot be bound.
+    /// that cannot be bound, a field that breaks a rule, a missing configuration.
     Usage = 2,
+    /// The registry refused the request (an API error, or an answer that could not be read).
+    Api = 3,
+    /// The network failed or timed out.
+    Network = 4,
+    /// The registration flow does not allow this step now.
+    Flow = 5,
     /// Interrupted: the user stopped an interactive command, or forced a stop while `hpr sandbox`
     /// was still shutting down.
     Interrupted = 130,

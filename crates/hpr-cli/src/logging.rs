@@ -7,9 +7,11 @@
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
-/// Installs the stderr logger for `verbose` occurrences of `-v`.
-pub fn init(verbose: u8) {
+/// Installs the stderr logger for `verbose` occurrences of `-v`. An `interactive` command
+/// (the wizard) logs only errors without `-v`: its failures are already shown on screen.
+pub fn init(verbose: u8, interactive: bool) {
     let level = match verbose {
+        0 if interactive => LevelFilter::ERROR,
         0 => LevelFilter::WARN,
         1 => LevelFilter::INFO,
         2 => LevelFilter::DEBUG,

@@ -7,10 +7,17 @@
 //! [`logging`] the `-v` / `RUST_LOG` set-up. This file parses, dispatches and turns the outcome
 //! into the exit code.
 
+mod backend;
 mod cli;
 mod commands;
 mod exit;
 mod logging;
+mod prompt;
+mod report;
+mod session_file;
+mod spinner;
+mod term;
+mod wizard;
 
 use std::process::ExitCode;
 
@@ -27,8 +34,10 @@ fn main() -> ExitCode {
             );
         }
     };
-    logging::init(cli.verbose);
-    match commands::run(cli.command) {
+    // the wizard's screen is for prompts: without -v only errors are logged there
+    let interactive = matches!(cli.command, cli::Command::Register(_));
+    logging::init(cli.verbose, interactive);
+    match commands::run(cli.command, &cli.backend) {
         Ok(status) => status.into(),
         Err(e) => {
             eprintln!("error: {}", e.message);

@@ -79,6 +79,23 @@ impl Operation {
     }
 }
 
+impl std::str::FromStr for Operation {
+    type Err = String;
+
+    /// Accepts the step id in lower snake case (`verify_aadhaar_otp`) or upper case
+    /// (`VERIFY_AADHAAR_OTP`), as the peer's documentation writes it.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let wanted = s.trim();
+        Operation::ALL
+            .into_iter()
+            .find(|op| op.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                let known: Vec<&str> = Operation::ALL.iter().map(|op| op.as_str()).collect();
+                format!("unknown step `{wanted}`; known steps: {}", known.join(", "))
+            })
+    }
+}
+
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

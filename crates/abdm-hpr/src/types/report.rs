@@ -41,6 +41,8 @@ pub enum Rule {
     Encoding,
     /// A configuration placeholder such as `__X_HPR_ID__`.
     Placeholder,
+    /// A key this request does not have (a misspelling is never silently dropped).
+    UnknownField,
 }
 
 impl Rule {
@@ -61,6 +63,7 @@ impl Rule {
             Rule::TooLarge => "too_large",
             Rule::Encoding => "encoding",
             Rule::Placeholder => "placeholder",
+            Rule::UnknownField => "unknown_field",
         }
     }
 }
@@ -149,6 +152,11 @@ impl ValidationErrors {
     /// A report with a single field error.
     pub fn single(error: FieldError) -> Self {
         Self(vec![error])
+    }
+
+    /// A report of `errors`, or `None` when there are none.
+    pub fn from_vec(errors: Vec<FieldError>) -> Option<Self> {
+        (!errors.is_empty()).then_some(Self(errors))
     }
 
     /// The field errors, in the order the fields were checked.

@@ -43,12 +43,12 @@ fn loose_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>
 macro_rules! input {
     ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $wire:literal),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Default, PartialEq, Deserialize)]
+        #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             $(
                 $(#[$fdoc])*
-                #[serde(rename = $wire, default, deserialize_with = "loose_string")]
+                #[serde(rename = $wire, default, deserialize_with = "loose_string", skip_serializing_if = "Option::is_none")]
                 pub $field: Option<String>,
             )*
         }
@@ -185,7 +185,7 @@ impl CheckAccountExistRequest {
 }
 
 /// Loose input for [`CheckAccountExistRequest`].
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CheckAccountExistInput {
     /// Transaction id.

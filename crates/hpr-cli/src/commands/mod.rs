@@ -1,16 +1,22 @@
 //! One module per subcommand. Each exposes `run(args) -> Result<ExitStatus, CliError>`.
 
+pub mod completions;
+pub mod register;
 pub mod sandbox;
+pub mod step;
 
 use std::future::Future;
 
-use crate::cli::Command;
+use crate::cli::{BackendArgs, Command};
 use crate::exit::{CliError, ExitStatus};
 
 /// Runs a parsed subcommand.
-pub fn run(command: Command) -> Result<ExitStatus, CliError> {
+pub fn run(command: Command, backend: &BackendArgs) -> Result<ExitStatus, CliError> {
     match command {
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Register(args) => register::run(args, backend),
+        Command::Step(args) => step::run(args, backend),
+        Command::Completions(args) => completions::run(args),
     }
 }
 

@@ -1,0 +1,229 @@
+//! `hpr step STEP [--payload JSON|@FILE|-] --state FILE`: one registration step, for scripts
+//! and UIs.
+//!
+//! Every run prints exactly one JSON document on stdout, compact on one line and ended by a
+//! newline (easy to pipe into `jq` or read line by line):
+//! - success (exit 0): the step outcome `{"message","data","next_step","next_step_payload_hint"}`;
+//! - failure: `{"error":{"kind","message","fields","status","code","allowed_steps"}}` with the
+//!   keys that do not apply left out. `kind` and the exit code:
+//!
+//! | kind | exit | when |
+//! |---|---|---|
+//! | `validation` | 2 | a field breaks a rule, an unknown step name, a payload that is not JSON |
+//! | `config` | 2 | no --api-url/HPR_API_URL or API key; an unreadable, corrupt or wrong-version state file |
+//! | `api` | 3 | the registry refused the request (`status`, HIS `code`) or answered unreadably |
+//! | `transport` | 4 | the network failed or timed out |
+//! | `flow` | 5 | the step is not allowed now (`allowed_steps`), or no state file yet |
+//! | `interrupted` | 130 | Ctrl-C while waiting for the registry |
+//!
+//! Whatever is wrong locally (step name, payload, state file, order, field rules) is reported
+//! before the backend configuration is even looked at, and nothing is sent. The state file is
+//! replaced atomically and only after a successful step: a failed or interrupted step leaves it
+//! as it was, so the step can simply be run again. Logs go to stderr. Payload values are never
+//! echoed (the SDK's messages name fields and rules, not values).
+
+use std::io::{Read as _, Write as _};
+use std::path::Path;
+
+use abdm_hpr::Error;
+use abdm_hpr::flow::{RegistrationSession, Stage, Step};
+use abdm_hpr::types::{Invalid, Rule, ValidationErrors};
+use serde_json::{Value, json};
+
+use crate::backend::Backend;
+use crate::cli::{BackendArgs, StepArgs};
+use crate::exit::{CliError, ExitStatus};
+use crate::report;
+use crate::session_file::{self, PendingWrite};
+
+/// The largest payload read from a file or stdin (a create payload with a 1 MiB photo is about
+/// 1.4 MB).
+const MAX_PAYLOAD_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Runs `hpr step`: prints the outcome or the error document and returns its exit status.
+pub fn run(args: StepArgs, backend: &BackendArgs) -> Result<ExitStatus, CliError> {
+    let (mut line, status) = match execute(&args, backend) {
+        Ok(outcome) => (outcome, ExitStatus::Success),
+        Err(failure) => (failure.document.to_string(), failure.status),
+    };
+    line.push('\n');
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))?;
+    Ok(status)
+}
+
+/// A failed step: the error document and the exit status.
+#[derive(Debug)]
+struct Failure {
+    document: Value,
+    status: ExitStatus,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self {
+            document: report::error_document(&error),
+            status: report::classify(&error).1,
+        }
+    }
+}
+
+impl Failure {
+    /// A configuration problem (exit 2).
+    fn config(message: &str) -> Self {
+        Self {
+            document: report::usage_document("config", message),
+            status: ExitStatus::Usage,
+        }
+    }
+
+    /// One invalid command-line input, as a validation report on `field` (exit 2).
+    fn invalid(field: &'static str, message: String) -> Self {
+        Error::Validation(ValidationErrors::single(
+            Invalid::with_message(Rule::Format, message).at(field),
+        ))
+        .into()
+    }
+}
+
+/// Everything up to the outcome document (rendered in the peer's key order); the state file is
+/// written before returning `Ok`.
+fn execute(args: &StepArgs, backend: &BackendArgs) -> Result<String, Failure> {
+    let step: Step = args.step.parse().map_err(|_| {
+        let known: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
+        Failure::invalid(
+            "step",
+            format!(
+                "is not a step id; known steps (UPPER_CASE accepted): {}",
+                known.join(", ")
+            ),
+        )
+    })?;
+    let payload = read_payload(args.payload.as_deref())?;
+    let mut session = match session_file::load(&args.state).map_err(|e| Failure::config(&e))? {
+        Some(session) => session,
+        None if step == Step::GenerateAadhaarOtp => RegistrationSession::new(),
+        None => return Err(no_session(step, &args.state)),
+    };
+    tracing::debug!(%step, session = %session.summary(), "loaded the session");
+
+    // order and field rules first: they need no backend and send nothing
+    session
+        .prepare_json(step, payload.clone())
+        .map_err(|e| explain(e, &session))?;
+
+    let backend = Backend::remote(&backend.with_api_key(args.api_key.clone()))
+        .map_err(|e| Failure::config(&e.message))?;
+    // made before sending, so an unwritable folder is found before an OTP goes out
+    let pending = PendingWrite::prepare(&args.state).map_err(|e| Failure::config(&e))?;
+
+    tracing::info!(%step, "running the step");
+    let result = super::block_on(async {
+        tokio::select! {
+            // polled first, so the handler is in place before the request can go out
+            biased;
+            () = interrupted() => None,
+            result = session.run(&backend.client, step, payload) => Some(result),
+        }
+    })
+    .map_err(|e| Failure::config(&e.message))?;
+
+    let outcome = match result {
+        None => {
+            drop(pending);
+            return Err(Failure {
+                document: report::usage_document(
+                    "interrupted",
+                    "interrupted while waiting for the registry: the request may have been processed; \
+                     the state file was not changed",
+                ),
+                status: ExitStatus::Interrupted,
+            });
+        }
+        Some(Err(e)) => return Err(explain(e, &session)),
+        Some(Ok(outcome)) => outcome,
+    };
+    pending.commit(&session).map_err(|e| {
+        Failure::config(&format!(
+            "step {step} succeeded at the registry, but the session could not be saved: {e}"
+        ))
+    })?;
+    tracing::debug!(session = %session.summary(), "saved the session");
+    Ok(serde_json::to_string(&outcome).expect("a step outcome serializes to JSON"))
+}
+
+/// Resolves on Ctrl-C; never, if the handler cannot be installed.
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// The step's payload: none (`null`), inline JSON, `@FILE` or `-` (stdin).
+fn read_payload(arg: Option<&str>) -> Result<Value, Failure> {
+    let Some(arg) = arg else {
+        return Ok(Value::Null);
+    };
+    let text = if arg == "-" {
+        read_limited(std::io::stdin().lock(), "stdin")?
+    } else if let Some(file) = arg.strip_prefix('@') {
+        let f = std::fs::File::open(file)
+            .map_err(|e| Failure::invalid("payload", format!("cannot read {file}: {e}")))?;
+        read_limited(f, file)?
+    } else {
+        arg.to_owned()
+    };
+    // serde_json's syntax messages give a position, never the text
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::invalid("payload", format!("is not valid JSON: {e}")))
+}
+
+fn read_limited(source: impl std::io::Read, name: &str) -> Result<String, Failure> {
+    let mut text = String::new();
+    source
+        .take(MAX_PAYLOAD_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Failure::invalid("payload", format!("cannot read {name}: {e}")))?;
+    if text.len() as u64 > MAX_PAYLOAD_BYTES {
+        return Err(Failure::invalid(
+            "payload",
+            format!("{name} holds more than {MAX_PAYLOAD_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
+/// A flow failure when there is no state file yet.
+fn no_session(step: Step, path: &Path) -> Failure {
+    let mut document = report::usage_document(
+        "flow",
+        &format!(
+            "step `{step}` needs a registration in progress, but there is no state file {}: \
+             start with `hpr step generate_aadhaar_otp --state {}` (it creates the file)",
+            path.display(),
+            path.display()
+        ),
+    );
+    document["error"]["allowed_steps"] = json!([Step::GenerateAadhaarOtp]);
+    Failure {
+        document,
+        status: ExitStatus::Flow,
+    }
+}
+
+/// The failure for an SDK error; a finished session also says how to start another one.
+fn explain(error: Error, session: &RegistrationSession) -> Failure {
+    let finished = matches!(error, Error::Flow { .. }) && session.stage() == Stage::Completed;
+    let mut failure = Failure::from(error);
+    if finished {
+        if let Some(Value::String(message)) = failure.document["error"].get_mut("message") {
+            message.push_str(
+                ". This state file holds a finished registration: use a new --state file to register someone else",
+            );
+        }
+    }
+    failure
+}

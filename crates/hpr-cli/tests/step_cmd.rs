@@ -1,0 +1,775 @@
+//! `hpr step` and `hpr completions`, run as a user or script runs them: the real binary against
+//! an in-process sandbox on a loopback port (fixed OTP `123456`, seeded).
+//!
+//! Covered: both demographic branches end to end, an existing account, every error kind with its
+//! exit code, the state file (atomic, 0600, no secrets, untouched by failures), payload sources
+//! (inline, `@FILE`, stdin), Ctrl-C, and the completion scripts. Every child process and every
+//! wait is bounded.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use hpr_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The OTP the sandbox sends every time.
+const OTP: &str = "123456";
+/// A wrong OTP.
+const WRONG_OTP: &str = "654321";
+/// Valid synthetic Aadhaar numbers (CONTRACT §5.1).
+const AADHAAR: &str = "234123412346";
+const AADHAAR_2: &str = "498765432102";
+const AADHAAR_3: &str = "987654321012";
+/// Fails the Verhoeff check.
+const BAD_AADHAAR: &str = "234123412345";
+const PASSWORD: &str = "Ayushman@143";
+const API_KEY: &str = "test-key";
+/// Longest any single `hpr` run may take.
+const RUN_LIMIT: Duration = Duration::from_secs(30);
+
+/// A sandbox served on its own runtime (kept alive for the whole test) and a scratch folder.
+struct Harness {
+    runtime: tokio::runtime::Runtime,
+    running: Option<RunningSandbox>,
+    url: String,
+    dir: TempDir,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = SandboxConfig {
+            seed: Some(7),
+            fixed_otp: Some(OTP.into()),
+            // a second registration of the same Aadhaar follows at once
+            resend_interval: Duration::ZERO,
+            ..SandboxConfig::default()
+        };
+        let running = runtime
+            .block_on(
+                Sandbox::new(config)
+                    .unwrap()
+                    .start("127.0.0.1:0".parse().unwrap()),
+            )
+            .unwrap();
+        let url = running.base_url();
+        Self {
+            runtime,
+            running: Some(running),
+            url,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn sandbox(&self) -> &Sandbox {
+        self.running.as_ref().unwrap()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `hpr --api-url <sandbox> --api-key test-key step <step> --state <state> [--payload <json>]`.
+    fn step(&self, state: &Path, step: &str, payload: Option<Value>) -> Run {
+        let mut cmd = hpr();
+        cmd.args(["--api-url", &self.url, "--api-key", API_KEY]);
+        cmd.args(["step", step, "--state"]).arg(state);
+        if let Some(p) = payload {
+            cmd.args(["--payload", &p.to_string()]);
+        }
+        Run::of(&mut cmd)
+    }
+
+    /// Runs a step that must succeed and returns its outcome.
+    fn ok(&self, state: &Path, step: &str, payload: Option<Value>) -> Value {
+        let run = self.step(state, step, payload);
+        assert_eq!(run.code, 0, "{step} failed: {}", run.doc);
+        run.doc
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let _ = self.runtime.block_on(async {
+                tokio::time::timeout(Duration::from_secs(5), running.shutdown()).await
+            });
+        }
+    }
+}
+
+/// The `hpr` binary with a clean environment for its settings.
+fn hpr() -> Command {
+    let mut cmd = Command::cargo_bin("hpr").unwrap();
+    for var in [
+        "HPR_API_URL",
+        "HPR_API_KEY",
+        "HPR_HPRID_AUTH",
+        "HPR_FACILITY_ID",
+        "RUST_LOG",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.timeout(RUN_LIMIT);
+    cmd
+}
+
+/// One finished `hpr step`: its exit code, its single stdout document and its stderr.
+struct Run {
+    code: i32,
+    doc: Value,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn of(cmd: &mut Command) -> Self {
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let code = out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("hpr was killed: {stderr}"));
+        Self {
+            code,
+            doc: single_document(&stdout),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Asserts an error document of `kind` and exit `code`; returns `error`.
+    fn error(&self, kind: &str, code: i32) -> &Value {
+        assert_eq!(self.code, code, "{}\n{}", self.doc, self.stderr);
+        assert_eq!(self.doc["error"]["kind"], kind, "{}", self.doc);
+        assert!(
+            self.doc["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{}",
+            self.doc
+        );
+        &self.doc["error"]
+    }
+}
+
+/// stdout is exactly one compact JSON document on one line.
+fn single_document(stdout: &str) -> Value {
+    assert!(stdout.ends_with('\n'), "no final newline: {stdout:?}");
+    assert_eq!(stdout.lines().count(), 1, "not one line: {stdout:?}");
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout:?}"))
+}
+
+fn next_step(doc: &Value) -> &Value {
+    assert!(doc.get("message").is_some_and(Value::is_string), "{doc}");
+    for key in ["data", "next_step", "next_step_payload_hint"] {
+        assert!(doc.get(key).is_some(), "no `{key}` in {doc}");
+    }
+    &doc["next_step"]
+}
+
+fn create_payload(hpr_id: &str) -> Value {
+    json!({
+        "hprId": hpr_id,
+        "password": PASSWORD,
+        "email": "asha@example.com",
+        "hpCategoryCode": "1",
+        "hpSubCategoryCode": "1",
+    })
+}
+
+/// `NN-NNNN-NNNN-NNNN`.
+fn is_hpr_id_number(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([2, 4, 4, 4])
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A mobile that is not the one linked to `aadhaar`.
+fn other_mobile(h: &Harness, aadhaar: &str) -> String {
+    let linked = h.sandbox().identity(aadhaar).unwrap().mobile;
+    ["9988776655", "9876501234"]
+        .into_iter()
+        .find(|m| *m != linked)
+        .unwrap()
+        .to_owned()
+}
+
+/// Steps 1–3 for a new account; returns the account check outcome.
+fn start(h: &Harness, state: &Path, aadhaar: &str) -> Value {
+    let out = h.ok(
+        state,
+        "generate_aadhaar_otp",
+        Some(json!({"aadhaar": aadhaar})),
+    );
+    assert_eq!(next_step(&out), "verify_aadhaar_otp");
+    let out = h.ok(state, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
+    assert_eq!(next_step(&out), "check_account_exist");
+    // upper case, as the peer's documentation writes step ids
+    h.ok(state, "CHECK_ACCOUNT_EXIST", None)
+}
+
+/// The verified branch, 6 steps; returns the create outcome.
+fn register_verified(h: &Harness, state: &Path, aadhaar: &str) -> Value {
+    let out = start(h, state, aadhaar);
+    assert_eq!(next_step(&out), "demographic_auth_via_mobile");
+    assert_eq!(out["data"]["hprIdNumber"], "");
+    let linked = h.sandbox().identity(aadhaar).unwrap().mobile;
+    let out = h.ok(
+        state,
+        "demographic_auth_via_mobile",
+        Some(json!({"mobileNumber": linked})),
+    );
+    assert_eq!(out["data"]["verified"], true);
+    assert_eq!(next_step(&out), "get_hpr_id_suggestion");
+    let out = h.ok(state, "get_hpr_id_suggestion", None);
+    assert_eq!(next_step(&out), "create_hpr_id_with_preverified");
+    let hint = &out["next_step_payload_hint"]["required_fields"];
+    assert_eq!(
+        hint,
+        &json!([
+            "hprId",
+            "password",
+            "email",
+            "hpCategoryCode",
+            "hpSubCategoryCode"
+        ]),
+        "the session prefills every demographic"
+    );
+    let username = out["data"][0].as_str().expect("a suggestion").to_owned();
+    let out = h.ok(
+        state,
+        "create_hpr_id_with_preverified",
+        Some(create_payload(&username)),
+    );
+    assert_eq!(next_step(&out), &Value::Null);
+    assert_eq!(out["next_step_payload_hint"], Value::Null);
+    assert_eq!(out["data"]["hprId"], format!("{username}@hpr.abdm"));
+    assert!(
+        is_hpr_id_number(out["data"]["hprIdNumber"].as_str().unwrap()),
+        "{out}"
+    );
+    out
+}
+
+/// The state file: mode 0600, a session, and none of the secrets.
+fn assert_safe_state(state: &Path, aadhaar: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(state).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    let text = std::fs::read_to_string(state).unwrap();
+    assert!(!text.contains(aadhaar), "full Aadhaar in the state file");
+    assert!(!text.contains(PASSWORD), "password in the state file");
+    let session: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(session["version"], 1);
+    let mut stack = vec![&session];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let k = k.to_ascii_lowercase();
+                    assert!(!k.contains("otp") && !k.contains("password"), "key {k}");
+                    stack.push(v);
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            Value::String(s) => assert!(s != OTP && s != WRONG_OTP, "an OTP in the state file"),
+            _ => {}
+        }
+    }
+}
+
+/// Nothing but the state file (if any) in the folder: no temporary left behind.
+fn assert_no_temporaries(h: &Harness) {
+    for entry in std::fs::read_dir(h.dir.path()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".tmp"), "temporary file left: {name}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) (b) (d) the flow end to end
+
+#[test]
+fn verified_branch_end_to_end_then_the_account_exists() {
+    let h = Harness::new();
+    let state = h.path("asha.json");
+    let created = register_verified(&h, &state, AADHAAR);
+    assert_safe_state(&state, AADHAAR);
+    assert_no_temporaries(&h);
+
+    // the same Aadhaar again, in a new state file: the account check ends the flow
+    let second = h.path("again.json");
+    let out = start(&h, &second, AADHAAR);
+    assert_eq!(next_step(&out), &Value::Null);
+    assert_eq!(out["next_step_payload_hint"], Value::Null);
+    assert_eq!(out["data"]["hprIdNumber"], created["data"]["hprIdNumber"]);
+    assert_eq!(out["data"]["hprId"], created["data"]["hprId"]);
+    assert_safe_state(&second, AADHAAR);
+
+    // a finished session allows nothing and says how to go on
+    let before = std::fs::read(&second).unwrap();
+    let run = h.step(
+        &second,
+        "generate_aadhaar_otp",
+        Some(json!({"aadhaar": AADHAAR})),
+    );
+    let err = run.error("flow", 5);
+    assert_eq!(err["allowed_steps"], json!([]));
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("new --state file"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&second).unwrap(), before);
+}
+
+#[test]
+fn mobile_otp_branch_end_to_end_with_payload_files_and_stdin() {
+    let h = Harness::new();
+    let state = h.path("state.json");
+    let out = h.ok(
+        &state,
+        "GENERATE_AADHAAR_OTP",
+        Some(json!({"aadhaar": AADHAAR_2})),
+    );
+    assert_eq!(next_step(&out), "verify_aadhaar_otp");
+
+    // --payload - : from stdin; the backend flags also work after the step
+    let mut cmd = hpr();
+    cmd.args([
+        "step",
+        "verify_aadhaar_otp",
+        "--api-url",
+        &h.url,
+        "--api-key",
+        API_KEY,
+    ])
+    .args(["--payload", "-", "--state"])
+    .arg(&state)
+    .write_stdin(json!({"otp": OTP}).to_string());
+    let run = Run::of(&mut cmd);
+    assert_eq!(run.code, 0, "{}", run.doc);
+    assert_eq!(next_step(&run.doc), "check_account_exist");
+
+    let out = h.ok(&state, "check_account_exist", None);
+    assert_eq!(next_step(&out), "demographic_auth_via_mobile");
+
+    let mobile = other_mobile(&h, AADHAAR_2);
+    let out = h.ok(
+        &state,
+        "demographic_auth_via_mobile",
+        Some(json!({"mobileNumber": mobile})),
+    );
+    assert_eq!(out["data"]["verified"], false);
+    assert_eq!(next_step(&out), "generate_mobile_otp");
+    assert_eq!(
+        out["next_step_payload_hint"]["required_fields"],
+        json!([]),
+        "the session defaults the mobile"
+    );
+
+    // no payload: the mobile comes from the session
+    let out = h.ok(&state, "generate_mobile_otp", None);
+    assert_eq!(next_step(&out), "verify_mobile_otp");
+    let out = h.ok(&state, "verify_mobile_otp", Some(json!({"otp": OTP})));
+    assert_eq!(next_step(&out), "get_hpr_id_suggestion");
+    let out = h.ok(&state, "get_hpr_id_suggestion", None);
+    assert_eq!(next_step(&out), "create_hpr_id_with_preverified");
+
+    // --payload @FILE
+    let payload = h.path("create.json");
+    std::fs::write(&payload, create_payload("ravi.kumar_test").to_string()).unwrap();
+    let mut cmd = hpr();
+    cmd.args(["--api-url", &h.url, "--api-key", API_KEY, "step"])
+        .args(["create_hpr_id_with_preverified", "--state"])
+        .arg(&state)
+        .arg("--payload")
+        .arg(format!("@{}", payload.display()));
+    let run = Run::of(&mut cmd);
+    assert_eq!(run.code, 0, "{}", run.doc);
+    assert_eq!(next_step(&run.doc), &Value::Null);
+    assert_eq!(run.doc["data"]["hprId"], "ravi.kumar_test@hpr.abdm");
+    assert!(is_hpr_id_number(
+        run.doc["data"]["hprIdNumber"].as_str().unwrap()
+    ));
+    assert!(!run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD));
+
+    assert_safe_state(&state, AADHAAR_2);
+    assert_no_temporaries(&h);
+    assert_eq!(h.sandbox().accounts().len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) every error kind and exit code
+
+#[test]
+fn validation_errors_exit_2_name_the_field_and_never_echo_the_value() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+
+    let run = h.step(
+        &state,
+        "generate_aadhaar_otp",
+        Some(json!({"aadhaar": BAD_AADHAAR})),
+    );
+    let err = run.error("validation", 2);
+    assert_eq!(err["fields"][0]["field"], "aadhaar");
+    assert_eq!(err["fields"][0]["code"], "checksum");
+    assert!(err.get("status").is_none() && err.get("code").is_none());
+    assert!(!run.stdout.contains(BAD_AADHAAR) && !run.stderr.contains(BAD_AADHAAR));
+    assert!(!state.exists(), "a failed first step creates no state file");
+
+    // an unknown payload key is named, not dropped
+    let run = h.step(
+        &state,
+        "generate_aadhaar_otp",
+        Some(json!({"aadhaar": AADHAAR, "adhaar": AADHAAR})),
+    );
+    let err = run.error("validation", 2);
+    assert_eq!(err["fields"][0]["field"], "adhaar");
+    assert_eq!(err["fields"][0]["code"], "unknown_field");
+    assert!(!run.stdout.contains(AADHAAR));
+
+    // not JSON
+    let mut cmd = hpr();
+    cmd.args(["--api-url", &h.url, "--api-key", API_KEY, "step"])
+        .args([
+            "generate_aadhaar_otp",
+            "--payload",
+            "{\"aadhaar\": 2341",
+            "--state",
+        ])
+        .arg(&state);
+    let run = Run::of(&mut cmd);
+    let err = run.error("validation", 2);
+    assert_eq!(err["fields"][0]["field"], "payload");
+    assert!(!run.stdout.contains("2341"), "{}", run.stdout);
+
+    // an unreadable @FILE
+    let mut cmd = hpr();
+    cmd.args(["--api-url", &h.url, "--api-key", API_KEY, "step"])
+        .args([
+            "generate_aadhaar_otp",
+            "--payload",
+            "@/nonexistent/p.json",
+            "--state",
+        ])
+        .arg(&state);
+    let err = Run::of(&mut cmd).error("validation", 2).clone();
+    assert_eq!(err["fields"][0]["field"], "payload");
+
+    // an unknown step
+    let run = h.step(&state, "verify_the_otp", None);
+    let err = run.error("validation", 2);
+    assert_eq!(err["fields"][0]["field"], "step");
+    assert!(
+        err["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("generate_aadhaar_otp")
+    );
+    assert!(!state.exists());
+    assert!(h.sandbox().requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn config_errors_exit_2() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+
+    // no --api-url / HPR_API_URL
+    let mut cmd = hpr();
+    cmd.args([
+        "--api-key",
+        API_KEY,
+        "step",
+        "generate_aadhaar_otp",
+        "--payload",
+    ])
+    .arg(json!({"aadhaar": AADHAAR}).to_string())
+    .arg("--state")
+    .arg(&state);
+    let err = Run::of(&mut cmd).error("config", 2).clone();
+    assert!(
+        err["message"].as_str().unwrap().contains("HPR_API_URL"),
+        "{err}"
+    );
+
+    // the environment works as well as the flags
+    let mut cmd = hpr();
+    cmd.env("HPR_API_URL", &h.url)
+        .env("HPR_API_KEY", API_KEY)
+        .args(["step", "generate_aadhaar_otp", "--payload"])
+        .arg(json!({"aadhaar": AADHAAR}).to_string())
+        .arg("--state")
+        .arg(&state);
+    assert_eq!(Run::of(&mut cmd).code, 0);
+
+    // no API key
+    let mut cmd = hpr();
+    cmd.args([
+        "--api-url",
+        &h.url,
+        "step",
+        "verify_aadhaar_otp",
+        "--payload",
+    ])
+    .arg(json!({"otp": OTP}).to_string())
+    .arg("--state")
+    .arg(&state);
+    let err = Run::of(&mut cmd).error("config", 2).clone();
+    assert!(
+        err["message"].as_str().unwrap().contains("HPR_API_KEY"),
+        "{err}"
+    );
+
+    // corrupt, foreign and future state files are named, never quoted
+    let corrupt = h.path("corrupt.json");
+    for content in [
+        "{\"version\":1,\"stage\":",
+        "{\"mobile\":\"9876543210\"}",
+        "{\"version\":2,\"stage\":\"start\"}",
+    ] {
+        std::fs::write(&corrupt, content).unwrap();
+        let run = h.step(&corrupt, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
+        let err = run.error("config", 2);
+        let message = err["message"].as_str().unwrap();
+        assert!(
+            message.contains(&corrupt.display().to_string()),
+            "{message}"
+        );
+        assert!(!message.contains("9876543210"), "{message}");
+        assert_eq!(std::fs::read_to_string(&corrupt).unwrap(), content);
+    }
+    let run = h.step(
+        &corrupt,
+        "generate_aadhaar_otp",
+        Some(json!({"aadhaar": AADHAAR})),
+    );
+    assert!(
+        run.error("config", 2)["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2")
+    );
+
+    // a state file in a missing folder is refused before the OTP is sent
+    let sent = h.sandbox().requests().len();
+    let run = h.step(
+        &h.path("missing/s.json"),
+        "generate_aadhaar_otp",
+        Some(json!({"aadhaar": AADHAAR_3})),
+    );
+    run.error("config", 2);
+    assert_eq!(h.sandbox().requests().len(), sent, "nothing was sent");
+}
+
+#[test]
+fn api_error_exits_3_and_leaves_the_state_for_a_retry() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+    h.ok(
+        &state,
+        "generate_aadhaar_otp",
+        Some(json!({"aadhaar": AADHAAR})),
+    );
+    let before = std::fs::read(&state).unwrap();
+
+    let run = h.step(
+        &state,
+        "verify_aadhaar_otp",
+        Some(json!({"otp": WRONG_OTP})),
+    );
+    let err = run.error("api", 3);
+    assert_eq!(err["code"], "HIS-1013");
+    assert_eq!(err["status"], 422);
+    assert!(!run.stdout.contains(WRONG_OTP) && !run.stderr.contains(WRONG_OTP));
+    assert_eq!(std::fs::read(&state).unwrap(), before, "state unchanged");
+    assert_no_temporaries(&h);
+
+    let out = h.ok(&state, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
+    assert_eq!(next_step(&out), "check_account_exist");
+    assert_safe_state(&state, AADHAAR);
+}
+
+#[test]
+fn transport_error_exits_4() {
+    let h = Harness::new();
+    // a loopback port nobody listens on any more
+    let closed: SocketAddr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let state = h.path("s.json");
+    let mut cmd = hpr();
+    cmd.args([
+        "--api-url",
+        &format!("http://{closed}"),
+        "--api-key",
+        API_KEY,
+    ])
+    .args([
+        "--timeout-secs",
+        "5",
+        "step",
+        "generate_aadhaar_otp",
+        "--payload",
+    ])
+    .arg(json!({"aadhaar": AADHAAR}).to_string())
+    .arg("--state")
+    .arg(&state);
+    let run = Run::of(&mut cmd);
+    run.error("transport", 4);
+    assert!(!run.stdout.contains(AADHAAR));
+    assert!(!state.exists());
+    assert_no_temporaries(&h);
+}
+
+#[test]
+fn flow_errors_exit_5_list_the_allowed_steps_and_change_nothing() {
+    let h = Harness::new();
+
+    // no state file yet: start with generate_aadhaar_otp
+    let missing = h.path("none.json");
+    let run = h.step(&missing, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
+    let err = run.error("flow", 5);
+    assert_eq!(err["allowed_steps"], json!(["generate_aadhaar_otp"]));
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("generate_aadhaar_otp")
+    );
+    assert!(!missing.exists());
+
+    let state = h.path("s.json");
+    let out = start(&h, &state, AADHAAR_3);
+    assert_eq!(next_step(&out), "demographic_auth_via_mobile");
+    let before = std::fs::read(&state).unwrap();
+    let sent = h.sandbox().requests().len();
+
+    let run = h.step(&state, "verify_mobile_otp", Some(json!({"otp": OTP})));
+    let err = run.error("flow", 5);
+    assert_eq!(
+        err["allowed_steps"],
+        json!(["demographic_auth_via_mobile", "generate_aadhaar_otp"])
+    );
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("verify_mobile_otp")
+    );
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+    assert_eq!(h.sandbox().requests().len(), sent, "nothing was sent");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ctrl-C
+
+#[test]
+fn ctrl_c_while_waiting_exits_130_and_keeps_the_state_file() {
+    let h = Harness::new();
+    // a "registry" that accepts the connection and never answers
+    let listener = h
+        .runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+
+    // an existing session, to check it is left byte for byte
+    let state = h.path("s.json");
+    let session = serde_json::to_vec_pretty(&abdm_hpr::flow::RegistrationSession::new()).unwrap();
+    std::fs::write(&state, &session).unwrap();
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hpr"))
+        .env_remove("HPR_API_URL")
+        .env_remove("HPR_API_KEY")
+        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
+        .args(["step", "generate_aadhaar_otp", "--payload"])
+        .arg(json!({"aadhaar": AADHAAR}).to_string())
+        .arg("--state")
+        .arg(&state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // once the request is on its way, the Ctrl-C handler is in place
+    let accepted = h
+        .runtime
+        .block_on(async { tokio::time::timeout(RUN_LIMIT, listener.accept()).await });
+    let Ok(Ok((_held_open, _))) = accepted else {
+        let _ = child.kill();
+        panic!("hpr never connected");
+    };
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    let deadline = Instant::now() + RUN_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("hpr did not stop after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let doc = single_document(&String::from_utf8(output.stdout).unwrap());
+    assert_eq!(doc["error"]["kind"], "interrupted");
+    assert_eq!(std::fs::read(&state).unwrap(), session);
+    assert_no_temporaries(&h);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (f) completions
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete"),
+        ("zsh", "#compdef"),
+        ("fish", "complete -c hpr"),
+    ] {
+        let out = hpr().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("sandbox") && script.contains("state"),
+            "{shell}"
+        );
+    }
+    let out = hpr().args(["completions", "powershell"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        assert!(stderr.contains(shell), "{stderr}");
+    }
+}
