@@ -6,9 +6,10 @@
 mod common;
 
 use abdm_hpr::flow::{RegistrationSession, Stage, Step, StepOutcome};
-use abdm_hpr::types::{Aadhaar, CreateHprIdInput, Mobile, Otp};
 use abdm_hpr::{Error, GatewayClient};
-use common::{KEY, PASSWORD, assert_absent, builder};
+use common::{
+    KEY, PASSWORD, aadhaar, assert_absent, builder, caller_create_input, mobile, otp, verify_otp,
+};
 use hpr_sandbox::{OtpKind, RunningSandbox, Sandbox, SandboxConfig, SmsOutput};
 use serde_json::{Value, json};
 
@@ -48,44 +49,34 @@ fn client_for(running: &RunningSandbox) -> GatewayClient {
         .expect("a loopback client builds")
 }
 
-fn aadhaar(s: &str) -> Aadhaar {
-    Aadhaar::parse(s).unwrap()
-}
-
-fn otp(s: &str) -> Otp {
-    Otp::parse(s).unwrap()
-}
-
-fn mobile(s: &str) -> Mobile {
-    Mobile::parse(s).unwrap()
-}
-
-/// A valid mobile that is not `linked`.
-fn other_mobile(linked: &str) -> String {
-    let candidate = "9988776655";
-    if linked == candidate {
-        "9988776644".to_owned()
-    } else {
-        candidate.to_owned()
+impl Harness {
+    /// A valid mobile that is not the linked mobile of `aadhaar` in the sandbox.
+    fn other_mobile(&self, aadhaar: &str) -> String {
+        let linked = self
+            .running
+            .identity(aadhaar)
+            .expect("a valid Aadhaar has an identity")
+            .mobile;
+        let candidate = "9988776655";
+        if linked == candidate {
+            "9988776644".to_owned()
+        } else {
+            candidate.to_owned()
+        }
     }
-}
 
-/// The linked mobile of `aadhaar` in the sandbox.
-fn linked_mobile(h: &Harness, aadhaar: &str) -> String {
-    h.running
-        .identity(aadhaar)
-        .expect("a valid Aadhaar has an identity")
-        .mobile
-}
-
-fn create_input(hpr_id: &str) -> CreateHprIdInput {
-    CreateHprIdInput {
-        hpr_id: Some(hpr_id.into()),
-        password: Some(PASSWORD.into()),
-        email: Some(EMAIL.into()),
-        hp_category_code: Some("1".into()),
-        hp_sub_category_code: Some("1".into()),
-        ..Default::default()
+    /// A new session through steps 1–2 (the typed methods) for `aadhaar_number`.
+    async fn aadhaar_verified(&self, aadhaar_number: &str) -> RegistrationSession {
+        let mut session = RegistrationSession::new();
+        session
+            .generate_aadhaar_otp(&self.client, &aadhaar(aadhaar_number))
+            .await
+            .unwrap();
+        session
+            .verify_aadhaar_otp(&self.client, &otp(OTP))
+            .await
+            .unwrap();
+        session
     }
 }
 
@@ -123,17 +114,21 @@ fn token(out: &StepOutcome) -> Option<String> {
     out.data["token"].as_str().map(str::to_owned)
 }
 
+/// Sends the wrong OTP for `step` (the typed method): refused with HIS-1013, the session
+/// unchanged. Returns the error.
+async fn refuse_wrong_otp(session: &mut RegistrationSession, h: &Harness, step: Step) -> Error {
+    let before = serde_json::to_string(&*session).unwrap();
+    let err = verify_otp(session, &h.client, step, WRONG_OTP)
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some("HIS-1013"), "{err}");
+    assert_eq!(serde_json::to_string(&*session).unwrap(), before);
+    err
+}
+
 /// Runs steps 1–3 for an Aadhaar whose account exists and checks the outcome.
 async fn expect_existing(h: &Harness, aadhaar_number: &str, hpr_id: &str, hpr_id_number: &str) {
-    let mut session = RegistrationSession::new();
-    session
-        .generate_aadhaar_otp(&h.client, &aadhaar(aadhaar_number))
-        .await
-        .unwrap();
-    session
-        .verify_aadhaar_otp(&h.client, &otp(OTP))
-        .await
-        .unwrap();
+    let mut session = h.aadhaar_verified(aadhaar_number).await;
     let out = session.check_account_exist(&h.client).await.unwrap();
     assert_eq!(
         out.message,
@@ -212,7 +207,7 @@ async fn the_linked_mobile_registers_without_a_mobile_otp_then_the_account_exist
     let username = first_suggestion(&out);
 
     let out = session
-        .create_hpr_id(&h.client, create_input(&username))
+        .create_hpr_id(&h.client, caller_create_input(&username, EMAIL))
         .await
         .unwrap();
     assert_eq!(
@@ -243,17 +238,8 @@ async fn the_linked_mobile_registers_without_a_mobile_otp_then_the_account_exist
 #[tokio::test]
 async fn another_mobile_is_proven_by_otp_then_the_account_exists() {
     let h = start().await;
-    let other = other_mobile(&linked_mobile(&h, AADHAAR_2));
-    let mut session = RegistrationSession::new();
-
-    session
-        .generate_aadhaar_otp(&h.client, &aadhaar(AADHAAR_2))
-        .await
-        .unwrap();
-    session
-        .verify_aadhaar_otp(&h.client, &otp(OTP))
-        .await
-        .unwrap();
+    let other = h.other_mobile(AADHAAR_2);
+    let mut session = h.aadhaar_verified(AADHAAR_2).await;
     session.check_account_exist(&h.client).await.unwrap();
 
     let out = session
@@ -269,7 +255,7 @@ async fn another_mobile_is_proven_by_otp_then_the_account_exists() {
 
     // creating now would be refused locally: the mobile is not proven
     let err = session
-        .create_hpr_id(&h.client, create_input("too.early"))
+        .create_hpr_id(&h.client, caller_create_input("too.early", EMAIL))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Flow { .. }), "{err:?}");
@@ -291,7 +277,7 @@ async fn another_mobile_is_proven_by_otp_then_the_account_exists() {
     let out = session.get_hpr_id_suggestion(&h.client).await.unwrap();
     let username = first_suggestion(&out);
     let out = session
-        .create_hpr_id(&h.client, create_input(&username))
+        .create_hpr_id(&h.client, caller_create_input(&username, EMAIL))
         .await
         .unwrap();
     assert_eq!(out.next_step, None);
@@ -309,7 +295,7 @@ async fn another_mobile_is_proven_by_otp_then_the_account_exists() {
 #[tokio::test]
 async fn a_whole_registration_through_run_driven_by_the_hints() {
     let h = start().await;
-    let other = other_mobile(&linked_mobile(&h, AADHAAR_3));
+    let other = h.other_mobile(AADHAAR_3);
     let mut session = RegistrationSession::new();
 
     let mut out = session
@@ -364,22 +350,16 @@ async fn a_whole_registration_through_run_driven_by_the_hints() {
 #[tokio::test]
 async fn a_wrong_otp_then_the_right_one() {
     let h = start().await;
-    let other = other_mobile(&linked_mobile(&h, AADHAAR_1));
+    let other = h.other_mobile(AADHAAR_1);
     let mut session = RegistrationSession::new();
     session
         .generate_aadhaar_otp(&h.client, &aadhaar(AADHAAR_1))
         .await
         .unwrap();
 
-    let before = serde_json::to_string(&session).unwrap();
-    let err = session
-        .verify_aadhaar_otp(&h.client, &otp(WRONG_OTP))
-        .await
-        .unwrap_err();
-    assert_eq!(err.api_code(), Some("HIS-1013"), "{err}");
+    let err = refuse_wrong_otp(&mut session, &h, Step::VerifyAadhaarOtp).await;
     assert_eq!(err.status(), Some(422));
     assert_eq!(session.stage(), Stage::AadhaarOtpSent);
-    assert_eq!(serde_json::to_string(&session).unwrap(), before);
     session
         .verify_aadhaar_otp(&h.client, &otp(OTP))
         .await
@@ -393,14 +373,8 @@ async fn a_wrong_otp_then_the_right_one() {
         .await
         .unwrap();
     session.generate_mobile_otp(&h.client, None).await.unwrap();
-    let before = serde_json::to_string(&session).unwrap();
-    let err = session
-        .verify_mobile_otp(&h.client, &otp(WRONG_OTP))
-        .await
-        .unwrap_err();
-    assert_eq!(err.api_code(), Some("HIS-1013"), "{err}");
+    refuse_wrong_otp(&mut session, &h, Step::VerifyMobileOtp).await;
     assert_eq!(session.stage(), Stage::MobileOtpSent);
-    assert_eq!(serde_json::to_string(&session).unwrap(), before);
     session
         .verify_mobile_otp(&h.client, &otp(OTP))
         .await
@@ -412,20 +386,12 @@ async fn a_wrong_otp_then_the_right_one() {
 #[tokio::test]
 async fn a_serialized_session_resumes_mid_flow() {
     let h = start().await;
-    let other = other_mobile(&linked_mobile(&h, AADHAAR_2));
+    let other = h.other_mobile(AADHAAR_2);
     let mut tokens = Vec::new();
 
     // "process 1": up to the demographic check, then the session is saved as text
     let saved = {
-        let mut session = RegistrationSession::new();
-        session
-            .generate_aadhaar_otp(&h.client, &aadhaar(AADHAAR_2))
-            .await
-            .unwrap();
-        session
-            .verify_aadhaar_otp(&h.client, &otp(OTP))
-            .await
-            .unwrap();
+        let mut session = h.aadhaar_verified(AADHAAR_2).await;
         let out = session.check_account_exist(&h.client).await.unwrap();
         tokens.extend(token(&out));
         session
@@ -456,7 +422,7 @@ async fn a_serialized_session_resumes_mid_flow() {
     let mut session = reload(&session, AADHAAR_2, &tokens);
     // the saved demographics fill the create request
     let out = session
-        .create_hpr_id(&client, create_input(&username))
+        .create_hpr_id(&client, caller_create_input(&username, EMAIL))
         .await
         .unwrap();
     tokens.extend(token(&out));

@@ -14,6 +14,7 @@ mod exit;
 mod logging;
 mod prompt;
 mod report;
+mod serde_msg;
 mod session_file;
 mod spinner;
 mod term;

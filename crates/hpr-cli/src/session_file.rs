@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use abdm_hpr::flow::RegistrationSession;
 use tempfile::NamedTempFile;
 
+use crate::serde_msg::without_values;
+
 /// Reads the session in `path`; `Ok(None)` when there is no such file.
 ///
 /// Every other problem (unreadable, not JSON, not a session, an unsupported format version) is
@@ -51,21 +53,6 @@ pub fn load(path: &Path) -> Result<Option<RegistrationSession>, String> {
     })?;
     de.end().map_err(|e| bad(e.to_string()))?;
     Ok(Some(session))
-}
-
-/// Drops the offending value from a serde message: ``invalid type: string "9876543210",
-/// expected u32`` becomes `invalid type: string, expected u32` (the file holds personal data).
-fn without_values(message: &str) -> String {
-    for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some(end) = rest.find(", expected") {
-                let what = &rest[..end];
-                let kind = what[..what.find(['`', '"']).unwrap_or(what.len())].trim_end();
-                return format!("{prefix}{kind}{}", &rest[end..]);
-            }
-        }
-    }
-    message.to_owned()
 }
 
 /// A replacement for the session file, prepared before the step runs; dropped without

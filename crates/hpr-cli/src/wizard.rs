@@ -323,23 +323,12 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             otp: Some(otp.expose().to_owned()),
             ..Default::default()
         });
-        let codes = [WRONG_OTP, LOCKED].concat();
-        match self.send(input, "Verifying the OTP…", &codes)? {
-            Sent::Done(_) => {
-                let name = self.full_name();
-                self.ok(&format!("Aadhaar verified: {name}"));
-                Ok(Phase::CheckAccount)
-            }
-            Sent::Refused(e) if has_code(&e, LOCKED) => {
-                self.fail(&e);
-                self.locked_out()
-            }
-            Sent::Refused(e) => {
-                self.fail(&e);
-                Ok(Phase::AadhaarOtp)
-            }
-            Sent::Goto(phase) => Ok(phase),
+        if let Err(phase) = self.verify_otp(input, Phase::AadhaarOtp)? {
+            return Ok(phase);
         }
+        let name = self.full_name();
+        self.ok(&format!("Aadhaar verified: {name}"));
+        Ok(Phase::CheckAccount)
     }
 
     /// Too many wrong OTPs: the registry wants a fresh Aadhaar OTP.
@@ -480,22 +469,11 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             otp: Some(otp.expose().to_owned()),
             ..Default::default()
         });
-        let codes = [WRONG_OTP, LOCKED].concat();
-        match self.send(input, "Verifying the OTP…", &codes)? {
-            Sent::Done(_) => {
-                self.ok("Mobile number verified.");
-                Ok(Phase::ChooseId)
-            }
-            Sent::Refused(e) if has_code(&e, LOCKED) => {
-                self.fail(&e);
-                self.locked_out()
-            }
-            Sent::Refused(e) => {
-                self.fail(&e);
-                Ok(Phase::MobileOtp)
-            }
-            Sent::Goto(phase) => Ok(phase),
+        if let Err(phase) = self.verify_otp(input, Phase::MobileOtp)? {
+            return Ok(phase);
         }
+        self.ok("Mobile number verified.");
+        Ok(Phase::ChooseId)
     }
 
     fn choose_id(&mut self) -> Flow<Phase> {
@@ -782,6 +760,25 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
                     AfterError::Goto(phase) => return Ok(Sent::Goto(phase)),
                 },
             }
+        }
+    }
+
+    /// Sends an OTP verification (Aadhaar or mobile): `Ok(())` once verified, or the phase to go
+    /// to instead: `again` after a wrong or expired OTP, the lockout menu's choice after too many,
+    /// or the retry menu's choice after any other failure.
+    fn verify_otp(&mut self, input: StepInput, again: Phase) -> Flow<Result<(), Phase>> {
+        let codes = [WRONG_OTP, LOCKED].concat();
+        match self.send(input, "Verifying the OTP…", &codes)? {
+            Sent::Done(_) => Ok(Ok(())),
+            Sent::Refused(e) if has_code(&e, LOCKED) => {
+                self.fail(&e);
+                self.locked_out().map(Err)
+            }
+            Sent::Refused(e) => {
+                self.fail(&e);
+                Ok(Err(again))
+            }
+            Sent::Goto(phase) => Ok(Err(phase)),
         }
     }
 

@@ -1,6 +1,6 @@
-//! Shared pieces of the integration tests: fixture loading, the synthetic values, a client for a
-//! wiremock server, single-operation mocks, an in-memory trace writer and "no secret in this text"
-//! assertions.
+//! Shared pieces of the integration tests: fixture loading, the synthetic values (raw and
+//! parsed), a client for a wiremock server, single-operation mocks, an in-memory trace writer and
+//! "no secret in this text" assertions.
 //!
 //! Every test binary compiles this module on its own and uses only part of it, hence the
 //! `dead_code` allowance.
@@ -12,12 +12,13 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use abdm_hpr::flow::{RegistrationSession, StepOutcome};
 use abdm_hpr::types::{
-    AccountCheck, CheckAccountExistRequest, CreateHprIdInput, CreateHprIdRequest,
+    Aadhaar, AccountCheck, CheckAccountExistRequest, CreateHprIdInput, CreateHprIdRequest,
     CreateHprIdResponse, DemographicAuthRequest, DemographicAuthResponse,
     GenerateAadhaarOtpRequest, GenerateAadhaarOtpResponse, GenerateMobileOtpRequest,
-    HprIdSuggestionRequest, HprIdSuggestions, MobileOtpResponse, VerifyAadhaarOtpRequest,
-    VerifyAadhaarOtpResponse, VerifyMobileOtpRequest,
+    HprIdSuggestionRequest, HprIdSuggestions, Mobile, MobileOtpResponse, Otp,
+    VerifyAadhaarOtpRequest, VerifyAadhaarOtpResponse, VerifyMobileOtpRequest,
 };
 use abdm_hpr::{GatewayClient, GatewayClientBuilder, Operation, RegistryApi};
 use serde_json::Value;
@@ -106,6 +107,48 @@ pub fn create_input() -> CreateHprIdInput {
         state_code: Some("9".into()),
         txn_id: Some(TXN.into()),
         year_of_birth: Some("1988".into()),
+    }
+}
+
+/// The 5 create fields only the caller can supply (category 1, sub-category 1) as typed input;
+/// the session fills in the rest.
+pub fn caller_create_input(hpr_id: &str, email: &str) -> CreateHprIdInput {
+    CreateHprIdInput {
+        hpr_id: Some(hpr_id.into()),
+        password: Some(PASSWORD.into()),
+        email: Some(email.into()),
+        hp_category_code: Some("1".into()),
+        hp_sub_category_code: Some("1".into()),
+        ..Default::default()
+    }
+}
+
+/// A valid Aadhaar number, parsed.
+pub fn aadhaar(s: &str) -> Aadhaar {
+    Aadhaar::parse(s).unwrap()
+}
+
+/// A valid OTP, parsed.
+pub fn otp(s: &str) -> Otp {
+    Otp::parse(s).unwrap()
+}
+
+/// A valid mobile number, parsed.
+pub fn mobile(s: &str) -> Mobile {
+    Mobile::parse(s).unwrap()
+}
+
+/// Verifies `code` with the session's typed method for `step`, the Aadhaar or the mobile OTP.
+pub async fn verify_otp<A: RegistryApi>(
+    session: &mut RegistrationSession,
+    api: &A,
+    step: Operation,
+    code: &str,
+) -> abdm_hpr::Result<StepOutcome> {
+    match step {
+        Operation::VerifyAadhaarOtp => session.verify_aadhaar_otp(api, &otp(code)).await,
+        Operation::VerifyMobileOtp => session.verify_mobile_otp(api, &otp(code)).await,
+        other => panic!("{other} verifies no OTP"),
     }
 }
 

@@ -14,6 +14,7 @@ use hpr_sandbox::{FaultKind, Identity, Sandbox, SandboxConfig, SmsOutput, persis
 
 use crate::cli::SandboxArgs;
 use crate::exit::{CliError, ExitStatus};
+use crate::serde_msg::without_values;
 
 /// How long in-flight requests may take to finish after a stop signal (a `timeout` fault holds
 /// its request open for an hour).
@@ -99,22 +100,6 @@ fn load_identities(path: &Path) -> Result<Vec<Identity>, CliError> {
         })?;
     }
     Ok(identities)
-}
-
-/// Drops the offending value from a serde message: ``invalid type: integer `234123412346`,
-/// expected a string`` becomes `invalid type: integer, expected a string` (values in an
-/// identities file are personal data).
-fn without_values(message: &str) -> String {
-    for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some(end) = rest.find(", expected") {
-                let what = &rest[..end];
-                let kind = what[..what.find(['`', '"']).unwrap_or(what.len())].trim_end();
-                return format!("{prefix}{kind}{}", &rest[end..]);
-            }
-        }
-    }
-    message.to_owned()
 }
 
 /// Checks `--state FILE` before serving: an existing file must be a sandbox state, and the
@@ -241,36 +226,5 @@ impl StopSignals {
                 Err(_) => std::future::pending().await,
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serde_messages_lose_the_values() {
-        assert_eq!(
-            without_values(
-                "invalid type: integer `234123412346`, expected a string at line 3 column 20"
-            ),
-            "invalid type: integer, expected a string at line 3 column 20"
-        );
-        assert_eq!(
-            without_values("invalid type: floating point `1.5`, expected a string"),
-            "invalid type: floating point, expected a string"
-        );
-        assert_eq!(
-            without_values("invalid value: string \"9876543210\", expected x"),
-            "invalid value: string, expected x"
-        );
-        assert_eq!(
-            without_values("invalid type: map, expected a sequence at line 1 column 0"),
-            "invalid type: map, expected a sequence at line 1 column 0"
-        );
-        assert_eq!(
-            without_values("unknown field `nmae`, expected one of `aadhaar`"),
-            "unknown field `nmae`, expected one of `aadhaar`"
-        );
     }
 }
