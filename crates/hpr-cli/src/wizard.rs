@@ -27,7 +27,8 @@ use abdm_hpr::types::{
     Mobile, Otp, Password, VerifyAadhaarOtpInput, VerifyMobileOtpInput,
 };
 use abdm_hpr::{Error, RegistryApi};
-use hpr_sandbox::{Sandbox, Sms, geo};
+use hpr_sandbox::geo::{self, CATEGORIES};
+use hpr_sandbox::{Sandbox, Sms};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
@@ -37,42 +38,6 @@ use crate::report;
 use crate::spinner::Spinner;
 use crate::term::Paint;
 use checks::*;
-
-/// A professional category: code, name and its sub-categories (code, name).
-pub type Category = (
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
-
-/// The professional categories offered (CONTRACT §5).
-pub const CATEGORIES: &[Category] = &[
-    (
-        "1",
-        "Doctor",
-        &[
-            ("1", "Modern Medicine"),
-            ("2", "Dentist"),
-            ("3", "Ayurveda"),
-            ("4", "Unani"),
-            ("5", "Siddha"),
-            ("6", "Homoeopathy"),
-            ("89", "Sowa-Rigpa"),
-            ("220", "Yoga and Naturopathy"),
-        ],
-    ),
-    (
-        "2",
-        "Nurse",
-        &[
-            ("7", "RANM"),
-            ("8", "RN"),
-            ("9", "RN and RM"),
-            ("10", "RLHV"),
-        ],
-    ),
-    ("6", "Pharmacist", &[("33", "Pharmacist")]),
-];
 
 /// Wrong or expired OTP: ask again.
 const WRONG_OTP: &[&str] = &["HIS-1013", "HIS-2022", "HIS-1060"];
@@ -190,7 +155,7 @@ pub struct Wizard<'a, A, P> {
     hpr_id: Option<HprId>,
     password: Option<Password>,
     email: Option<Email>,
-    /// Indexes into [`CATEGORIES`] and its sub-categories.
+    /// Indexes into [`geo::CATEGORIES`] and its sub-categories.
     category: Option<(usize, usize)>,
     /// Demographics the e-KYC lacked, typed by the user.
     typed: CreateHprIdInput,
@@ -546,14 +511,14 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             self.email = Some(Email::parse(&answer).expect("checked at the prompt"));
         }
         if self.category.is_none() {
-            let names: Vec<String> = CATEGORIES.iter().map(|c| c.1.to_owned()).collect();
+            let names: Vec<String> = CATEGORIES.iter().map(|c| c.name.to_owned()).collect();
             let cat = self.choose("Professional category", &names, None, 0)?;
-            let subs = CATEGORIES[cat].2;
+            let subs = CATEGORIES[cat].sub_categories;
             let sub = if subs.len() == 1 {
                 0
             } else {
                 let names: Vec<String> = subs.iter().map(|s| s.1.to_owned()).collect();
-                let message = format!("{} sub-category", CATEGORIES[cat].1);
+                let message = format!("{} sub-category", CATEGORIES[cat].name);
                 self.choose(&message, &names, None, 0)?
             };
             self.category = Some((cat, sub));
@@ -974,8 +939,10 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             hpr_id: self.hpr_id.as_ref().map(|id| id.as_str().to_owned()),
             password: self.password.as_ref().map(|p| p.expose().to_owned()),
             email: self.email.as_ref().map(|e| e.as_str().to_owned()),
-            hp_category_code: self.category.map(|_| CATEGORIES[cat].0.to_owned()),
-            hp_sub_category_code: self.category.map(|_| CATEGORIES[cat].2[sub].0.to_owned()),
+            hp_category_code: self.category.map(|_| CATEGORIES[cat].code.to_owned()),
+            hp_sub_category_code: self
+                .category
+                .map(|_| CATEGORIES[cat].sub_categories[sub].0.to_owned()),
             ..self.typed.clone()
         }
     }
@@ -1012,10 +979,13 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
 
     fn category_label(&self) -> String {
         match self.category {
-            Some((cat, sub)) if CATEGORIES[cat].2.len() > 1 => {
-                format!("{} · {}", CATEGORIES[cat].1, CATEGORIES[cat].2[sub].1)
+            Some((cat, sub)) if CATEGORIES[cat].sub_categories.len() > 1 => {
+                format!(
+                    "{} · {}",
+                    CATEGORIES[cat].name, CATEGORIES[cat].sub_categories[sub].1
+                )
             }
-            Some((cat, _)) => CATEGORIES[cat].1.to_owned(),
+            Some((cat, _)) => CATEGORIES[cat].name.to_owned(),
             None => "-".to_owned(),
         }
     }

@@ -189,43 +189,52 @@ fn number(code: &str) -> Option<u32> {
 }
 
 /// A professional category and the sub-categories the sandbox accepts under it.
-struct Category {
-    code: u32,
-    name: &'static str,
-    subs: &'static [(u32, &'static str)],
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Category {
+    /// Category code, e.g. `"1"`.
+    pub code: &'static str,
+    /// Category name, e.g. `"Doctor"`.
+    pub name: &'static str,
+    /// `(code, name)` of each sub-category, e.g. `("1", "Modern Medicine")`.
+    pub sub_categories: &'static [(&'static str, &'static str)],
 }
 
-/// The professional categories of CONTRACT §5.
-const CATEGORIES: &[Category] = &[
+/// The professional categories of CONTRACT §5 (the only pairs the sandbox accepts).
+pub static CATEGORIES: &[Category] = &[
     Category {
-        code: 1,
+        code: "1",
         name: "Doctor",
-        subs: &[
-            (1, "Modern Medicine"),
-            (2, "Dentist"),
-            (3, "Ayurveda"),
-            (4, "Unani"),
-            (5, "Siddha"),
-            (6, "Homoeopathy"),
-            (89, "Sowa-Rigpa"),
-            (220, "Yoga and Naturopathy"),
+        sub_categories: &[
+            ("1", "Modern Medicine"),
+            ("2", "Dentist"),
+            ("3", "Ayurveda"),
+            ("4", "Unani"),
+            ("5", "Siddha"),
+            ("6", "Homoeopathy"),
+            ("89", "Sowa-Rigpa"),
+            ("220", "Yoga and Naturopathy"),
         ],
     },
     Category {
-        code: 2,
+        code: "2",
         name: "Nurse",
-        subs: &[(7, "RANM"), (8, "RN"), (9, "RN and RM"), (10, "RLHV")],
+        sub_categories: &[
+            ("7", "RANM"),
+            ("8", "RN"),
+            ("9", "RN and RM"),
+            ("10", "RLHV"),
+        ],
     },
     Category {
-        code: 6,
+        code: "6",
         name: "Pharmacist",
-        subs: &[(33, "Pharmacist")],
+        sub_categories: &[("33", "Pharmacist")],
     },
 ];
 
 fn category(code: &str) -> Option<&'static Category> {
     let code = number(code)?;
-    CATEGORIES.iter().find(|c| c.code == code)
+    CATEGORIES.iter().find(|c| number(c.code) == Some(code))
 }
 
 /// The name of a professional category (`1` Doctor, `2` Nurse, `6` Pharmacist).
@@ -240,9 +249,11 @@ pub fn category_name(code: &str) -> Option<&'static str> {
 /// Codes are compared as integers. `None` if the category is unknown or the sub-category belongs to
 /// another category (e.g. `("2", "1")`).
 pub fn sub_category_name(category_code: &str, sub_code: &str) -> Option<&'static str> {
-    let subs = category(category_code)?.subs;
+    let subs = category(category_code)?.sub_categories;
     let sub = number(sub_code)?;
-    subs.iter().find(|(c, _)| *c == sub).map(|(_, name)| *name)
+    subs.iter()
+        .find(|(c, _)| number(c) == Some(sub))
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]

@@ -537,12 +537,14 @@ fn a_network_failure_offers_retry_then_quits_with_the_network_code() {
 
 #[test]
 fn categories_match_the_contract_table() {
-    for (code, name, subs) in CATEGORIES {
-        assert_eq!(geo::category_name(code), Some(*name));
-        for (sub, sub_name) in *subs {
-            assert_eq!(geo::sub_category_name(code, sub), Some(*sub_name));
+    for category in CATEGORIES {
+        assert_eq!(geo::category_name(category.code), Some(category.name));
+        for (sub, sub_name) in category.sub_categories {
+            assert_eq!(geo::sub_category_name(category.code, sub), Some(*sub_name));
         }
     }
+    let names: Vec<&str> = CATEGORIES.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Doctor", "Nurse", "Pharmacist"]);
 }
 
 #[test]
