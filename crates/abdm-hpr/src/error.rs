@@ -66,7 +66,7 @@ pub enum Error {
     },
 
     /// The connection failed.
-    #[error("{operation}: transport error ({sent}): {source}")]
+    #[error("{operation}: transport error ({sent}): {}", with_causes(source.as_ref()))]
     Transport {
         /// The operation that failed.
         operation: Operation,
@@ -131,6 +131,21 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// An error and its causes, `outer: inner: innermost` ("error sending request" alone does not say
+/// that the connection was refused). Repeated texts are shown once.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
 }
 
 fn allowed_list(allowed: &[Operation]) -> String {

@@ -581,6 +581,8 @@ async fn connection_refused_is_a_transport_error_not_sent() {
         text.starts_with("verify_aadhaar_otp: transport error (request not sent): "),
         "{text}"
     );
+    // the root cause is shown, not only reqwest's "error sending request"
+    assert!(text.to_lowercase().contains("refused"), "{text}");
     assert!(
         std::error::Error::source(&err).is_some(),
         "the cause is kept"
