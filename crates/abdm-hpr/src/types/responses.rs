@@ -12,6 +12,16 @@ use serde::{Deserialize, Serialize};
 use super::fields::{Token, TxnId};
 use super::mask;
 
+/// An optional transaction id where upstream may send `""` or whitespace for "none".
+fn blank_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<TxnId>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(s) if !s.trim().is_empty() => {
+            TxnId::parse(&s).map(Some).map_err(serde::de::Error::custom)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Debug helper: shows whether an optional personal value is present, never the value.
 fn presence<T>(v: &Option<T>) -> &'static str {
     if v.is_some() { "<set>" } else { "None" }
@@ -279,6 +289,7 @@ impl fmt::Debug for NewAccount {
 struct AccountWire {
     hpr_id_number: Option<String>,
     hpr_id: Option<String>,
+    #[serde(default, deserialize_with = "blank_as_none")]
     txn_id: Option<TxnId>,
     token: Option<Token>,
     name: Option<String>,
@@ -474,5 +485,23 @@ impl fmt::Debug for CreateHprIdResponse {
             .field("sub_category_id", &self.sub_category_id)
             .field("auth_methods", &self.auth_methods)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_txn_id_in_an_account_check_is_absent() {
+        let check: AccountCheck =
+            serde_json::from_str(r#"{"txnId":"","hprIdNumber":"","new":true}"#).unwrap();
+        let AccountCheck::New(account) = check else {
+            panic!("a blank hprIdNumber is a new account")
+        };
+        assert_eq!(account.txn_id, None);
+        assert!(
+            serde_json::from_str::<AccountCheck>(r#"{"txnId":"a b","hprIdNumber":""}"#).is_err()
+        );
     }
 }
