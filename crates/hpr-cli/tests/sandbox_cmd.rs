@@ -5,6 +5,7 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use abdm_hpr::types::{Aadhaar, GenerateAadhaarOtpInput, GenerateAadhaarOtpRequest};
 use abdm_hpr::{GatewayClient, RegistryApi as _};
+use hpr_sandbox::Identity;
 
 /// The longest any single step may take.
 const WAIT: Duration = Duration::from_secs(20);
@@ -25,6 +27,11 @@ fn hpr() -> Command {
         .env_remove("RUST_LOG")
         .env_remove("HPR_SANDBOX_API_KEYS");
     command
+}
+
+/// `hpr sandbox --addr 127.0.0.1:0 args…`, the start of every sandbox command line here.
+fn on_loopback<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    [&["sandbox", "--addr", "127.0.0.1:0"], args].concat()
 }
 
 /// Runs `hpr args…` to completion (bounded), with no stdin.
@@ -80,12 +87,11 @@ impl Running {
         }
     }
 
-    /// Starts `hpr sandbox args…` and waits for its `listening on http://…` line; returns the
-    /// guard and the base URL.
+    /// Starts `hpr sandbox --addr 127.0.0.1:0 args…` and waits for its `listening on http://…`
+    /// line; returns the guard and the base URL.
     fn sandbox(args: &[&str]) -> (Self, String) {
         let mut child = hpr()
-            .arg("sandbox")
-            .args(args)
+            .args(on_loopback(args))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -168,6 +174,13 @@ impl Running {
         assert!(status.success(), "kill -{name} failed");
     }
 
+    /// Sends `SIG<name>` and asserts that the sandbox stops with code 0.
+    fn stop_with(&mut self, name: &str) {
+        self.signal(name);
+        let status = self.wait_exit();
+        assert_eq!(status.code(), Some(0), "{status:?}");
+    }
+
     /// Waits (bounded by [`WAIT`]) for the process to exit.
     fn wait_exit(&mut self) -> ExitStatus {
         let child = self.child.as_mut().unwrap();
@@ -228,8 +241,8 @@ fn http_get(base_url: &str, path: &str) -> (u16, String) {
     (status, body.to_owned())
 }
 
-/// Asks the sandbox to send an Aadhaar OTP, through the SDK's client.
-fn generate_otp(base_url: &str) {
+/// Asks the sandbox for an Aadhaar OTP through the SDK's client, with the API key `test-key`.
+fn try_generate_otp(base_url: &str) -> abdm_hpr::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -247,18 +260,46 @@ fn generate_otp(base_url: &str) {
         tokio::time::timeout(WAIT, client.generate_aadhaar_otp(&request))
             .await
             .expect("the sandbox answers in time")
-            .expect("the sandbox sends an OTP");
-    });
+            .map(drop)
+    })
+}
+
+/// Asks the sandbox to send an Aadhaar OTP, through the SDK's client.
+fn generate_otp(base_url: &str) {
+    try_generate_otp(base_url).expect("the sandbox sends an OTP");
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts exit code 2 (a usage or input error) and returns stderr.
+#[track_caller]
+fn exit_2_stderr(out: &Output) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
+/// The identity the sandbox derives for [`AADHAAR`] with seed 3.
+fn derived_person() -> Identity {
+    let aadhaar: Aadhaar = AADHAAR.parse().unwrap();
+    hpr_sandbox::identity::derive(&aadhaar, 3)
+}
+
+/// Writes an identities file holding just `person`.
+fn write_people(path: &Path, person: Identity) {
+    std::fs::write(path, serde_json::to_vec(&vec![person]).unwrap()).unwrap();
+}
+
+/// A path as a command-line argument.
+fn path_arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
 #[test]
 fn serves_health_prints_sms_and_stops_on_sigterm() {
-    let (mut sandbox, url) =
-        Running::sandbox(&["--addr", "127.0.0.1:0", "--seed", "1", "--fixed-otp", OTP]);
+    let (mut sandbox, url) = Running::sandbox(&["--seed", "1", "--fixed-otp", OTP]);
 
     let (status, body) = http_get(&url, "/_sandbox/health");
     assert_eq!(status, 200, "{body}");
@@ -272,9 +313,7 @@ fn serves_health_prints_sms_and_stops_on_sigterm() {
         "the SMS line does not show the Aadhaar number: {sms}"
     );
 
-    sandbox.signal("TERM");
-    let status = sandbox.wait_exit();
-    assert_eq!(status.code(), Some(0), "{status:?}");
+    sandbox.stop_with("TERM");
     let stderr = sandbox.stderr();
     assert!(!stderr.contains(OTP), "stderr shows the OTP: {stderr}");
     assert!(sandbox.rest_of_stdout().is_empty());
@@ -282,37 +321,26 @@ fn serves_health_prints_sms_and_stops_on_sigterm() {
 
 #[test]
 fn ctrl_c_stops_with_code_0() {
-    let (mut sandbox, _url) = Running::sandbox(&["--addr", "127.0.0.1:0"]);
-    sandbox.signal("INT");
-    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    let (mut sandbox, _url) = Running::sandbox(&[]);
+    sandbox.stop_with("INT");
 }
 
 #[test]
 fn listening_line_names_the_seed() {
-    let (mut sandbox, url) =
-        Running::sandbox(&["--addr", "127.0.0.1:0", "--seed", "42", "--quiet-sms"]);
+    let (mut sandbox, url) = Running::sandbox(&["--seed", "42", "--quiet-sms"]);
     assert_eq!(
         sandbox.first_line,
         format!("hpr sandbox: listening on {url} (seed 42)")
     );
-    sandbox.signal("TERM");
-    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    sandbox.stop_with("TERM");
 }
 
 #[test]
 fn quiet_sms_prints_no_otp() {
-    let (mut sandbox, url) = Running::sandbox(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--fixed-otp",
-        OTP,
-        "--quiet-sms",
-        "--api-key",
-        "test-key",
-    ]);
+    let (mut sandbox, url) =
+        Running::sandbox(&["--fixed-otp", OTP, "--quiet-sms", "--api-key", "test-key"]);
     generate_otp(&url);
-    sandbox.signal("TERM");
-    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    sandbox.stop_with("TERM");
     let rest = sandbox.rest_of_stdout();
     assert!(rest.is_empty(), "{rest:?}");
 }
@@ -320,28 +348,9 @@ fn quiet_sms_prints_no_otp() {
 #[test]
 fn api_key_rejects_other_keys() {
     // the sandbox accepts only `other-key`, so the SDK call with `test-key` fails
-    let (mut sandbox, url) = Running::sandbox(&["--addr", "127.0.0.1:0", "--api-key", "other-key"]);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let result = runtime.block_on(async {
-        let client = GatewayClient::builder()
-            .base_url(&url)
-            .api_key("test-key")
-            .build()
-            .unwrap();
-        let request = GenerateAadhaarOtpRequest::try_from(GenerateAadhaarOtpInput {
-            aadhaar: Some(AADHAAR.into()),
-        })
-        .unwrap();
-        tokio::time::timeout(WAIT, client.generate_aadhaar_otp(&request))
-            .await
-            .unwrap()
-    });
-    assert!(result.is_err());
-    sandbox.signal("TERM");
-    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    let (mut sandbox, url) = Running::sandbox(&["--api-key", "other-key"]);
+    assert!(try_generate_otp(&url).is_err());
+    sandbox.stop_with("TERM");
     let stderr = sandbox.stderr();
     assert!(
         !stderr.contains("other-key") && !stderr.contains("test-key"),
@@ -353,52 +362,40 @@ fn api_key_rejects_other_keys() {
 fn state_file_is_written_at_shutdown() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
-    let (mut sandbox, _url) =
-        Running::sandbox(&["--addr", "127.0.0.1:0", "--state", path.to_str().unwrap()]);
-    sandbox.signal("TERM");
-    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    let (mut sandbox, _url) = Running::sandbox(&["--state", path_arg(&path)]);
+    sandbox.stop_with("TERM");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("state file written")).unwrap();
     assert!(state.get("version").is_some(), "{state}");
     assert!(state["accounts"].is_array(), "{state}");
 
     // and the same file is accepted at the next start
-    let (mut again, _url) =
-        Running::sandbox(&["--addr", "127.0.0.1:0", "--state", path.to_str().unwrap()]);
-    again.signal("TERM");
-    assert_eq!(again.wait_exit().code(), Some(0));
+    let (mut again, _url) = Running::sandbox(&["--state", path_arg(&path)]);
+    again.stop_with("TERM");
 }
 
 #[test]
 fn identities_file_seeds_people() {
-    let aadhaar: Aadhaar = AADHAAR.parse().unwrap();
-    let mut person = hpr_sandbox::identity::derive(&aadhaar, 3);
+    let mut person = derived_person();
     person.name = "Zorawar Singh".into();
     person.first_name = "Zorawar".into();
     person.middle_name = None;
     person.last_name = "Singh".into();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("people.json");
-    std::fs::write(&path, serde_json::to_vec(&vec![person]).unwrap()).unwrap();
+    write_people(&path, person);
 
-    let (mut sandbox, url) = Running::sandbox(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--identities",
-        path.to_str().unwrap(),
-    ]);
+    let (mut sandbox, url) = Running::sandbox(&["--identities", path_arg(&path)]);
     let (status, body) = http_get(&url, &format!("/_sandbox/identities/{AADHAAR}"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Zorawar"), "{body}");
-    sandbox.signal("TERM");
-    assert_eq!(sandbox.wait_exit().code(), Some(0));
+    sandbox.stop_with("TERM");
 }
 
 #[test]
 fn unknown_fault_exits_2_naming_the_flag() {
-    let out = run(&["sandbox", "--addr", "127.0.0.1:0", "--faults", "bogus"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let out = run(&on_loopback(&["--faults", "bogus"]));
+    let stderr = exit_2_stderr(&out);
     assert!(stderr.contains("--faults"), "{stderr}");
     assert!(stderr.contains("bogus"), "{stderr}");
     assert!(out.stdout.is_empty());
@@ -406,40 +403,23 @@ fn unknown_fault_exits_2_naming_the_flag() {
 
 #[test]
 fn fault_rate_out_of_range_exits_2() {
-    let out = run(&["sandbox", "--addr", "127.0.0.1:0", "--fault-rate", "2"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("--fault-rate"),
-        "{}",
-        text(&out.stderr)
-    );
+    let out = run(&on_loopback(&["--fault-rate", "2"]));
+    let stderr = exit_2_stderr(&out);
+    assert!(stderr.contains("--fault-rate"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
 
 #[test]
 fn bad_fixed_otp_exits_2() {
-    let out = run(&["sandbox", "--addr", "127.0.0.1:0", "--fixed-otp", "12345"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("--fixed-otp"),
-        "{}",
-        text(&out.stderr)
-    );
+    let stderr = exit_2_stderr(&run(&on_loopback(&["--fixed-otp", "12345"])));
+    assert!(stderr.contains("--fixed-otp"), "{stderr}");
 }
 
 #[test]
 fn missing_identities_file_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nobody.json");
-    let out = run(&[
-        "sandbox",
-        "--addr",
-        "127.0.0.1:0",
-        "--identities",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = exit_2_stderr(&run(&on_loopback(&["--identities", path_arg(&path)])));
     assert!(stderr.starts_with("error: --identities"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
@@ -450,15 +430,8 @@ fn invalid_identities_file_exits_2_without_echoing_values() {
     let path = dir.path().join("people.json");
     // a number where a string belongs
     std::fs::write(&path, format!(r#"[{{"aadhaar": {AADHAAR}}}]"#)).unwrap();
-    let out = run(&[
-        "sandbox",
-        "--addr",
-        "127.0.0.1:0",
-        "--identities",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let with_identities = || exit_2_stderr(&run(&on_loopback(&["--identities", path_arg(&path)])));
+    let stderr = with_identities();
     assert!(
         stderr.contains("--identities") && stderr.contains("[0].aadhaar"),
         "{stderr}"
@@ -466,19 +439,10 @@ fn invalid_identities_file_exits_2_without_echoing_values() {
     assert!(!stderr.contains(AADHAAR), "{stderr}");
 
     // well-formed JSON, but a broken field rule
-    let aadhaar: Aadhaar = AADHAAR.parse().unwrap();
-    let mut person = hpr_sandbox::identity::derive(&aadhaar, 3);
+    let mut person = derived_person();
     person.mobile = "12345".into();
-    std::fs::write(&path, serde_json::to_vec(&vec![person]).unwrap()).unwrap();
-    let out = run(&[
-        "sandbox",
-        "--addr",
-        "127.0.0.1:0",
-        "--identities",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    write_people(&path, person);
+    let stderr = with_identities();
     assert!(
         stderr.contains("--identities") && stderr.contains("mobile"),
         "{stderr}"
@@ -494,19 +458,8 @@ fn invalid_state_file_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     std::fs::write(&path, "not json").unwrap();
-    let out = run(&[
-        "sandbox",
-        "--addr",
-        "127.0.0.1:0",
-        "--state",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("--state"),
-        "{}",
-        text(&out.stderr)
-    );
+    let stderr = exit_2_stderr(&run(&on_loopback(&["--state", path_arg(&path)])));
+    assert!(stderr.contains("--state"), "{stderr}");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "not json",
@@ -519,8 +472,7 @@ fn address_in_use_exits_2() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let out = run(&["sandbox", "--addr", &addr]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = exit_2_stderr(&out);
     assert!(stderr.contains("--addr"), "{stderr}");
     assert!(out.stdout.is_empty());
 }

@@ -77,15 +77,25 @@ impl Harness {
         self.dir.path().join(name)
     }
 
+    /// The backend flags for this sandbox: `--api-url <sandbox> --api-key test-key`.
+    fn backend(&self) -> [&str; 4] {
+        ["--api-url", &self.url, "--api-key", API_KEY]
+    }
+
     /// `hpr --api-url <sandbox> --api-key test-key step <step> --state <state> [--payload <json>]`.
     fn step(&self, state: &Path, step: &str, payload: Option<Value>) -> Run {
         let mut cmd = hpr();
-        cmd.args(["--api-url", &self.url, "--api-key", API_KEY]);
+        cmd.args(self.backend());
         cmd.args(["step", step, "--state"]).arg(state);
         if let Some(p) = payload {
             cmd.args(["--payload", &p.to_string()]);
         }
         Run::of(&mut cmd)
+    }
+
+    /// [`Harness::step`] with the `--payload` argument exactly as given (e.g. `@FILE`).
+    fn step_raw(&self, state: &Path, step: &str, payload: &str) -> Run {
+        Run::of(&mut step_command(&self.backend(), step, payload, state))
     }
 
     /// Runs a step that must succeed and returns its outcome.
@@ -128,6 +138,15 @@ fn hpr() -> Command {
     cmd
 }
 
+/// `hpr <flags…> step <step> --payload <payload> --state <state>`.
+fn step_command(flags: &[&str], step: &str, payload: &str, state: &Path) -> Command {
+    let mut cmd = hpr();
+    cmd.args(flags)
+        .args(["step", step, "--payload", payload, "--state"])
+        .arg(state);
+    cmd
+}
+
 /// One finished `hpr step`: its exit code, its single stdout document and its stderr.
 struct Run {
     code: i32,
@@ -166,6 +185,28 @@ impl Run {
         );
         &self.doc["error"]
     }
+
+    /// Asserts a flow error (exit 5) that allows exactly `allowed` and whose message says `says`.
+    fn flow_error(&self, allowed: Value, says: &str) {
+        let err = self.error("flow", 5);
+        assert_eq!(err["allowed_steps"], allowed, "{err}");
+        assert!(message(err).contains(says), "{err}");
+    }
+}
+
+/// The `message` of an error document's `error` (or of one of its `fields`).
+fn message(error: &Value) -> &str {
+    error["message"].as_str().expect("a message")
+}
+
+/// The payload of `generate_aadhaar_otp`.
+fn aadhaar_payload(aadhaar: &str) -> Option<Value> {
+    Some(json!({"aadhaar": aadhaar}))
+}
+
+/// The payload of an OTP step.
+fn otp_payload(otp: &str) -> Option<Value> {
+    Some(json!({"otp": otp}))
 }
 
 /// stdout is exactly one compact JSON document on one line.
@@ -212,13 +253,9 @@ fn other_mobile(h: &Harness, aadhaar: &str) -> String {
 
 /// Steps 1–3 for a new account; returns the account check outcome.
 fn start(h: &Harness, state: &Path, aadhaar: &str) -> Value {
-    let out = h.ok(
-        state,
-        "generate_aadhaar_otp",
-        Some(json!({"aadhaar": aadhaar})),
-    );
+    let out = h.ok(state, "generate_aadhaar_otp", aadhaar_payload(aadhaar));
     assert_eq!(next_step(&out), "verify_aadhaar_otp");
-    let out = h.ok(state, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
+    let out = h.ok(state, "verify_aadhaar_otp", otp_payload(OTP));
     assert_eq!(next_step(&out), "check_account_exist");
     // upper case, as the peer's documentation writes step ids
     h.ok(state, "CHECK_ACCOUNT_EXIST", None)
@@ -324,20 +361,8 @@ fn verified_branch_end_to_end_then_the_account_exists() {
 
     // a finished session allows nothing and says how to go on
     let before = std::fs::read(&second).unwrap();
-    let run = h.step(
-        &second,
-        "generate_aadhaar_otp",
-        Some(json!({"aadhaar": AADHAAR})),
-    );
-    let err = run.error("flow", 5);
-    assert_eq!(err["allowed_steps"], json!([]));
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .contains("new --state file"),
-        "{err}"
-    );
+    let run = h.step(&second, "generate_aadhaar_otp", aadhaar_payload(AADHAAR));
+    run.flow_error(json!([]), "new --state file");
     assert_eq!(std::fs::read(&second).unwrap(), before);
 }
 
@@ -345,11 +370,7 @@ fn verified_branch_end_to_end_then_the_account_exists() {
 fn mobile_otp_branch_end_to_end_with_payload_files_and_stdin() {
     let h = Harness::new();
     let state = h.path("state.json");
-    let out = h.ok(
-        &state,
-        "GENERATE_AADHAAR_OTP",
-        Some(json!({"aadhaar": AADHAAR_2})),
-    );
+    let out = h.ok(&state, "GENERATE_AADHAAR_OTP", aadhaar_payload(AADHAAR_2));
     assert_eq!(next_step(&out), "verify_aadhaar_otp");
 
     // --payload - : from stdin; the backend flags also work after the step
@@ -389,7 +410,7 @@ fn mobile_otp_branch_end_to_end_with_payload_files_and_stdin() {
     // no payload: the mobile comes from the session
     let out = h.ok(&state, "generate_mobile_otp", None);
     assert_eq!(next_step(&out), "verify_mobile_otp");
-    let out = h.ok(&state, "verify_mobile_otp", Some(json!({"otp": OTP})));
+    let out = h.ok(&state, "verify_mobile_otp", otp_payload(OTP));
     assert_eq!(next_step(&out), "get_hpr_id_suggestion");
     let out = h.ok(&state, "get_hpr_id_suggestion", None);
     assert_eq!(next_step(&out), "create_hpr_id_with_preverified");
@@ -397,13 +418,11 @@ fn mobile_otp_branch_end_to_end_with_payload_files_and_stdin() {
     // --payload @FILE
     let payload = h.path("create.json");
     std::fs::write(&payload, create_payload("ravi.kumar_test").to_string()).unwrap();
-    let mut cmd = hpr();
-    cmd.args(["--api-url", &h.url, "--api-key", API_KEY, "step"])
-        .args(["create_hpr_id_with_preverified", "--state"])
-        .arg(&state)
-        .arg("--payload")
-        .arg(format!("@{}", payload.display()));
-    let run = Run::of(&mut cmd);
+    let run = h.step_raw(
+        &state,
+        "create_hpr_id_with_preverified",
+        &format!("@{}", payload.display()),
+    );
     assert_eq!(run.code, 0, "{}", run.doc);
     assert_eq!(next_step(&run.doc), &Value::Null);
     assert_eq!(run.doc["data"]["hprId"], "ravi.kumar_test@hpr.abdm");
@@ -425,11 +444,7 @@ fn validation_errors_exit_2_name_the_field_and_never_echo_the_value() {
     let h = Harness::new();
     let state = h.path("s.json");
 
-    let run = h.step(
-        &state,
-        "generate_aadhaar_otp",
-        Some(json!({"aadhaar": BAD_AADHAAR})),
-    );
+    let run = h.step(&state, "generate_aadhaar_otp", aadhaar_payload(BAD_AADHAAR));
     let err = run.error("validation", 2);
     assert_eq!(err["fields"][0]["field"], "aadhaar");
     assert_eq!(err["fields"][0]["code"], "checksum");
@@ -449,43 +464,21 @@ fn validation_errors_exit_2_name_the_field_and_never_echo_the_value() {
     assert!(!run.stdout.contains(AADHAAR));
 
     // not JSON
-    let mut cmd = hpr();
-    cmd.args(["--api-url", &h.url, "--api-key", API_KEY, "step"])
-        .args([
-            "generate_aadhaar_otp",
-            "--payload",
-            "{\"aadhaar\": 2341",
-            "--state",
-        ])
-        .arg(&state);
-    let run = Run::of(&mut cmd);
+    let run = h.step_raw(&state, "generate_aadhaar_otp", "{\"aadhaar\": 2341");
     let err = run.error("validation", 2);
     assert_eq!(err["fields"][0]["field"], "payload");
     assert!(!run.stdout.contains("2341"), "{}", run.stdout);
 
     // an unreadable @FILE
-    let mut cmd = hpr();
-    cmd.args(["--api-url", &h.url, "--api-key", API_KEY, "step"])
-        .args([
-            "generate_aadhaar_otp",
-            "--payload",
-            "@/nonexistent/p.json",
-            "--state",
-        ])
-        .arg(&state);
-    let err = Run::of(&mut cmd).error("validation", 2).clone();
+    let run = h.step_raw(&state, "generate_aadhaar_otp", "@/nonexistent/p.json");
+    let err = run.error("validation", 2);
     assert_eq!(err["fields"][0]["field"], "payload");
 
     // an unknown step
     let run = h.step(&state, "verify_the_otp", None);
     let err = run.error("validation", 2);
     assert_eq!(err["fields"][0]["field"], "step");
-    assert!(
-        err["fields"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("generate_aadhaar_otp")
-    );
+    assert!(message(&err["fields"][0]).contains("generate_aadhaar_otp"));
     assert!(!state.exists());
     assert!(h.sandbox().requests().is_empty(), "nothing was sent");
 }
@@ -495,51 +488,35 @@ fn config_errors_exit_2() {
     let h = Harness::new();
     let state = h.path("s.json");
 
+    let generate = json!({"aadhaar": AADHAAR}).to_string();
+
     // no --api-url / HPR_API_URL
-    let mut cmd = hpr();
-    cmd.args([
-        "--api-key",
-        API_KEY,
-        "step",
+    let mut cmd = step_command(
+        &["--api-key", API_KEY],
         "generate_aadhaar_otp",
-        "--payload",
-    ])
-    .arg(json!({"aadhaar": AADHAAR}).to_string())
-    .arg("--state")
-    .arg(&state);
-    let err = Run::of(&mut cmd).error("config", 2).clone();
-    assert!(
-        err["message"].as_str().unwrap().contains("HPR_API_URL"),
-        "{err}"
+        &generate,
+        &state,
     );
+    let run = Run::of(&mut cmd);
+    let err = run.error("config", 2);
+    assert!(message(err).contains("HPR_API_URL"), "{err}");
 
     // the environment works as well as the flags
-    let mut cmd = hpr();
-    cmd.env("HPR_API_URL", &h.url)
-        .env("HPR_API_KEY", API_KEY)
-        .args(["step", "generate_aadhaar_otp", "--payload"])
-        .arg(json!({"aadhaar": AADHAAR}).to_string())
-        .arg("--state")
-        .arg(&state);
+    let mut cmd = step_command(&[], "generate_aadhaar_otp", &generate, &state);
+    cmd.env("HPR_API_URL", &h.url).env("HPR_API_KEY", API_KEY);
     assert_eq!(Run::of(&mut cmd).code, 0);
 
     // no API key
-    let mut cmd = hpr();
-    cmd.args([
-        "--api-url",
-        &h.url,
-        "step",
+    let verify = json!({"otp": OTP}).to_string();
+    let mut cmd = step_command(
+        &["--api-url", &h.url],
         "verify_aadhaar_otp",
-        "--payload",
-    ])
-    .arg(json!({"otp": OTP}).to_string())
-    .arg("--state")
-    .arg(&state);
-    let err = Run::of(&mut cmd).error("config", 2).clone();
-    assert!(
-        err["message"].as_str().unwrap().contains("HPR_API_KEY"),
-        "{err}"
+        &verify,
+        &state,
     );
+    let run = Run::of(&mut cmd);
+    let err = run.error("config", 2);
+    assert!(message(err).contains("HPR_API_KEY"), "{err}");
 
     // corrupt, foreign and future state files are named, never quoted
     let corrupt = h.path("corrupt.json");
@@ -549,9 +526,8 @@ fn config_errors_exit_2() {
         "{\"version\":2,\"stage\":\"start\"}",
     ] {
         std::fs::write(&corrupt, content).unwrap();
-        let run = h.step(&corrupt, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
-        let err = run.error("config", 2);
-        let message = err["message"].as_str().unwrap();
+        let run = h.step(&corrupt, "verify_aadhaar_otp", otp_payload(OTP));
+        let message = message(run.error("config", 2));
         assert!(
             message.contains(&corrupt.display().to_string()),
             "{message}"
@@ -559,24 +535,15 @@ fn config_errors_exit_2() {
         assert!(!message.contains("9876543210"), "{message}");
         assert_eq!(std::fs::read_to_string(&corrupt).unwrap(), content);
     }
-    let run = h.step(
-        &corrupt,
-        "generate_aadhaar_otp",
-        Some(json!({"aadhaar": AADHAAR})),
-    );
-    assert!(
-        run.error("config", 2)["message"]
-            .as_str()
-            .unwrap()
-            .contains("version 2")
-    );
+    let run = h.step(&corrupt, "generate_aadhaar_otp", aadhaar_payload(AADHAAR));
+    assert!(message(run.error("config", 2)).contains("version 2"));
 
     // a state file in a missing folder is refused before the OTP is sent
     let sent = h.sandbox().requests().len();
     let run = h.step(
         &h.path("missing/s.json"),
         "generate_aadhaar_otp",
-        Some(json!({"aadhaar": AADHAAR_3})),
+        aadhaar_payload(AADHAAR_3),
     );
     run.error("config", 2);
     assert_eq!(h.sandbox().requests().len(), sent, "nothing was sent");
@@ -586,18 +553,10 @@ fn config_errors_exit_2() {
 fn api_error_exits_3_and_leaves_the_state_for_a_retry() {
     let h = Harness::new();
     let state = h.path("s.json");
-    h.ok(
-        &state,
-        "generate_aadhaar_otp",
-        Some(json!({"aadhaar": AADHAAR})),
-    );
+    h.ok(&state, "generate_aadhaar_otp", aadhaar_payload(AADHAAR));
     let before = std::fs::read(&state).unwrap();
 
-    let run = h.step(
-        &state,
-        "verify_aadhaar_otp",
-        Some(json!({"otp": WRONG_OTP})),
-    );
+    let run = h.step(&state, "verify_aadhaar_otp", otp_payload(WRONG_OTP));
     let err = run.error("api", 3);
     assert_eq!(err["code"], "HIS-1013");
     assert_eq!(err["status"], 422);
@@ -605,7 +564,7 @@ fn api_error_exits_3_and_leaves_the_state_for_a_retry() {
     assert_eq!(std::fs::read(&state).unwrap(), before, "state unchanged");
     assert_no_temporaries(&h);
 
-    let out = h.ok(&state, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
+    let out = h.ok(&state, "verify_aadhaar_otp", otp_payload(OTP));
     assert_eq!(next_step(&out), "check_account_exist");
     assert_safe_state(&state, AADHAAR);
 }
@@ -619,24 +578,21 @@ fn transport_error_exits_4() {
         listener.local_addr().unwrap()
     };
     let state = h.path("s.json");
-    let mut cmd = hpr();
-    cmd.args([
+    let flags = [
         "--api-url",
         &format!("http://{closed}"),
         "--api-key",
         API_KEY,
-    ])
-    .args([
         "--timeout-secs",
         "5",
-        "step",
+    ];
+    let payload = json!({"aadhaar": AADHAAR}).to_string();
+    let run = Run::of(&mut step_command(
+        &flags,
         "generate_aadhaar_otp",
-        "--payload",
-    ])
-    .arg(json!({"aadhaar": AADHAAR}).to_string())
-    .arg("--state")
-    .arg(&state);
-    let run = Run::of(&mut cmd);
+        &payload,
+        &state,
+    ));
     run.error("transport", 4);
     assert!(!run.stdout.contains(AADHAAR));
     assert!(!state.exists());
@@ -649,15 +605,8 @@ fn flow_errors_exit_5_list_the_allowed_steps_and_change_nothing() {
 
     // no state file yet: start with generate_aadhaar_otp
     let missing = h.path("none.json");
-    let run = h.step(&missing, "verify_aadhaar_otp", Some(json!({"otp": OTP})));
-    let err = run.error("flow", 5);
-    assert_eq!(err["allowed_steps"], json!(["generate_aadhaar_otp"]));
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .contains("generate_aadhaar_otp")
-    );
+    let run = h.step(&missing, "verify_aadhaar_otp", otp_payload(OTP));
+    run.flow_error(json!(["generate_aadhaar_otp"]), "generate_aadhaar_otp");
     assert!(!missing.exists());
 
     let state = h.path("s.json");
@@ -666,17 +615,10 @@ fn flow_errors_exit_5_list_the_allowed_steps_and_change_nothing() {
     let before = std::fs::read(&state).unwrap();
     let sent = h.sandbox().requests().len();
 
-    let run = h.step(&state, "verify_mobile_otp", Some(json!({"otp": OTP})));
-    let err = run.error("flow", 5);
-    assert_eq!(
-        err["allowed_steps"],
-        json!(["demographic_auth_via_mobile", "generate_aadhaar_otp"])
-    );
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .contains("verify_mobile_otp")
+    let run = h.step(&state, "verify_mobile_otp", otp_payload(OTP));
+    run.flow_error(
+        json!(["demographic_auth_via_mobile", "generate_aadhaar_otp"]),
+        "verify_mobile_otp",
     );
     assert_eq!(std::fs::read(&state).unwrap(), before);
     assert_eq!(h.sandbox().requests().len(), sent, "nothing was sent");

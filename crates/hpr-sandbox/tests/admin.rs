@@ -49,11 +49,34 @@ fn asha() -> Value {
     })
 }
 
+/// [`asha`] with `key` set to `value`.
+fn asha_with(key: &str, value: Value) -> Value {
+    let mut body = asha();
+    body[key] = value;
+    body
+}
+
+/// `POST /_sandbox/identities` with `body`.
+async fn add_identity(h: &Harness, body: &Value) -> Reply {
+    h.admin_post("/_sandbox/identities", body).await
+}
+
+/// `GET /_sandbox/identities/{aadhaar}`.
+async fn get_identity(h: &Harness, aadhaar: &str) -> Reply {
+    h.get(&format!("/_sandbox/identities/{aadhaar}")).await
+}
+
+/// A refused identity: the HIS-400 envelope, its first detail naming `named`.
+#[track_caller]
+fn assert_refused_naming(r: &Reply, named: &str) {
+    assert_his_says(r, 400, "HIS-400", named);
+}
+
 #[tokio::test]
 async fn identities_have_exactly_the_documented_keys() {
     let h = start_default().await;
-    let r = h.get(&format!("/_sandbox/identities/{AADHAAR}")).await;
-    assert_eq!(r.status, 200);
+    let r = get_identity(&h, AADHAAR).await;
+    assert_ok(&r);
     let body = r.json();
     assert_eq!(keys(&body), set(&IDENTITY_KEYS));
     assert_eq!(
@@ -65,7 +88,7 @@ async fn identities_have_exactly_the_documented_keys() {
     assert!(mobile.len() == 10 && mobile.bytes().all(|b| b.is_ascii_digit()));
 
     for bad in ["234123412345", "98765", "abcdefgh", "123456789012"] {
-        let r = h.get(&format!("/_sandbox/identities/{bad}")).await;
+        let r = get_identity(&h, bad).await;
         assert_his(&r, 400, "HIS-1012");
         assert_no_echo(&r, &[bad]);
     }
@@ -75,7 +98,7 @@ async fn identities_have_exactly_the_documented_keys() {
 #[tokio::test]
 async fn an_added_identity_is_used_by_the_flow() {
     let h = start_default().await;
-    let r = h.admin_post("/_sandbox/identities", &asha()).await;
+    let r = add_identity(&h, &asha()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let stored = r.json();
     assert_eq!(keys(&stored), set(&IDENTITY_KEYS));
@@ -85,20 +108,13 @@ async fn an_added_identity_is_used_by_the_flow() {
     assert_eq!(stored["monthOfBirth"], "08");
     assert_eq!(stored["dayOfBirth"], "05");
     assert_eq!(stored["pincode"], "201001");
-    assert_eq!(
-        h.get(&format!("/_sandbox/identities/{AADHAAR}"))
-            .await
-            .json(),
-        stored
-    );
+    assert_eq!(get_identity(&h, AADHAAR).await.json(), stored);
     let typed: Identity = serde_json::from_value(stored.clone()).unwrap();
     assert_eq!(h.running.identity(AADHAAR), Some(typed));
 
     // the flow uses it: masked mobile, KYC, demographic auth
-    let r = h
-        .post("/aadhaar/generateOtp", &json!({"aadhaar": AADHAAR}))
-        .await;
-    assert_eq!(r.status, 200);
+    let r = h.generate_raw(AADHAAR).await;
+    assert_ok(&r);
     assert_eq!(r.json()["mobileNumber"], "******3210");
     let txn = r.json()["txnId"].as_str().unwrap().to_owned();
     let kyc = h.verify(&txn).await;
@@ -119,9 +135,7 @@ async fn an_added_identity_is_used_by_the_flow() {
     let mut other: Identity = serde_json::from_value(stored).unwrap();
     other.mobile = "7000000001".into();
     h.running.add_identity(other).unwrap();
-    let r = h
-        .post("/aadhaar/generateOtp", &json!({"aadhaar": AADHAAR}))
-        .await;
+    let r = h.generate_raw(AADHAAR).await;
     assert_eq!(r.json()["mobileNumber"], "******0001");
     h.running.shutdown().await;
 }
@@ -138,36 +152,17 @@ async fn an_invalid_identity_is_400_naming_the_field() {
         ("photo", json!("bm90IGFuIGltYWdl"), "photo"),
     ];
     for (key, value, named) in cases {
-        let mut body = asha();
-        body[key] = value.clone();
-        let r = h.admin_post("/_sandbox/identities", &body).await;
-        let envelope = assert_his(&r, 400, "HIS-400");
-        let message = envelope["details"][0]["message"].as_str().unwrap();
-        assert!(message.contains(named), "`{message}` should name {named}");
+        let r = add_identity(&h, &asha_with(key, value.clone())).await;
+        assert_refused_naming(&r, named);
         assert_no_echo(&r, &[value.as_str().unwrap()]);
     }
 
     // missing and unknown keys are named too
     let mut body = asha();
     body.as_object_mut().unwrap().remove("lastName");
-    let r = h.admin_post("/_sandbox/identities", &body).await;
-    let envelope = assert_his(&r, 400, "HIS-400");
-    assert!(
-        envelope["details"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("lastName")
-    );
-    let mut body = asha();
-    body["nickname"] = json!("Ash");
-    let r = h.admin_post("/_sandbox/identities", &body).await;
-    let envelope = assert_his(&r, 400, "HIS-400");
-    assert!(
-        envelope["details"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nickname")
-    );
+    assert_refused_naming(&add_identity(&h, &body).await, "lastName");
+    let body = asha_with("nickname", json!("Ash"));
+    assert_refused_naming(&add_identity(&h, &body).await, "nickname");
     // not JSON at all
     let r = h
         .post_with("/_sandbox/identities", b"{".to_vec(), &[])
@@ -183,21 +178,11 @@ async fn an_invalid_identity_is_400_naming_the_field() {
 async fn identity_type_errors_do_not_echo_the_value() {
     let h = start_default().await;
     // numbers where strings belong: serde's message would quote them
-    let mut body = asha();
-    body["aadhaar"] = json!(234123412346_u64);
-    let r = h.admin_post("/_sandbox/identities", &body).await;
-    let envelope = assert_his(&r, 400, "HIS-400");
+    let r = add_identity(&h, &asha_with("aadhaar", json!(234123412346_u64))).await;
+    assert_refused_naming(&r, "aadhaar");
     assert_no_echo(&r, &["234123412346"]);
-    assert!(
-        envelope["details"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("aadhaar")
-    );
 
-    let mut body = asha();
-    body["mobile"] = json!(9876543210_u64);
-    let r = h.admin_post("/_sandbox/identities", &body).await;
+    let r = add_identity(&h, &asha_with("mobile", json!(9876543210_u64))).await;
     assert_his(&r, 400, "HIS-400");
     assert_no_echo(&r, &["9876543210"]);
     h.running.shutdown().await;
@@ -220,7 +205,7 @@ async fn the_request_log_lists_contract_requests_without_bodies() {
     let _ = h.get(&format!("/_sandbox/otp/{txn}")).await;
 
     let r = h.get("/_sandbox/requests").await;
-    assert_eq!(r.status, 200);
+    assert_ok(&r);
     let log = r.json();
     let entries = log.as_array().expect("a JSON array");
     let expected = [
@@ -269,17 +254,12 @@ async fn reset_forgets_accounts_transactions_and_run_time_identities() {
     h.running.add_identity(added.clone()).unwrap();
 
     let (txn, account) = h.to_mobile_verified(AADHAAR).await;
-    assert_eq!(
-        h.create(&create_body(&txn, &account, "asha.reset"))
-            .await
-            .status,
-        200
-    );
+    assert_ok(&h.create_valid(&txn, &account, "asha.reset").await);
     let pending = h.generate(AADHAAR_2).await;
     assert_eq!(h.running.accounts().len(), 1);
 
     let r = h.admin_post("/_sandbox/reset", &json!({})).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&r);
     assert_eq!(r.json()["reset"], true);
     assert!(h.running.accounts().is_empty());
     assert!(h.running.requests().is_empty());
@@ -299,12 +279,7 @@ async fn reset_forgets_accounts_transactions_and_run_time_identities() {
     // the same Aadhaar registers again, and the username is free again
     let (txn, account) = h.to_mobile_verified(AADHAAR).await;
     assert_eq!(account["hprIdNumber"], "");
-    assert_eq!(
-        h.create(&create_body(&txn, &account, "asha.reset"))
-            .await
-            .status,
-        200
-    );
+    assert_ok(&h.create_valid(&txn, &account, "asha.reset").await);
     // a new OTP for AADHAAR_2 is not throttled by the forgotten one
     h.generate(AADHAAR_2).await;
     h.running.shutdown().await;
@@ -314,7 +289,7 @@ async fn reset_forgets_accounts_transactions_and_run_time_identities() {
 async fn health_and_unknown_otps() {
     let h = start_default().await;
     let r = h.get("/_sandbox/health").await;
-    assert_eq!(r.status, 200);
+    assert_ok(&r);
     let body = r.json();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["service"], "hpr-sandbox");

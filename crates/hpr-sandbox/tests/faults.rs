@@ -3,28 +3,14 @@
 
 mod common;
 
-use abdm_hpr::types::{GenerateAadhaarOtpInput, GenerateAadhaarOtpRequest};
+use abdm_hpr::types::GenerateAadhaarOtpRequest;
 use abdm_hpr::{Error, RegistryApi as _};
 use common::*;
 use hpr_sandbox::{FAULT_HEADER, FaultKind, SandboxConfig};
 use serde_json::json;
 
-const ALL_PATHS: [&str; 8] = [
-    "/aadhaar/generateOtp",
-    "/aadhaar/verifyOtp",
-    "/check/account-exist",
-    "/demographic-auth/mobile",
-    "/generate/mobileOtp",
-    "/verify/mobileOtp",
-    "/hpId/suggestion",
-    "/hprId/create",
-];
-
 fn generate_request() -> GenerateAadhaarOtpRequest {
-    GenerateAadhaarOtpRequest::try_from(GenerateAadhaarOtpInput {
-        aadhaar: Some(AADHAAR.into()),
-    })
-    .unwrap()
+    aadhaar_otp_request(AADHAAR)
 }
 
 /// A sandbox that injects `kind` into every contract request.
@@ -187,7 +173,7 @@ async fn the_sdk_sees_status_faults_as_api_errors() {
 #[tokio::test]
 async fn a_fault_rate_of_one_faults_every_contract_call_but_not_admin() {
     let h = always(FaultKind::Status503).await;
-    for path in ALL_PATHS.into_iter().chain(["/no/such/path"]) {
+    for path in PATHS.into_iter().chain(["/no/such/path"]) {
         let r = h
             .post(path, &json!({"txnId": "x", "aadhaar": AADHAAR}))
             .await;
@@ -209,7 +195,7 @@ async fn a_fault_rate_of_one_faults_every_contract_call_but_not_admin() {
         200
     );
     let log = h.get("/_sandbox/requests").await.json();
-    assert_eq!(log.as_array().unwrap().len(), ALL_PATHS.len() + 2);
+    assert_eq!(log.as_array().unwrap().len(), PATHS.len() + 2);
     h.running.shutdown().await;
 }
 

@@ -15,15 +15,26 @@ fn wrong(otp: &str) -> String {
     format!("{:06}", (otp.parse::<u32>().unwrap() + 1) % 1_000_000)
 }
 
-const TXN_PATHS: [&str; 7] = [
-    "/aadhaar/verifyOtp",
-    "/check/account-exist",
-    "/demographic-auth/mobile",
-    "/generate/mobileOtp",
-    "/verify/mobileOtp",
-    "/hpId/suggestion",
-    "/hprId/create",
-];
+/// A mobile that follows the rules (not necessarily the linked one).
+const MOBILE: &str = "9123456789";
+
+/// Steps 1–3 for `aadhaar`, then a mobile OTP sent to [`MOBILE`]; returns the txnId and that OTP.
+async fn mobile_otp_sent(h: &Harness, aadhaar: &str) -> (String, String) {
+    let (txn, _) = h.to_new_account(aadhaar).await;
+    assert_ok(&h.generate_mobile(&txn, MOBILE).await);
+    let otp = h.otp(&txn);
+    (txn, otp)
+}
+
+/// Step 1 with exactly `body` and `Authorization: authorization`.
+async fn generate_as(h: &Harness, body: Vec<u8>, authorization: &str) -> Reply {
+    h.post_with(
+        "/aadhaar/generateOtp",
+        body,
+        &[("authorization", authorization)],
+    )
+    .await
+}
 
 // ---------------------------------------------------------------------------------------------
 // OTPs
@@ -35,23 +46,16 @@ async fn a_wrong_otp_is_refused_and_the_right_one_still_works() {
     let right = h.otp(&txn);
     let bad = wrong(&right);
     let r = h.verify_with(&txn, &bad).await;
-    let body = assert_his(&r, 422, "HIS-1013");
-    assert_eq!(body["details"][0]["attribute"]["key"], "otp");
+    assert_his_at(&r, 422, "HIS-1013", "otp");
     assert_no_echo(&r, &[&bad, &right, AADHAAR]);
-
-    let r = h.verify_with(&txn, &right).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&h.verify_with(&txn, &right).await);
 
     // the same for the mobile OTP
-    let (txn, _) = h.to_new_account(AADHAAR_2).await;
-    let r = h.generate_mobile(&txn, "9123456789").await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let right = h.otp(&txn);
+    let (txn, right) = mobile_otp_sent(&h, AADHAAR_2).await;
     let r = h.verify_mobile(&txn, &wrong(&right)).await;
     assert_his(&r, 422, "HIS-1013");
-    assert_no_echo(&r, &[&wrong(&right), &right, "9123456789"]);
-    let r = h.verify_mobile(&txn, &right).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_no_echo(&r, &[&wrong(&right), &right, MOBILE]);
+    assert_ok(&h.verify_mobile(&txn, &right).await);
     h.running.shutdown().await;
 }
 
@@ -72,9 +76,7 @@ async fn otps_expire_after_their_ttl() {
     h.verify(&txn).await;
 
     // mobile OTPs expire the same way
-    let (txn, _) = h.to_new_account(AADHAAR_2).await;
-    assert_eq!(h.generate_mobile(&txn, "9123456789").await.status, 200);
-    let otp = h.otp(&txn);
+    let (txn, otp) = mobile_otp_sent(&h, AADHAAR_2).await;
     h.clock.advance(ttl);
     assert_his(&h.verify_mobile(&txn, &otp).await, 422, "HIS-1060");
     h.running.shutdown().await;
@@ -86,11 +88,9 @@ async fn transactions_expire_after_their_ttl() {
     let ttl = h.running.config().txn_ttl;
     let (txn, _) = h.to_new_account(AADHAAR).await;
     h.clock.advance(ttl - Duration::from_secs(1));
-    assert_eq!(h.suggest(&txn).await.status, 200);
+    assert_ok(&h.suggest(&txn).await);
     h.clock.advance(Duration::from_secs(1));
-    let r = h.suggest(&txn).await;
-    let body = assert_his(&r, 422, "HIS-2045");
-    assert_eq!(body["details"][0]["attribute"]["key"], "txnId");
+    assert_his_at(&h.suggest(&txn).await, 422, "HIS-2045", "txnId");
     // an expired transaction is gone
     assert_his(&h.suggest(&txn).await, 422, "HIS-1026");
 
@@ -114,40 +114,24 @@ async fn three_wrong_otps_lock_the_transaction() {
     assert_his(&r, 422, "HIS-1041");
     assert_no_echo(&r, &[&right, &wrong(&right)]);
     // locked for good: even the right OTP, and every other step
-    assert_his(&h.verify_with(&txn, &right).await, 422, "HIS-1041");
-    assert_his(&h.check(&txn).await, 422, "HIS-1041");
-    assert_his(&h.suggest(&txn).await, 422, "HIS-1041");
+    for r in [
+        h.verify_with(&txn, &right).await,
+        h.check(&txn).await,
+        h.suggest(&txn).await,
+    ] {
+        assert_his(&r, 422, "HIS-1041");
+    }
     // a new OTP for the same Aadhaar waits out the resend interval, so guesses stay limited
-    let r = h
-        .post(
-            "/aadhaar/generateOtp",
-            &serde_json::json!({"aadhaar": AADHAAR}),
-        )
-        .await;
-    assert_his(&r, 422, "HIS-1041");
-    h.clock.advance(std::time::Duration::from_secs(30));
+    assert_his(&h.generate_raw(AADHAAR).await, 422, "HIS-1041");
+    h.clock.advance(Duration::from_secs(30));
     let fresh = h.generate(AADHAAR).await;
     assert_ne!(fresh, txn);
 
     // mobile OTP attempts count the same way
-    let (txn, _) = h.to_new_account(AADHAAR_2).await;
-    assert_eq!(h.generate_mobile(&txn, "9123456789").await.status, 200);
-    let right = h.otp(&txn);
-    assert_his(
-        &h.verify_mobile(&txn, &wrong(&right)).await,
-        422,
-        "HIS-1013",
-    );
-    assert_his(
-        &h.verify_mobile(&txn, &wrong(&right)).await,
-        422,
-        "HIS-1013",
-    );
-    assert_his(
-        &h.verify_mobile(&txn, &wrong(&right)).await,
-        422,
-        "HIS-1041",
-    );
+    let (txn, right) = mobile_otp_sent(&h, AADHAAR_2).await;
+    for cause in ["HIS-1013", "HIS-1013", "HIS-1041"] {
+        assert_his(&h.verify_mobile(&txn, &wrong(&right)).await, 422, cause);
+    }
     assert_his(&h.verify_mobile(&txn, &right).await, 422, "HIS-1041");
     h.running.shutdown().await;
 }
@@ -159,16 +143,11 @@ async fn aadhaar_otp_resends_are_throttled_and_supersede_the_old_transaction() {
     assert_eq!(interval, Duration::from_secs(30));
     let first = h.generate(AADHAAR).await;
 
-    let r = h
-        .post("/aadhaar/generateOtp", &json!({"aadhaar": AADHAAR}))
-        .await;
+    let r = h.generate_raw(AADHAAR).await;
     assert_his(&r, 422, "HIS-1023");
     assert_no_echo(&r, &[AADHAAR]);
     h.clock.advance(interval - Duration::from_secs(1));
-    let r = h
-        .post("/aadhaar/generateOtp", &json!({"aadhaar": AADHAAR}))
-        .await;
-    assert_his(&r, 422, "HIS-1023");
+    assert_his(&h.generate_raw(AADHAAR).await, 422, "HIS-1023");
     // another Aadhaar is not affected
     h.generate(AADHAAR_2).await;
 
@@ -186,27 +165,21 @@ async fn aadhaar_otp_resends_are_throttled_and_supersede_the_old_transaction() {
 async fn mobile_otp_resends_are_throttled() {
     let h = start_default().await;
     let interval = h.running.config().resend_interval;
-    let (txn, _) = h.to_new_account(AADHAAR).await;
-    assert_eq!(h.generate_mobile(&txn, "9123456789").await.status, 200);
-    let old = h.otp(&txn);
-    let r = h.generate_mobile(&txn, "9123456789").await;
+    let (txn, old) = mobile_otp_sent(&h, AADHAAR).await;
+    let r = h.generate_mobile(&txn, MOBILE).await;
     assert_his(&r, 422, "HIS-1023");
-    assert_no_echo(&r, &["9123456789", &old]);
+    assert_no_echo(&r, &[MOBILE, &old]);
     h.clock.advance(interval - Duration::from_secs(1));
-    assert_his(
-        &h.generate_mobile(&txn, "9123456789").await,
-        422,
-        "HIS-1023",
-    );
+    assert_his(&h.generate_mobile(&txn, MOBILE).await, 422, "HIS-1023");
     h.clock.advance(Duration::from_secs(1));
-    let r = h.generate_mobile(&txn, "9123456789").await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = h.generate_mobile(&txn, MOBILE).await;
+    assert_ok(&r);
     assert_eq!(r.json()["txnId"], txn);
     let new = h.otp(&txn);
     if new != old {
         assert_his(&h.verify_mobile(&txn, &old).await, 422, "HIS-1013");
     }
-    assert_eq!(h.verify_mobile(&txn, &new).await.status, 200);
+    assert_ok(&h.verify_mobile(&txn, &new).await);
     h.running.shutdown().await;
 }
 
@@ -216,9 +189,7 @@ async fn mobile_otp_resends_are_throttled() {
 /// Asserts an out-of-order answer that tells what to do first.
 #[track_caller]
 fn assert_first(r: &Reply, first: &str) {
-    let body = assert_his(r, 422, "HIS-1026");
-    let message = body["details"][0]["message"].as_str().unwrap();
-    assert!(message.contains(first), "`{message}` should say: {first}");
+    assert_his_says(r, 422, "HIS-1026", first);
 }
 
 #[tokio::test]
@@ -228,16 +199,15 @@ async fn steps_out_of_order_are_refused_with_what_to_do_first() {
     let r = h
         .verify_with("3fa85f64-5717-4562-b3fc-2c963f66afa6", "123456")
         .await;
-    let body = assert_his(&r, 422, "HIS-1026");
-    assert_eq!(body["details"][0]["attribute"]["key"], "txnId");
+    assert_his_at(&r, 422, "HIS-1026", "txnId");
 
     let txn = h.generate(AADHAAR).await;
     // account check before the OTP is verified
     assert_first(&h.check(&txn).await, "verify the Aadhaar OTP");
     for r in [
-        h.demographic(&txn, "9123456789").await,
+        h.demographic(&txn, MOBILE).await,
         h.suggest(&txn).await,
-        h.generate_mobile(&txn, "9123456789").await,
+        h.generate_mobile(&txn, MOBILE).await,
     ] {
         assert_first(&r, "verify the Aadhaar OTP");
     }
@@ -252,17 +222,17 @@ async fn steps_out_of_order_are_refused_with_what_to_do_first() {
     let account = h.running.identity(AADHAAR).unwrap();
     let account = serde_json::to_value(&account).unwrap();
     for r in [
-        h.demographic(&txn, "9123456789").await,
+        h.demographic(&txn, MOBILE).await,
         h.suggest(&txn).await,
-        h.generate_mobile(&txn, "9123456789").await,
+        h.generate_mobile(&txn, MOBILE).await,
         h.verify_mobile(&txn, "123456").await,
-        h.create(&create_body(&txn, &account, "too.early")).await,
+        h.create_valid(&txn, &account, "too.early").await,
     ] {
         assert_first(&r, "check whether the account exists");
     }
 
     let r = h.check(&txn).await;
-    assert_eq!(r.status, 200);
+    assert_ok(&r);
     let account = r.json();
     // a mobile OTP cannot be verified before one is generated
     assert_first(
@@ -270,24 +240,21 @@ async fn steps_out_of_order_are_refused_with_what_to_do_first() {
         "generate a mobile OTP",
     );
     // create needs a proven mobile
-    let r = h.create(&create_body(&txn, &account, "too.early")).await;
+    let r = h.create_valid(&txn, &account, "too.early").await;
     assert_his(&r, 422, "HIS-1068");
     // a not-verified demographic auth does not prove the mobile
     let linked = h.running.identity(AADHAAR).unwrap().mobile;
-    let other = if linked == "9123456789" {
+    let other = if linked == MOBILE {
         "9123456780"
     } else {
-        "9123456789"
+        MOBILE
     };
     assert_eq!(
         h.demographic(&txn, other).await.json(),
         json!({"verified": false})
     );
-    assert_his(
-        &h.create(&create_body(&txn, &account, "too.early")).await,
-        422,
-        "HIS-1068",
-    );
+    let r = h.create_valid(&txn, &account, "too.early").await;
+    assert_his(&r, 422, "HIS-1068");
     assert!(h.running.accounts().is_empty());
 
     // after create the transaction is spent
@@ -295,17 +262,9 @@ async fn steps_out_of_order_are_refused_with_what_to_do_first() {
         h.demographic(&txn, &linked).await.json(),
         json!({"verified": true})
     );
-    assert_eq!(
-        h.create(&create_body(&txn, &account, "on.time"))
-            .await
-            .status,
-        200
-    );
-    assert_his(
-        &h.create(&create_body(&txn, &account, "once.more")).await,
-        422,
-        "HIS-1029",
-    );
+    assert_ok(&h.create_valid(&txn, &account, "on.time").await);
+    let r = h.create_valid(&txn, &account, "once.more").await;
+    assert_his(&r, 422, "HIS-1029");
     h.running.shutdown().await;
 }
 
@@ -316,24 +275,15 @@ async fn steps_out_of_order_are_refused_with_what_to_do_first() {
 async fn a_taken_hpr_id_is_refused_case_insensitively() {
     let h = start_default().await;
     let (txn, account) = h.to_mobile_verified(AADHAAR).await;
-    assert_eq!(
-        h.create(&create_body(&txn, &account, "asha.sandbox"))
-            .await
-            .status,
-        200
-    );
+    assert_ok(&h.create_valid(&txn, &account, "asha.sandbox").await);
 
     let (txn, account) = h.to_mobile_verified(AADHAAR_2).await;
     for taken in ["asha.sandbox", "ASHA.Sandbox", "Asha.Sandbox@hpr.abdm"] {
-        let r = h.create(&create_body(&txn, &account, taken)).await;
-        let body = assert_his(&r, 422, "HIS-1015");
-        assert_eq!(body["details"][0]["attribute"]["key"], "hprId");
+        let r = h.create_valid(&txn, &account, taken).await;
+        assert_his_at(&r, 422, "HIS-1015", "hprId");
         assert_no_echo(&r, &[taken, PASSWORD]);
     }
-    let r = h
-        .create(&create_body(&txn, &account, "asha.sandbox2"))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&h.create_valid(&txn, &account, "asha.sandbox2").await);
     h.running.shutdown().await;
 }
 
@@ -436,23 +386,12 @@ async fn lenient_create_inputs_are_accepted() {
     body["profilePhoto"] = Value::Null;
     body["hpCategoryCode"] = json!(1);
     body["hpSubCategoryCode"] = json!(2);
-    body["stateCode"] = json!(
-        account["stateCode"]
-            .as_str()
-            .unwrap()
-            .parse::<u32>()
-            .unwrap()
-    );
-    body["districtCode"] = json!(
-        account["districtCode"]
-            .as_str()
-            .unwrap()
-            .parse::<u32>()
-            .unwrap()
-    );
+    for code in ["stateCode", "districtCode"] {
+        body[code] = json!(account[code].as_str().unwrap().parse::<u32>().unwrap());
+    }
     body["unknownKey"] = json!("ignored");
     let r = h.create(&body).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&r);
     let created = r.json();
     assert_eq!(created["hprId"], "with.domain@hpr.abdm");
     assert_eq!(created["subCategoryId"], 2);
@@ -464,8 +403,7 @@ async fn lenient_create_inputs_are_accepted() {
     let mut body = create_body(&txn, &account, "no.optionals");
     body.as_object_mut().unwrap().remove("profilePhoto");
     body["middleName"] = json!("");
-    let r = h.create(&body).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&h.create(&body).await);
 
     let (txn, account) = h.to_mobile_verified(AADHAAR_3).await;
     let mut body = create_body(&txn, &account, "all.optionals");
@@ -475,7 +413,7 @@ async fn lenient_create_inputs_are_accepted() {
         hpr_sandbox::identity::SAMPLE_PHOTO_BASE64
     ));
     let r = h.create(&body).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&r);
     let created = r.json();
     assert_eq!(created["middleName"], "Kumari");
     assert!(created["name"].as_str().unwrap().contains(" Kumari "));
@@ -496,11 +434,8 @@ async fn invalid_aadhaar_numbers_are_refused_without_echo() {
         "2341234123",
         "1234567890123456",
     ] {
-        let r = h
-            .post("/aadhaar/generateOtp", &json!({"aadhaar": bad}))
-            .await;
-        let body = assert_his(&r, 400, "HIS-1012");
-        assert_eq!(body["details"][0]["attribute"]["key"], "aadhaar");
+        let r = h.generate_raw(bad).await;
+        assert_his_at(&r, 400, "HIS-1012", "aadhaar");
         assert_no_echo(&r, &[bad]);
     }
     for absent in [
@@ -515,13 +450,7 @@ async fn invalid_aadhaar_numbers_are_refused_without_echo() {
         );
     }
     // typing variants of a valid number are fine
-    let r = h
-        .post(
-            "/aadhaar/generateOtp",
-            &json!({"aadhaar": "2341 2341 2346"}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&h.generate_raw("2341 2341 2346").await);
     h.running.shutdown().await;
 }
 
@@ -531,12 +460,10 @@ async fn a_bad_mobile_is_refused() {
     let (txn, _) = h.to_new_account(AADHAAR).await;
     for bad in ["12345", "5123456789", "98765432101", "98765abcde"] {
         let r = h.demographic(&txn, bad).await;
-        let body = assert_his(&r, 400, "HIS-1011");
-        assert_eq!(body["details"][0]["attribute"]["key"], "mobileNumber");
+        assert_his_at(&r, 400, "HIS-1011", "mobileNumber");
         assert_no_echo(&r, &[bad]);
         let r = h.generate_mobile(&txn, bad).await;
-        let body = assert_his(&r, 400, "HIS-1011");
-        assert_eq!(body["details"][0]["attribute"]["key"], "mobile");
+        assert_his_at(&r, 400, "HIS-1011", "mobile");
     }
     // typing variants are normalised
     let linked = h.running.identity(AADHAAR).unwrap().mobile;
@@ -557,8 +484,7 @@ async fn only_the_hpr_domain_and_id_type_are_configured() {
             json!({"domainName": "@hpr.abdm", "idType": "hpr_id", "otp": otp, "txnId": txn});
         body[key] = json!(value);
         let r = h.post("/aadhaar/verifyOtp", &body).await;
-        let envelope = assert_his(&r, 400, "HIS-1036");
-        assert_eq!(envelope["details"][0]["attribute"]["key"], key);
+        assert_his_at(&r, 400, "HIS-1036", key);
         assert_no_echo(&r, &[&otp]);
     }
     // defaults: absent or null domain and id type are fine
@@ -568,14 +494,15 @@ async fn only_the_hpr_domain_and_id_type_are_configured() {
             &json!({"otp": otp, "txnId": txn, "domainName": null}),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&r);
     h.running.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_missing_txn_id_is_his_1117_everywhere() {
     let h = start_default().await;
-    for path in TXN_PATHS {
+    // every path but the first takes a txnId
+    for path in &PATHS[1..] {
         for body in [
             json!({}),
             json!({"txnId": null}),
@@ -599,7 +526,7 @@ async fn a_missing_txn_id_is_his_1117_everywhere() {
 async fn malformed_and_non_object_bodies_are_400() {
     let h = start_default().await;
     let auth = [("authorization", "Bearer k")];
-    for path in ["/aadhaar/generateOtp"].into_iter().chain(TXN_PATHS) {
+    for path in PATHS {
         for body in [&b"{"[..], b"", b"not json", b"{\"aadhaar\": }", b"\xff\xfe"] {
             let r = h.post_with(path, body.to_vec(), &auth).await;
             assert_his(&r, 400, "HIS-400");
@@ -635,30 +562,20 @@ async fn bodies_over_2_mib_get_a_413_envelope() {
     let h = start_default().await;
     let limit = h.running.config().max_body_bytes;
     assert_eq!(limit, 2 * 1024 * 1024);
-    let padding = "x".repeat(limit);
-    let body = json!({"aadhaar": AADHAAR, "padding": padding}).to_string();
+    let padded = |padding: usize| {
+        json!({"aadhaar": AADHAAR, "padding": "x".repeat(padding)})
+            .to_string()
+            .into_bytes()
+    };
+    let body = padded(limit);
     assert!(body.len() > limit);
-    let r = h
-        .post_with(
-            "/aadhaar/generateOtp",
-            body.into_bytes(),
-            &[("authorization", "Bearer k")],
-        )
-        .await;
+    let r = generate_as(&h, body, "Bearer k").await;
     assert_his(&r, 413, "HIS-413");
     assert!(r.text.len() < 1024);
     // just under the limit is fine
-    let padding = "x".repeat(limit - 100);
-    let body = json!({"aadhaar": AADHAAR, "padding": padding}).to_string();
+    let body = padded(limit - 100);
     assert!(body.len() <= limit);
-    let r = h
-        .post_with(
-            "/aadhaar/generateOtp",
-            body.into_bytes(),
-            &[("authorization", "Bearer k")],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_ok(&generate_as(&h, body, "Bearer k").await);
     h.running.shutdown().await;
 }
 
@@ -688,13 +605,7 @@ async fn requests_without_a_bearer_key_are_401() {
     }
     // nothing happened behind the 401s
     assert!(h.running.latest_otp("x").is_none());
-    let r = h
-        .post_with(
-            "/aadhaar/generateOtp",
-            body,
-            &[("authorization", "bearer k")],
-        )
-        .await;
+    let r = generate_as(&h, body, "bearer k").await;
     assert_eq!(r.status, 200, "the scheme is case-insensitive: {}", r.text);
     h.running.shutdown().await;
 }
@@ -707,34 +618,15 @@ async fn configured_api_keys_are_enforced() {
     })
     .await;
     let body = json!({"aadhaar": AADHAAR}).to_string().into_bytes();
-    let r = h
-        .post_with(
-            "/aadhaar/generateOtp",
-            body.clone(),
-            &[("authorization", "Bearer k")],
-        )
-        .await;
-    assert_his(&r, 401, "HIS-401");
-    let r = h
-        .post_with(
-            "/aadhaar/generateOtp",
-            body.clone(),
-            &[("authorization", "Bearer goodx")],
-        )
-        .await;
-    assert_his(&r, 401, "HIS-401");
+    for authorization in ["Bearer k", "Bearer goodx"] {
+        let r = generate_as(&h, body.clone(), authorization).await;
+        assert_his(&r, 401, "HIS-401");
+    }
 
     // the SDK client reports it as an API error with the cause code
     let (status, cause) = sdk_cause(
         h.client
-            .generate_aadhaar_otp(
-                &abdm_hpr::types::GenerateAadhaarOtpRequest::try_from(
-                    abdm_hpr::types::GenerateAadhaarOtpInput {
-                        aadhaar: Some(AADHAAR.into()),
-                    },
-                )
-                .unwrap(),
-            )
+            .generate_aadhaar_otp(&aadhaar_otp_request(AADHAAR))
             .await,
     );
     assert_eq!((status, cause.as_str()), (401, "HIS-401"));
@@ -754,8 +646,7 @@ async fn malformed_otps_are_400_and_do_not_count_as_attempts() {
     let txn = h.generate(AADHAAR).await;
     for bad in ["12345", "1234567", "12345a", "１２３４５６"] {
         let r = h.verify_with(&txn, bad).await;
-        let body = assert_his(&r, 400, "HIS-1003");
-        assert_eq!(body["details"][0]["attribute"]["key"], "otp");
+        assert_his_at(&r, 400, "HIS-1003", "otp");
         assert_no_echo(&r, &[bad]);
     }
     let r = h
@@ -773,22 +664,11 @@ async fn preverified_check_must_be_a_boolean() {
     let txn = h.generate(AADHAAR).await;
     h.verify(&txn).await;
     for bad in [json!("yes"), json!(1), json!([true])] {
-        let r = h
-            .post(
-                "/check/account-exist",
-                &json!({"txnId": txn, "preverifiedCheck": bad}),
-            )
-            .await;
-        let body = assert_his(&r, 400, "HIS-1003");
-        assert_eq!(body["details"][0]["attribute"]["key"], "preverifiedCheck");
+        let r = h.check_with(&txn, bad).await;
+        assert_his_at(&r, 400, "HIS-1003", "preverifiedCheck");
     }
     for fine in [json!(true), json!(false), json!("true"), json!(null)] {
-        let r = h
-            .post(
-                "/check/account-exist",
-                &json!({"txnId": txn, "preverifiedCheck": fine}),
-            )
-            .await;
+        let r = h.check_with(&txn, fine.clone()).await;
         assert_eq!(r.status, 200, "{fine}: {}", r.text);
     }
     h.running.shutdown().await;
@@ -801,24 +681,12 @@ async fn a_second_account_for_the_same_aadhaar_is_refused() {
     let (first, account) = h.to_mobile_verified(AADHAAR).await;
     let (second, _) = h.to_mobile_verified(AADHAAR).await;
     assert_ne!(first, second);
-    assert_eq!(
-        h.create(&create_body(&first, &account, "first.one"))
-            .await
-            .status,
-        200
-    );
-    let r = h
-        .create(&create_body(&second, &account, "second.one"))
-        .await;
+    assert_ok(&h.create_valid(&first, &account, "first.one").await);
+    let r = h.create_valid(&second, &account, "second.one").await;
     assert_his(&r, 422, "HIS-1029");
     assert_eq!(h.running.accounts().len(), 1);
     // and the refused username stays free
     let (txn, account) = h.to_mobile_verified(AADHAAR_2).await;
-    assert_eq!(
-        h.create(&create_body(&txn, &account, "second.one"))
-            .await
-            .status,
-        200
-    );
+    assert_ok(&h.create_valid(&txn, &account, "second.one").await);
     h.running.shutdown().await;
 }

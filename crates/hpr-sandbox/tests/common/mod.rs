@@ -28,6 +28,17 @@ pub const KEY: &str = "k";
 pub const PASSWORD: &str = "Ayushman@143";
 /// The seed of the default test configuration.
 pub const SEED: u64 = 42;
+/// The eight contract paths, in flow order (the first is the only one without a txnId).
+pub const PATHS: [&str; 8] = [
+    "/aadhaar/generateOtp",
+    "/aadhaar/verifyOtp",
+    "/check/account-exist",
+    "/demographic-auth/mobile",
+    "/generate/mobileOtp",
+    "/verify/mobileOtp",
+    "/hpId/suggestion",
+    "/hprId/create",
+];
 
 // ---------------------------------------------------------------------------------------------
 // Starting a sandbox
@@ -208,6 +219,29 @@ async fn reply(response: reqwest::Response) -> Reply {
 // ---------------------------------------------------------------------------------------------
 // Assertions
 
+/// Asserts HTTP 200 (showing the body otherwise).
+#[track_caller]
+pub fn assert_ok(reply: &Reply) {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+/// [`assert_his`], and that the first detail names `key` as its attribute. Returns the body.
+#[track_caller]
+pub fn assert_his_at(reply: &Reply, status: u16, cause: &str, key: &str) -> Value {
+    let body = assert_his(reply, status, cause);
+    assert_eq!(body["details"][0]["attribute"]["key"], key, "{body}");
+    body
+}
+
+/// [`assert_his`], and that the first detail's message contains `says`. Returns the body.
+#[track_caller]
+pub fn assert_his_says(reply: &Reply, status: u16, cause: &str, says: &str) -> Value {
+    let body = assert_his(reply, status, cause);
+    let message = body["details"][0]["message"].as_str().expect("a message");
+    assert!(message.contains(says), "`{message}` should say: {says}");
+    body
+}
+
 /// Checks the ABDM error envelope (CONTRACT §2.2): `status`, top-level `HIS-<status>`, a non-empty
 /// message, and `details[0].code == cause`; every detail has `code`, `message` and an `attribute`
 /// that is `null` or `{"key": <string>, "value": null}`. Returns the body.
@@ -342,12 +376,16 @@ impl Harness {
         self.running.latest_otp(txn).expect("an OTP was sent").otp
     }
 
+    /// Step 1 with `{"aadhaar": aadhaar}`, whatever the answer.
+    pub async fn generate_raw(&self, aadhaar: &str) -> Reply {
+        self.post("/aadhaar/generateOtp", &json!({"aadhaar": aadhaar}))
+            .await
+    }
+
     /// Step 1; returns the txnId.
     pub async fn generate(&self, aadhaar: &str) -> String {
-        let r = self
-            .post("/aadhaar/generateOtp", &json!({"aadhaar": aadhaar}))
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
+        let r = self.generate_raw(aadhaar).await;
+        assert_ok(&r);
         r.json()["txnId"].as_str().expect("txnId").to_owned()
     }
 
@@ -367,13 +405,18 @@ impl Harness {
         r.json()
     }
 
-    /// Step 3.
-    pub async fn check(&self, txn: &str) -> Reply {
+    /// Step 3 with `preverifiedCheck` set to `preverified`.
+    pub async fn check_with(&self, txn: &str, preverified: Value) -> Reply {
         self.post(
             "/check/account-exist",
-            &json!({"txnId": txn, "preverifiedCheck": true}),
+            &json!({"txnId": txn, "preverifiedCheck": preverified}),
         )
         .await
+    }
+
+    /// Step 3.
+    pub async fn check(&self, txn: &str) -> Reply {
+        self.check_with(txn, json!(true)).await
     }
 
     /// Steps 1–3 for a new account; returns the txnId and the account-check body.
@@ -430,6 +473,11 @@ impl Harness {
     pub async fn create(&self, body: &Value) -> Reply {
         self.post("/hprId/create", body).await
     }
+
+    /// Step 8 with [`create_body`]: a valid body for `hpr_id` from the account-check answer.
+    pub async fn create_valid(&self, txn: &str, account: &Value, hpr_id: &str) -> Reply {
+        self.create(&create_body(txn, account, hpr_id)).await
+    }
 }
 
 /// A valid create body built from an account-check (new) answer.
@@ -462,14 +510,18 @@ pub fn txn_id(s: &str) -> TxnId {
     TxnId::parse(s).expect("valid txnId")
 }
 
-/// Step 1 through the SDK; returns the txnId and the masked mobile.
-pub async fn sdk_generate(client: &GatewayClient, aadhaar: &str) -> (String, Option<String>) {
-    let request = GenerateAadhaarOtpRequest::try_from(GenerateAadhaarOtpInput {
+/// A step 1 request for `aadhaar`.
+pub fn aadhaar_otp_request(aadhaar: &str) -> GenerateAadhaarOtpRequest {
+    GenerateAadhaarOtpRequest::try_from(GenerateAadhaarOtpInput {
         aadhaar: Some(aadhaar.into()),
     })
-    .expect("valid Aadhaar");
+    .expect("valid Aadhaar")
+}
+
+/// Step 1 through the SDK; returns the txnId and the masked mobile.
+pub async fn sdk_generate(client: &GatewayClient, aadhaar: &str) -> (String, Option<String>) {
     let sent = client
-        .generate_aadhaar_otp(&request)
+        .generate_aadhaar_otp(&aadhaar_otp_request(aadhaar))
         .await
         .expect("generateOtp succeeds");
     (sent.txn_id.as_str().to_owned(), sent.mobile_number)
