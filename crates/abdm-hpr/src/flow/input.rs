@@ -30,35 +30,17 @@ pub enum StepInput {
     CreateHprIdWithPreverified(Box<CreateHprIdInput>),
 }
 
-/// The keys each step's payload may carry.
+/// The keys each step's payload may carry: the fields of that step's input type.
 pub(crate) fn payload_keys(step: Step) -> &'static [&'static str] {
     match step {
-        Step::GenerateAadhaarOtp => &["aadhaar"],
-        Step::VerifyAadhaarOtp => &["otp", "txnId", "domainName", "idType", "restrictions"],
-        Step::CheckAccountExist => &["txnId", "preverifiedCheck"],
-        Step::DemographicAuthViaMobile => &["mobileNumber", "txnId"],
-        Step::GenerateMobileOtp => &["mobile", "txnId"],
-        Step::VerifyMobileOtp => &["otp", "txnId"],
-        Step::GetHprIdSuggestion => &["txnId"],
-        Step::CreateHprIdWithPreverified => &[
-            "address",
-            "dayOfBirth",
-            "districtCode",
-            "email",
-            "firstName",
-            "hpCategoryCode",
-            "hpSubCategoryCode",
-            "hprId",
-            "lastName",
-            "middleName",
-            "monthOfBirth",
-            "password",
-            "pincode",
-            "profilePhoto",
-            "stateCode",
-            "txnId",
-            "yearOfBirth",
-        ],
+        Step::GenerateAadhaarOtp => GenerateAadhaarOtpInput::FIELDS,
+        Step::VerifyAadhaarOtp => VerifyAadhaarOtpInput::FIELDS,
+        Step::CheckAccountExist => CheckAccountExistInput::FIELDS,
+        Step::DemographicAuthViaMobile => DemographicAuthInput::FIELDS,
+        Step::GenerateMobileOtp => GenerateMobileOtpInput::FIELDS,
+        Step::VerifyMobileOtp => VerifyMobileOtpInput::FIELDS,
+        Step::GetHprIdSuggestion => HprIdSuggestionInput::FIELDS,
+        Step::CreateHprIdWithPreverified => CreateHprIdInput::FIELDS,
     }
 }
 

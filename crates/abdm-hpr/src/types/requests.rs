@@ -53,6 +53,11 @@ macro_rules! input {
             )*
         }
 
+        impl $name {
+            /// The wire names of the fields, the ones a caller usually supplies first.
+            pub const FIELDS: &'static [&'static str] = &[$($wire),*];
+        }
+
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let mut s = f.debug_struct(stringify!($name));
@@ -129,16 +134,16 @@ impl VerifyAadhaarOtpRequest {
 input!(
     /// Loose input for [`VerifyAadhaarOtpRequest`]; blank `domainName`/`idType` take the defaults.
     VerifyAadhaarOtpInput {
+        /// Six digits.
+        otp: "otp",
+        /// Transaction id.
+        txn_id: "txnId",
         /// Optional override of `@hpr.abdm`.
         domain_name: "domainName",
         /// Optional override of `hpr_id`.
         id_type: "idType",
-        /// Six digits.
-        otp: "otp",
         /// Optional.
         restrictions: "restrictions",
-        /// Transaction id.
-        txn_id: "txnId",
     }
 );
 
@@ -196,6 +201,11 @@ pub struct CheckAccountExistInput {
     pub preverified_check: Option<bool>,
 }
 
+impl CheckAccountExistInput {
+    /// The wire names of the fields.
+    pub const FIELDS: &'static [&'static str] = &["txnId", "preverifiedCheck"];
+}
+
 impl std::fmt::Debug for CheckAccountExistInput {
     /// Like the other inputs: presence only (the raw `txnId` may not be cut to 8 characters).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -235,10 +245,10 @@ pub struct DemographicAuthRequest {
 input!(
     /// Loose input for [`DemographicAuthRequest`].
     DemographicAuthInput {
-        /// Transaction id.
-        txn_id: "txnId",
         /// Mobile number (prefixes and separators allowed).
         mobile_number: "mobileNumber",
+        /// Transaction id.
+        txn_id: "txnId",
     }
 );
 
