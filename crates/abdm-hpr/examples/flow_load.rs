@@ -37,7 +37,7 @@ async fn register(
     session.generate_aadhaar_otp(client, &aadhaar).await?;
     session.verify_aadhaar_otp(client, &otp).await?;
     session.check_account_exist(client).await?;
-    let mobile: Mobile = if n % 2 == 0 {
+    let mobile: Mobile = if n.is_multiple_of(2) {
         linked.parse().expect("sandbox mobiles are valid")
     } else {
         // almost never the derived identity's linked mobile; if it is, the verified branch runs

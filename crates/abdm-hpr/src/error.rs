@@ -9,6 +9,13 @@
 //! | [`Error::Timeout`] | maybe | no answer in time |
 //! | [`Error::Api`] | yes | the registry answered with an error status |
 //! | [`Error::Decode`] | yes | the registry answered 2xx with a body we cannot read |
+//! | [`Error::Mismatch`] | yes | a backend answered with another step's response (a backend bug) |
+//! | [`Error::Conflict`] | never | the session changed meanwhile, or another run holds it |
+//! | [`Error::NotFound`] | never | no registration with that id |
+//! | [`Error::Store`] | — | the session store failed (disk, database) |
+//!
+//! [`Error::is_unconfirmed`] tells the failures after which a side effect (an OTP sent, an ID
+//! created) may have happened although no answer said so.
 //!
 //! No message produced here contains an Aadhaar number, OTP, password or token: validation messages
 //! never quote values, server texts are scrubbed of long digit runs, and raw bodies are kept in a
@@ -17,7 +24,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::client::Operation;
+use crate::step::Step as Operation;
 use crate::types::ValidationErrors;
 
 /// Result alias for this crate.
@@ -91,6 +98,28 @@ pub enum Error {
         /// The start of the body, for deliberate inspection only.
         body: BodyExcerpt,
     },
+
+    /// A backend answered with the response of another step: a bug in that backend.
+    #[error("{operation}: the backend answered as if for {answered}")]
+    Mismatch {
+        /// The step that was sent.
+        operation: Operation,
+        /// The step the answer was for.
+        answered: Operation,
+    },
+
+    /// The registration was changed by someone else since it was read, or another run holds it
+    /// right now; nothing was sent and nothing changed.
+    #[error("conflict: {0}")]
+    Conflict(String),
+
+    /// No registration with that id (or it expired).
+    #[error("not found: {0}")]
+    NotFound(String),
+
+    /// The session store failed (a file or database could not be read or written).
+    #[error("session store: {0}")]
+    Store(String),
 }
 
 impl Error {
@@ -114,6 +143,37 @@ impl Error {
             Error::Api { error, .. } => matches!(error.status, 429 | 503),
             _ => false,
         }
+    }
+
+    /// The step the error is about, when it came from a registry call.
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Error::Flow { step, .. } => Some(*step),
+            Error::Api { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Mismatch { operation, .. } => Some(*operation),
+            _ => None,
+        }
+    }
+
+    /// `true` when the request may have been processed although no usable answer arrived: a
+    /// timeout or reset after sending, a 5xx without a registry error envelope, an unreadable 2xx.
+    pub fn may_have_been_processed(&self) -> bool {
+        match self {
+            Error::Transport { sent, .. } => *sent == RequestSent::Maybe,
+            Error::Timeout { during_connect, .. } => !*during_connect,
+            Error::Api { error, .. } => error.status >= 500 && error.cause_code().is_none(),
+            Error::Decode { .. } | Error::Mismatch { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// `true` when a step with a side effect (an OTP sent, an ID created) failed in a way that
+    /// leaves it unknown whether the side effect happened ([`may_have_been_processed`](Self::may_have_been_processed)).
+    pub fn is_unconfirmed(&self) -> bool {
+        self.may_have_been_processed() && self.operation().is_some_and(Operation::has_side_effects)
     }
 
     /// The registry's cause code (`details[0].code`, else the top-level `code`), e.g. `HIS-1013`.

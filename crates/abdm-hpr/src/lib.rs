@@ -5,8 +5,13 @@
 //!
 //! - [`types`]: request and response types for the 8 operations, and newtypes ([`types::Aadhaar`],
 //!   [`types::Otp`], [`types::Mobile`], …) that only hold valid values and never print secrets.
-//! - [`client`]: the [`client::RegistryApi`] trait and [`client::GatewayClient`], its HTTP
-//!   implementation (reqwest + rustls, timeouts, opt-in safe retries, tracing spans).
+//! - [`backend`]: the port — the object-safe [`RegistryBackend`] trait (usable as
+//!   `Arc<dyn RegistryBackend>`), the typed [`RegistryApi`] methods on every backend, and the
+//!   [`backend::Traced`] and [`backend::Retrying`] wrappers.
+//! - [`gateway`]: Backend A's paths and wire shapes (no I/O); [`client`] (feature `gateway`, on
+//!   by default): [`GatewayClient`], its HTTP adapter (reqwest + rustls, timeouts).
+//! - [`flow`]: the registration engine — the typed session, the sans-IO steps, the service over a
+//!   session store.
 //! - [`Error`]: one error type, by phase (validation, config, transport, timeout, API, decode).
 //!
 //! The library starts no runtime; call it from your own tokio runtime.
@@ -27,10 +32,19 @@
 
 #![warn(missing_docs)]
 
+pub mod backend;
+#[cfg(feature = "gateway")]
 pub mod client;
 pub mod error;
 pub mod flow;
+pub mod gateway;
+pub mod step;
 pub mod types;
 
-pub use client::{GatewayClient, GatewayClientBuilder, Operation, RegistryApi, RetryPolicy};
+pub use backend::{RegistryApi, RegistryBackend, RetryPolicy};
+#[cfg(feature = "gateway")]
+pub use client::{GatewayClient, GatewayClientBuilder};
 pub use error::{ApiError, Error, Result};
+pub use step::Step;
+/// The former name of [`Step`].
+pub use step::Step as Operation;

@@ -90,7 +90,10 @@ fn body_value(req: &Request) -> Value {
 fn assert_sent(req: &Request, op: Operation, expected: &str) {
     let expected = fixture(expected);
     assert_eq!(req.method.as_str(), "POST");
-    assert_eq!(req.url.path(), format!("/api{}", op.path()));
+    assert_eq!(
+        req.url.path(),
+        format!("/api{}", abdm_hpr::gateway::path(op))
+    );
     assert_eq!(req.url.query(), None);
     assert_eq!(
         header(req, "authorization"),

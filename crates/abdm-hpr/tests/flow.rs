@@ -6,17 +6,14 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::future::{Future, ready};
+use std::future::ready;
 use std::sync::Mutex;
 
+use abdm_hpr::backend::{BoxFuture, RegistryBackend, Request as Call, Response};
 use abdm_hpr::error::RequestSent;
-use abdm_hpr::flow::{Call, RegistrationSession, SESSION_VERSION, Stage, Step, StepOutcome};
-use abdm_hpr::types::{
-    CheckAccountExistRequest, CreateHprIdInput, CreateHprIdRequest, DemographicAuthRequest,
-    GenerateAadhaarOtpRequest, GenerateMobileOtpRequest, HprIdSuggestionRequest, Rule,
-    ValidationErrors, VerifyAadhaarOtpRequest, VerifyMobileOtpRequest,
-};
-use abdm_hpr::{ApiError, Error, RegistryApi};
+use abdm_hpr::flow::{RegistrationSession, SESSION_VERSION, Stage, Step, StepOutcome};
+use abdm_hpr::types::{CreateHprIdInput, Rule, ValidationErrors};
+use abdm_hpr::{ApiError, Error};
 use common::{
     AADHAAR, BAD_OTP, EMAIL, FIXTURE_PHOTO, HPR_ID, HPR_ID_NUMBER, MASKED_MOBILE, MOBILE,
     MOBILE_OTP, NEVER_PRINTED, OTP, PASSWORD, TXN, aadhaar, assert_absent, assert_never_printed,
@@ -63,8 +60,14 @@ struct Script {
     verified: bool,
 }
 
-/// An in-memory [`RegistryApi`] answering with the golden fixtures.
+/// An in-memory [`RegistryBackend`] answering with the golden fixtures.
 struct Fake(Mutex<Script>);
+
+impl std::fmt::Debug for Fake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fake")
+    }
+}
 
 impl Fake {
     /// A registry where the account is new and the mobile is not the linked one.
@@ -184,31 +187,17 @@ impl Fake {
     }
 }
 
-/// Implements each [`RegistryApi`] method with [`Fake::answer`], under the operation the shared
-/// [`common::Call`] table gives its request type.
-macro_rules! answered_by_the_script {
-    ($($method:ident($request:ty);)*) => {
-        impl RegistryApi for Fake {$(
-            fn $method(
-                &self,
-                request: &$request,
-            ) -> impl Future<Output = abdm_hpr::Result<<$request as common::Call>::Response>> + Send
-            {
-                ready(self.answer(<$request as common::Call>::OP, request))
-            }
-        )*}
-    };
-}
-
-answered_by_the_script! {
-    generate_aadhaar_otp(GenerateAadhaarOtpRequest);
-    verify_aadhaar_otp(VerifyAadhaarOtpRequest);
-    check_account_exist(CheckAccountExistRequest);
-    demographic_auth_via_mobile(DemographicAuthRequest);
-    generate_mobile_otp(GenerateMobileOtpRequest);
-    verify_mobile_otp(VerifyMobileOtpRequest);
-    get_hpr_id_suggestion(HprIdSuggestionRequest);
-    create_hpr_id_with_preverified(CreateHprIdRequest);
+/// Answers every request with [`Fake::answer`], decoded as the gateway client decodes it.
+impl RegistryBackend for Fake {
+    fn call<'a>(&'a self, request: &'a Call) -> BoxFuture<'a, abdm_hpr::Result<Response>> {
+        let step = request.step();
+        let body: Value =
+            serde_json::from_slice(&abdm_hpr::gateway::encode(request).unwrap()).unwrap();
+        let result = self.answer::<_, Value>(step, &body).and_then(|reply| {
+            abdm_hpr::gateway::decode_response(step, 200, reply.to_string().as_bytes())
+        });
+        Box::pin(ready(result))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,6 +235,11 @@ fn caller_create_payload_with(overrides: Value) -> Value {
         payload[key] = value.clone();
     }
     payload
+}
+
+/// The date the date-of-birth rule is checked against.
+fn today() -> time::Date {
+    abdm_hpr::types::today_in_india()
 }
 
 fn snapshot(session: &RegistrationSession) -> String {
@@ -498,7 +492,7 @@ async fn every_stage_allows_exactly_its_steps_and_rejects_the_rest_without_effec
             let before = snapshot(&session);
             let calls = fake.calls().len();
             let allowed = stage.allowed_steps().contains(&step);
-            let result = session.prepare_json(step, valid_payload_for(step));
+            let result = session.prepare_json(step, valid_payload_for(step), today());
             match (&result, allowed) {
                 (Ok(call), true) => {
                     assert_eq!(call.step(), step, "{stage:?} × {step}");
@@ -558,7 +552,7 @@ async fn an_out_of_order_step_is_refused_before_its_payload_is_read() {
     let session = RegistrationSession::new();
     // even a malformed payload gets the flow error, not a validation error
     let err = session
-        .prepare_json(Step::VerifyMobileOtp, json!({"otpp": true}))
+        .prepare_json(Step::VerifyMobileOtp, json!({"otpp": true}), today())
         .unwrap_err();
     match &err {
         Error::Flow { step, allowed, .. } => {
@@ -895,7 +889,11 @@ async fn outcomes_serialize_with_exactly_the_four_peer_keys() {
 async fn create_needs_only_the_callers_five_fields() {
     let (fake, session) = session_at(Stage::SuggestionsReady).await;
     let call = session
-        .prepare_json(Step::CreateHprIdWithPreverified, caller_create_payload())
+        .prepare_json(
+            Step::CreateHprIdWithPreverified,
+            caller_create_payload(),
+            today(),
+        )
         .unwrap();
     assert_golden_create(&call);
     assert_eq!(fake.calls().len(), 5, "prepare sends nothing");
@@ -906,7 +904,7 @@ async fn blank_payload_values_count_as_missing_and_are_prefilled() {
     let (_fake, session) = session_at(Stage::SuggestionsReady).await;
     let payload = caller_create_payload_with(json!({"pincode": "  ", "txnId": ""}));
     let call = session
-        .prepare_json(Step::CreateHprIdWithPreverified, payload)
+        .prepare_json(Step::CreateHprIdWithPreverified, payload, today())
         .unwrap();
     assert_golden_create(&call);
 }
@@ -964,8 +962,11 @@ async fn missing_demographics_become_required_fields_of_the_create_hint() {
     assert_hint(&out, &required, &prefilled);
 
     // the 5 caller fields alone are not enough now
-    let report =
-        validation(session.prepare_json(Step::CreateHprIdWithPreverified, caller_create_payload()));
+    let report = validation(session.prepare_json(
+        Step::CreateHprIdWithPreverified,
+        caller_create_payload(),
+        today(),
+    ));
     assert_eq!(fields(&report), ["districtCode", "stateCode"]);
 
     // with them, the KYC fallback fills the rest
@@ -989,8 +990,11 @@ async fn an_unknown_payload_key_is_reported_and_nothing_is_sent() {
     assert_absent(&text, &[OTP]);
 
     // the misspelling is not silently dropped even next to the right key
-    let report =
-        validation(session.prepare_json(Step::VerifyAadhaarOtp, json!({"otp": OTP, "txnid": TXN})));
+    let report = validation(session.prepare_json(
+        Step::VerifyAadhaarOtp,
+        json!({"otp": OTP, "txnid": TXN}),
+        today(),
+    ));
     assert_eq!(fields(&report), ["txnid"]);
     assert_eq!(report.errors()[0].rule, Rule::UnknownField);
 }
@@ -1003,25 +1007,27 @@ async fn a_mistyped_payload_value_names_the_field() {
         json!({"otp": [1, 2]}),
         json!({"otp": {"v": OTP}}),
     ] {
-        let report = validation(session.prepare_json(Step::VerifyAadhaarOtp, payload));
+        let report = validation(session.prepare_json(Step::VerifyAadhaarOtp, payload, today()));
         assert_eq!(fields(&report), ["otp"]);
         assert_eq!(report.errors()[0].rule, Rule::Format);
     }
     // a number is read as its digits
     assert!(
         session
-            .prepare_json(Step::VerifyAadhaarOtp, json!({"otp": 123456}))
+            .prepare_json(Step::VerifyAadhaarOtp, json!({"otp": 123456}), today())
             .is_ok()
     );
     // not an object at all
-    let report = validation(session.prepare_json(Step::VerifyAadhaarOtp, json!(OTP)));
+    let report = validation(session.prepare_json(Step::VerifyAadhaarOtp, json!(OTP), today()));
     assert_eq!(fields(&report), ["payload"]);
     assert_absent(&report.to_string(), &[OTP]);
 
     let (_, session) = session_at(Stage::AadhaarVerified).await;
-    let report = validation(
-        session.prepare_json(Step::CheckAccountExist, json!({"preverifiedCheck": "yes"})),
-    );
+    let report = validation(session.prepare_json(
+        Step::CheckAccountExist,
+        json!({"preverifiedCheck": "yes"}),
+        today(),
+    ));
     assert_eq!(fields(&report), ["preverifiedCheck"]);
     assert_eq!(fake.calls(), [Step::GenerateAadhaarOtp]);
 }
@@ -1088,7 +1094,7 @@ async fn a_wrong_otp_leaves_the_session_ready_for_a_retry() {
 }
 
 #[tokio::test]
-async fn a_transport_failure_leaves_the_session_unchanged() {
+async fn a_transport_failure_leaves_the_stage_unchanged_and_records_unconfirmed_side_effects() {
     for stage in [
         Stage::AadhaarVerified,
         Stage::SuggestionsReady,
@@ -1103,8 +1109,15 @@ async fn a_transport_failure_leaves_the_session_unchanged() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-        assert_eq!(snapshot(&session), before, "{stage:?}");
         assert_eq!(session.stage(), stage);
+        if step.has_side_effects() {
+            // an OTP or an ID may exist now: the session says so, nothing else changes
+            assert!(err.is_unconfirmed(), "{stage:?}");
+            assert_eq!(session.unconfirmed(), Some(step), "{stage:?}");
+        } else {
+            assert!(!err.is_unconfirmed(), "{stage:?}");
+            assert_eq!(snapshot(&session), before, "{stage:?}");
+        }
         // the retry goes through
         run(&mut session, &fake, step, valid_payload_for(step)).await;
         assert_ne!(session.stage(), stage);
@@ -1168,11 +1181,11 @@ async fn an_unknown_session_version_is_refused_clearly() {
     let err = serde_json::from_value::<RegistrationSession>(value.clone()).unwrap_err();
     let message = err.to_string();
     assert!(
-        message.contains("session format version 99 is not supported"),
+        message.contains("session format version 99 is newer than this hpr understands"),
         "{message}"
     );
     assert!(
-        message.contains(&format!("expected {SESSION_VERSION}")),
+        message.contains(&format!("reads versions 1 to {SESSION_VERSION}")),
         "{message}"
     );
     // from text too
@@ -1349,7 +1362,7 @@ async fn a_restart_forgets_the_earlier_transaction() {
     assert_eq!(session.txn_id().unwrap().as_str(), "txn-restart");
     assert!(session.suggestions().is_empty());
     assert_eq!(session.mobile(), None);
-    assert_eq!(session.prefill(), &CreateHprIdInput::default());
+    assert_eq!(session.prefill(), CreateHprIdInput::default());
 }
 
 #[tokio::test]
@@ -1410,7 +1423,11 @@ async fn debug_output_never_shows_personal_data() {
         texts.push(format!("{session:?}"));
         texts.push(session.summary());
         let call = session
-            .prepare_json(Step::CreateHprIdWithPreverified, caller_create_payload())
+            .prepare_json(
+                Step::CreateHprIdWithPreverified,
+                caller_create_payload(),
+                today(),
+            )
             .ok();
         texts.push(format!("{call:?}"));
     }
@@ -1434,12 +1451,12 @@ async fn debug_output_never_shows_personal_data() {
         json!({"email": format!("{EMAIL}@"), "password": "ayushman143"}),
     );
     let err = session
-        .prepare_json(Step::CreateHprIdWithPreverified, payload)
+        .prepare_json(Step::CreateHprIdWithPreverified, payload, today())
         .unwrap_err();
     assert_never_printed(&err, NEVER_PRINTED);
     assert_never_printed(&err, &["ayushman143"]);
     let err = session
-        .prepare_json(Step::VerifyAadhaarOtp, json!({"otp": OTP}))
+        .prepare_json(Step::VerifyAadhaarOtp, json!({"otp": OTP}), today())
         .unwrap_err();
     assert_never_printed(&err, NEVER_PRINTED);
 }

@@ -1,21 +1,22 @@
 //! Which registry `hpr` talks to: the gateway named by `--api-url` / `HPR_API_URL`, or — for
-//! `hpr register` with nothing configured — a sandbox started in this process.
+//! `hpr register` with nothing configured — a sandbox called in this process through the port.
 
-use abdm_hpr::GatewayClient;
-use hpr_sandbox::{RunningSandbox, Sandbox, SandboxConfig, SmsOutput};
+use std::sync::Arc;
+
+use abdm_hpr::{GatewayClient, RegistryBackend};
+use hpr_sandbox::{InProcessBackend, Sandbox, SandboxConfig, SmsOutput};
 
 use crate::cli::BackendArgs;
 use crate::exit::CliError;
 
-/// The API key the embedded sandbox is called with when none is configured.
-const EMBEDDED_KEY: &str = "hpr-embedded-sandbox";
-
-/// A client, and the embedded sandbox behind it if there is one.
+/// A backend behind the registry port, and the embedded sandbox if that is what it is.
 pub struct Backend {
-    /// The client every step goes through.
-    pub client: GatewayClient,
+    /// The backend every step goes through.
+    pub client: Arc<dyn RegistryBackend>,
+    /// Where the steps go, for people (`the HPR gateway at https://…`).
+    pub description: String,
     /// The in-process sandbox, when no gateway was configured.
-    pub embedded: Option<RunningSandbox>,
+    pub embedded: Option<Sandbox>,
 }
 
 impl Backend {
@@ -36,15 +37,14 @@ impl Backend {
             .build()
             .map_err(|e| CliError::usage(e.to_string()))?;
         Ok(Self {
-            client,
+            description: format!("the HPR gateway at {}", client.base_url()),
+            client: Arc::new(client),
             embedded: None,
         })
     }
 
-    /// The configured gateway if any, else a fresh sandbox on a free loopback port.
-    ///
-    /// Must be called inside a tokio runtime (the sandbox serves on it).
-    pub async fn remote_or_embedded(args: &BackendArgs) -> Result<Self, CliError> {
+    /// The configured gateway if any, else a fresh sandbox called in this process.
+    pub fn remote_or_embedded(args: &BackendArgs) -> Result<Self, CliError> {
         if args.api_url.is_some() {
             return Self::remote(args);
         }
@@ -52,23 +52,11 @@ impl Backend {
             sms: SmsOutput::Silent,
             ..SandboxConfig::default()
         };
-        let sandbox = Sandbox::new(config).map_err(CliError::failure)?;
-        let running = sandbox
-            .start("127.0.0.1:0".parse().expect("valid loopback address"))
-            .await
-            .map_err(CliError::failure)?;
-        let key = args
-            .api_key
-            .clone()
-            .unwrap_or_else(|| EMBEDDED_KEY.to_owned());
-        let client = builder(args)
-            .api_key(key)
-            .base_url(running.base_url())
-            .build()
-            .map_err(|e| CliError::usage(e.to_string()))?;
+        let sandbox = Sandbox::new(config).map_err(|e| CliError::failure(e.to_string()))?;
         Ok(Self {
-            client,
-            embedded: Some(running),
+            client: Arc::new(InProcessBackend::new(sandbox.clone())),
+            description: "an embedded offline sandbox".to_owned(),
+            embedded: Some(sandbox),
         })
     }
 }

@@ -33,6 +33,7 @@ Exit codes:
   3    refused by the registry (API error)
   4    network failure or timeout
   5    step not allowed now (registration flow order)
+  6    conflict: another `hpr step` is running on the same state file
   130  interrupted (Ctrl-C)
 
 Logs go to stderr: -v info, -vv debug, -vvv trace; RUST_LOG directives apply on top.";
@@ -68,12 +69,15 @@ Examples (against `hpr sandbox --fixed-otp 123456` on http://127.0.0.1:8080):
 
 Each run prints one JSON document on stdout, on one line: the step outcome
 {\"message\",\"data\",\"next_step\",\"next_step_payload_hint\"} or
-{\"error\":{\"kind\",\"message\",\"fields\",\"status\",\"code\",\"allowed_steps\"}}
-(keys that do not apply are left out; kind is validation, config, api, transport, flow
-or interrupted). The state file is replaced only when the step succeeds.
+{\"error\":{\"kind\",\"message\",\"fields\",\"status\",\"code\",\"allowed_steps\",\"unconfirmed\"}}
+(keys that do not apply are left out; kind is validation, config, api, transport, flow,
+conflict or interrupted). The state file is locked for the whole run and replaced only when
+the step succeeds, or to record an unconfirmed step (\"unconfirmed\": true: it may have taken
+effect although its answer was lost; after an unconfirmed create, check_account_exist tells).
 
 Exit codes: 0 ok, 2 invalid input or configuration, 3 refused by the registry,
-4 network or timeout, 5 step not allowed now, 130 interrupted.";
+4 network or timeout (also unconfirmed), 5 step not allowed now, 6 another run holds the
+state file, 130 interrupted.";
 
 /// Examples and exit codes for `hpr sandbox --help`.
 const SANDBOX_AFTER_HELP: &str = "\

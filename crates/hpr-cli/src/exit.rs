@@ -20,6 +20,9 @@ pub enum ExitStatus {
     Network = 4,
     /// The registration flow does not allow this step now.
     Flow = 5,
+    /// Someone else holds or changed the registration (another `hpr step` on the same state
+    /// file); nothing was sent or changed.
+    Conflict = 6,
     /// Interrupted: the user stopped an interactive command, or forced a stop while `hpr sandbox`
     /// was still shutting down.
     Interrupted = 130,

@@ -15,7 +15,6 @@ mod logging;
 mod prompt;
 mod report;
 mod serde_msg;
-mod session_file;
 mod spinner;
 mod term;
 mod wizard;

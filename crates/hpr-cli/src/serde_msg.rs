@@ -6,12 +6,12 @@
 /// are.
 pub fn without_values(message: &str) -> String {
     for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some(end) = rest.find(", expected") {
-                let what = &rest[..end];
-                let kind = what[..what.find(['`', '"']).unwrap_or(what.len())].trim_end();
-                return format!("{prefix}{kind}{}", &rest[end..]);
-            }
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some(end) = rest.find(", expected")
+        {
+            let what = &rest[..end];
+            let kind = what[..what.find(['`', '"']).unwrap_or(what.len())].trim_end();
+            return format!("{prefix}{kind}{}", &rest[end..]);
         }
     }
     message.to_owned()

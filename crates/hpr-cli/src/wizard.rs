@@ -532,12 +532,15 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
     fn fill_missing(&mut self) -> Flow<()> {
         loop {
             let input = StepInput::CreateHprIdWithPreverified(Box::new(self.create_input()));
-            let report = match self.session.prepare(input) {
+            let report = match self
+                .session
+                .prepare(input, abdm_hpr::types::today_in_india())
+            {
                 Ok(_) => return Ok(()),
                 Err(Error::Validation(report)) => report,
                 Err(e) => {
                     self.fail(&e);
-                    return Err(Stop::Quit(report::classify(&e).1));
+                    return Err(Stop::Quit(report::classify(&e)));
                 }
             };
             let mut asked = BTreeSet::new();
@@ -545,7 +548,7 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
                 let Some(question) = Question::for_field(&problem.field) else {
                     let e = Error::Validation(report.clone());
                     self.fail(&e);
-                    return Err(Stop::Quit(report::classify(&e).1));
+                    return Err(Stop::Quit(report::classify(&e)));
                 };
                 if !asked.insert(question.label) {
                     continue;
@@ -682,7 +685,10 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
     /// One call: validation and order check (local), the request (with a spinner, racing
     /// Ctrl-C), the session update. Fake SMS received meanwhile are shown afterwards.
     fn try_send(&mut self, input: StepInput, doing: &str) -> Flow<Result<StepOutcome, Error>> {
-        let call = match self.session.prepare(input) {
+        let call = match self
+            .session
+            .prepare(input, abdm_hpr::types::today_in_india())
+        {
             Ok(call) => call,
             Err(e) => return Ok(Err(e)),
         };
@@ -699,8 +705,11 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
         drop(spinner);
         match answer {
             None => Err(Stop::Interrupted),
-            Some(Ok(reply)) => Ok(Ok(self.session.apply(&call, reply))),
-            Some(Err(e)) => Ok(Err(e)),
+            Some(Ok(reply)) => Ok(self.session.apply(&call, reply)),
+            Some(Err(e)) => {
+                self.session.record_unconfirmed(&e);
+                Ok(Err(e))
+            }
         }
     }
 
@@ -768,7 +777,7 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
                 }
                 Ok(AfterError::Goto(Phase::SendAadhaarOtp))
             }
-            _ => Err(Stop::Quit(report::classify(e).1)),
+            _ => Err(Stop::Quit(report::classify(e))),
         }
     }
 

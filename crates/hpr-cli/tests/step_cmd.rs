@@ -313,7 +313,7 @@ fn assert_safe_state(state: &Path, aadhaar: &str) {
     assert!(!text.contains(aadhaar), "full Aadhaar in the state file");
     assert!(!text.contains(PASSWORD), "password in the state file");
     let session: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(session["version"], 1);
+    assert_eq!(session["version"], 2);
     let mut stack = vec![&session];
     while let Some(v) = stack.pop() {
         match v {
@@ -523,7 +523,8 @@ fn config_errors_exit_2() {
     for content in [
         "{\"version\":1,\"stage\":",
         "{\"mobile\":\"9876543210\"}",
-        "{\"version\":2,\"stage\":\"start\"}",
+        "{\"version\":1,\"stage\":\"aadhaar_otp_sent\",\"mobile\":\"9876543210\"}",
+        "{\"version\":3,\"stage\":\"start\"}",
     ] {
         std::fs::write(&corrupt, content).unwrap();
         let run = h.step(&corrupt, "verify_aadhaar_otp", otp_payload(OTP));
@@ -536,7 +537,9 @@ fn config_errors_exit_2() {
         assert_eq!(std::fs::read_to_string(&corrupt).unwrap(), content);
     }
     let run = h.step(&corrupt, "generate_aadhaar_otp", aadhaar_payload(AADHAAR));
-    assert!(message(run.error("config", 2)).contains("version 2"));
+    let refused = run.error("config", 2);
+    assert!(message(refused).contains("version 3"), "{refused}");
+    assert!(message(refused).contains("upgrade hpr"), "{refused}");
 
     // a state file in a missing folder is refused before the OTP is sent
     let sent = h.sandbox().requests().len();

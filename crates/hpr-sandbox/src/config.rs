@@ -156,10 +156,10 @@ impl fmt::Debug for SandboxConfig {
 impl SandboxConfig {
     /// Checks the settings, naming the first bad one.
     pub fn validate(&self) -> Result<(), String> {
-        if let Some(otp) = &self.fixed_otp {
-            if otp.len() != 6 || !otp.bytes().all(|b| b.is_ascii_digit()) {
-                return Err("fixed OTP must be exactly 6 digits".into());
-            }
+        if let Some(otp) = &self.fixed_otp
+            && (otp.len() != 6 || !otp.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err("fixed OTP must be exactly 6 digits".into());
         }
         if !(0.0..=1.0).contains(&self.fault_rate) {
             return Err("fault rate must be between 0.0 and 1.0".into());

@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod backend;
 mod body;
 pub mod clock;
 pub mod config;
@@ -51,6 +52,7 @@ use axum::routing::{get, post};
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 
+pub use backend::InProcessBackend;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{FaultKind, SandboxConfig, SmsOutput};
 pub use his::{Detail, HisError};
@@ -307,10 +309,10 @@ impl RunningSandbox {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(server) = self.server.take() {
-            if let Err(e) = server.await {
-                tracing::error!(error = %e, "sandbox server task failed");
-            }
+        if let Some(server) = self.server.take()
+            && let Err(e) = server.await
+        {
+            tracing::error!(error = %e, "sandbox server task failed");
         }
         if let Some(writer) = self.writer.take() {
             writer.abort();
@@ -343,7 +345,8 @@ impl std::ops::Deref for RunningSandbox {
     }
 }
 
-type Operation = fn(&Core, &body::Body) -> Result<serde_json::Value, HisError>;
+/// A contract operation on a parsed body (shared by the HTTP routes and [`InProcessBackend`]).
+pub(crate) type Operation = fn(&Core, &body::Body) -> Result<serde_json::Value, HisError>;
 
 /// Runs one contract operation on a raw body; a body over the limit is a `413`.
 fn run(

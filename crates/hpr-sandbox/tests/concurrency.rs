@@ -25,7 +25,7 @@ async fn register(h: &Harness, i: usize, aadhaar: &str) -> (String, String) {
         Some(person.first_name.as_str())
     );
     assert_eq!(account.address.as_deref(), Some(person.address.as_str()));
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         assert!(sdk_demographic(client, &txn, &person.mobile).await);
     } else {
         let mobile = format!("9{:09}", i);

@@ -1,27 +1,20 @@
-//! [`GatewayClient`]: [`RegistryApi`] over HTTPS with reqwest and rustls.
+//! [`GatewayClient`]: the Backend A adapter — A's paths, headers and wire shapes over HTTPS with
+//! reqwest and rustls, behind the [`RegistryBackend`] port.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{
     AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use tracing::Instrument as _;
 
 use super::config::GatewayClientBuilder;
-use super::decode::decode;
-use super::{Operation, RegistryApi, RetryPolicy, tls};
+use super::tls;
+use crate::backend::{BoxFuture, RegistryBackend, Request, Response, Retrying, Traced};
 use crate::error::{ApiError, Error, RequestSent, Result};
-use crate::types::{
-    AccountCheck, CheckAccountExistRequest, CreateHprIdRequest, CreateHprIdResponse,
-    DemographicAuthRequest, DemographicAuthResponse, GenerateAadhaarOtpRequest,
-    GenerateAadhaarOtpResponse, GenerateMobileOtpRequest, HprIdSuggestionRequest, HprIdSuggestions,
-    MobileOtpResponse, TxnId, VerifyAadhaarOtpRequest, VerifyAadhaarOtpResponse,
-    VerifyMobileOtpRequest,
-};
+use crate::gateway;
+use crate::step::Step;
 
 /// Responses larger than this are cut off as a transport error (a KYC photo is well below).
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
@@ -36,26 +29,37 @@ const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 /// let client = GatewayClient::from_env()?; // HPR_API_URL, HPR_API_KEY, …
 /// let input = GenerateAadhaarOtpInput { aadhaar: Some("2341 2341 2346".into()) };
 /// let request = GenerateAadhaarOtpRequest::try_from(input)?; // every field checked, nothing sent yet
-/// let sent = client.generate_aadhaar_otp(&request).await?;
+/// let sent = client.generate_aadhaar_otp(&request).await?; // RegistryApi: typed methods on any backend
 /// println!("OTP sent, transaction {}", sent.txn_id); // prints a masked id
 /// # Ok(()) }
 /// ```
+///
+/// Every call goes through [`Traced`] and [`Retrying`] around one HTTP exchange, the same
+/// wrappers any other backend can use.
 #[derive(Clone)]
 pub struct GatewayClient {
-    inner: Arc<Inner>,
+    stack: Arc<Traced<Retrying<Transport>>>,
 }
 
-struct Inner {
+/// One HTTP exchange per call: A's path, headers and body.
+struct Transport {
     http: reqwest::Client,
     base_url: String,
-    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for GatewayClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GatewayClient")
-            .field("base_url", &self.inner.base_url)
-            .field("retry", &self.inner.retry)
+            .field("base_url", &self.base_url())
+            .field("retry", self.stack.inner().policy())
             .finish_non_exhaustive()
     }
 }
@@ -95,85 +99,42 @@ impl GatewayClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client setup failed: {e}")))?;
+        let transport = Transport { http, base_url };
         Ok(Self {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                retry: b.retry,
-            }),
+            stack: Arc::new(Traced::new(Retrying::new(transport, b.retry))),
         })
     }
 
     /// The base URL requests are sent under (without a trailing `/`).
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.stack.inner().inner().base_url
     }
+}
 
-    /// Sends one operation, with the configured retries, inside a tracing span.
-    async fn call<Req: Serialize, Resp: DeserializeOwned>(
-        &self,
-        op: Operation,
-        txn_id: Option<&TxnId>,
-        request: &Req,
-    ) -> Result<Resp> {
-        let span = tracing::info_span!(
-            "hpr.request",
-            operation = op.as_str(),
-            txn_id = txn_id.map(TxnId::masked).as_deref().unwrap_or("-"),
-            status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-        );
-        async move {
-            let body = serde_json::to_vec(request).map_err(|e| {
-                Error::Config(format!("request could not be serialized: {e}"))
-            })?;
-            let started = Instant::now();
-            let mut attempt = 1;
-            let result = loop {
-                let result = self.send_once(op, body.clone()).await;
-                match &result {
-                    Err(e) => match self.inner.retry.delay_after(attempt, e) {
-                        Some(delay) => {
-                            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, error = %e, "retrying");
-                            tokio::time::sleep(delay).await;
-                            attempt += 1;
-                        }
-                        None => break result,
-                    },
-                    Ok(_) => break result,
-                }
-            };
-            let span = tracing::Span::current();
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
-            span.record("attempts", attempt);
-            match &result {
-                Ok((status, _)) => {
-                    span.record("status", status);
-                    tracing::debug!("completed");
-                }
-                Err(e) => {
-                    if let Some(status) = e.status() {
-                        span.record("status", status);
-                    }
-                    tracing::warn!(error = %e, "failed");
-                }
-            }
-            result.map(|(_, value)| value)
-        }
-        .instrument(span)
-        .await
+impl RegistryBackend for GatewayClient {
+    fn call<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Response>> {
+        self.stack.call(request)
     }
+}
 
-    /// One HTTP exchange: status and decoded body, or the error for this attempt.
-    async fn send_once<Resp: DeserializeOwned>(
-        &self,
-        op: Operation,
-        body: Vec<u8>,
-    ) -> Result<(u16, Resp)> {
-        let url = format!("{}{}", self.inner.base_url, op.path());
+impl RegistryBackend for Transport {
+    fn call<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Response>> {
+        Box::pin(async move {
+            let step = request.step();
+            let body = gateway::encode(request)?;
+            let (status, bytes) = self.exchange(step, body).await?;
+            // the enclosing `hpr.request` span (Traced) reports it
+            tracing::Span::current().record("status", status);
+            gateway::decode_response(step, status, &bytes)
+        })
+    }
+}
+
+impl Transport {
+    /// One HTTP exchange: the 2xx status and body, or the error for this attempt.
+    async fn exchange(&self, op: Step, body: Vec<u8>) -> Result<(u16, Vec<u8>)> {
+        let url = format!("{}{}", self.base_url, gateway::path(op));
         let response = self
-            .inner
             .http
             .post(url)
             .header(CONTENT_TYPE, "application/json")
@@ -190,7 +151,7 @@ impl GatewayClient {
                 error: Box::new(ApiError::from_body(status, &bytes, retry_after)),
             });
         }
-        decode(op, status, &bytes).map(|value| (status, value))
+        Ok((status, bytes))
     }
 }
 
@@ -203,7 +164,7 @@ fn header_value(name: &str, value: String) -> Result<HeaderValue> {
 }
 
 /// Reads the body, refusing to buffer more than [`MAX_RESPONSE_BYTES`].
-async fn read_capped(op: Operation, mut response: reqwest::Response) -> Result<Vec<u8>> {
+async fn read_capped(op: Step, mut response: reqwest::Response) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(op, e))? {
         if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
@@ -219,7 +180,7 @@ async fn read_capped(op: Operation, mut response: reqwest::Response) -> Result<V
 }
 
 /// Classifies a reqwest failure by whether the request can have reached the server.
-fn transport_error(op: Operation, e: reqwest::Error) -> Error {
+fn transport_error(op: Step, e: reqwest::Error) -> Error {
     if e.is_timeout() {
         return Error::Timeout {
             operation: op,
@@ -250,84 +211,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         when.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-impl RegistryApi for GatewayClient {
-    async fn generate_aadhaar_otp(
-        &self,
-        request: &GenerateAadhaarOtpRequest,
-    ) -> Result<GenerateAadhaarOtpResponse> {
-        self.call(Operation::GenerateAadhaarOtp, None, request)
-            .await
-    }
-
-    async fn verify_aadhaar_otp(
-        &self,
-        request: &VerifyAadhaarOtpRequest,
-    ) -> Result<VerifyAadhaarOtpResponse> {
-        self.call(Operation::VerifyAadhaarOtp, Some(&request.txn_id), request)
-            .await
-    }
-
-    async fn check_account_exist(
-        &self,
-        request: &CheckAccountExistRequest,
-    ) -> Result<AccountCheck> {
-        self.call(Operation::CheckAccountExist, Some(&request.txn_id), request)
-            .await
-    }
-
-    async fn demographic_auth_via_mobile(
-        &self,
-        request: &DemographicAuthRequest,
-    ) -> Result<DemographicAuthResponse> {
-        self.call(
-            Operation::DemographicAuthViaMobile,
-            Some(&request.txn_id),
-            request,
-        )
-        .await
-    }
-
-    async fn generate_mobile_otp(
-        &self,
-        request: &GenerateMobileOtpRequest,
-    ) -> Result<MobileOtpResponse> {
-        self.call(Operation::GenerateMobileOtp, Some(&request.txn_id), request)
-            .await
-    }
-
-    async fn verify_mobile_otp(
-        &self,
-        request: &VerifyMobileOtpRequest,
-    ) -> Result<MobileOtpResponse> {
-        self.call(Operation::VerifyMobileOtp, Some(&request.txn_id), request)
-            .await
-    }
-
-    async fn get_hpr_id_suggestion(
-        &self,
-        request: &HprIdSuggestionRequest,
-    ) -> Result<HprIdSuggestions> {
-        self.call(
-            Operation::GetHprIdSuggestion,
-            Some(&request.txn_id),
-            request,
-        )
-        .await
-    }
-
-    async fn create_hpr_id_with_preverified(
-        &self,
-        request: &CreateHprIdRequest,
-    ) -> Result<CreateHprIdResponse> {
-        self.call(
-            Operation::CreateHprIdWithPreverified,
-            Some(&request.txn_id),
-            request,
-        )
-        .await
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The guided registration flow: a sans-IO state machine and an async driver over
-//! [`RegistryApi`](crate::client::RegistryApi).
+//! The registration engine: a sans-IO state machine, async drivers over any
+//! [`RegistryBackend`](crate::backend::RegistryBackend), and the [`RegistrationService`] that
+//! runs steps against a [`SessionStore`].
 //!
 //! ```text
 //! generate_aadhaar_otp → verify_aadhaar_otp → check_account_exist ─ exists ───────────────→ done
@@ -10,22 +11,30 @@
 //!
 //! [`RegistrationSession`] knows the order, carries the transaction id and demographics forward,
 //! and survives retries (a failed step changes nothing) and restarts (it serializes). The pure
-//! core is [`RegistrationSession::prepare`] (order + validation → a [`Call`]) and
-//! [`RegistrationSession::apply`] (reply → new state + [`StepOutcome`]); the typed methods
-//! (`session.verify_aadhaar_otp(&api, &otp)`) and the dynamic [`RegistrationSession::run`]
-//! (`run(&api, step, payload_json)`) both go through them.
+//! core is [`RegistrationSession::prepare`] (order + validation, with `today` passed in → a
+//! [`Request`](crate::backend::Request)) and [`RegistrationSession::apply`] (answer → new state
+//! and a [`StepOutcome`]). [`RegistrationService`] is the one place that loads a session,
+//! prepares, calls, applies and saves it with the expected revision; `hpr step` and the REST
+//! service go through it.
 
-mod call;
+mod document;
+mod file_store;
 mod input;
+mod migrate;
 mod outcome;
+mod service;
 mod session;
 mod stage;
+mod state;
+mod store;
 
-/// A registration step, serialized as the peer's step id (`verify_aadhaar_otp`); parsing also
-/// accepts UPPER_CASE.
-pub use crate::client::Operation as Step;
-pub use call::{Call, Reply};
+pub use crate::step::Step;
+pub use document::{ErrorDocument, ErrorKind};
+pub use file_store::FileStore;
 pub use input::StepInput;
+pub use migrate::SESSION_VERSION;
 pub use outcome::{PayloadHint, StepOutcome};
-pub use session::{RegistrationResult, RegistrationSession, SESSION_VERSION};
+pub use service::{Clock, RegistrationService, SystemClock};
+pub use session::{RegistrationResult, RegistrationSession};
 pub use stage::Stage;
+pub use store::{MemoryStore, Revision, SessionStore, StoredSession};

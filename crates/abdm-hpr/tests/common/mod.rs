@@ -241,7 +241,7 @@ pub fn client(server: &MockServer) -> GatewayClient {
 /// `POST <base_path><op's path>` answered with `template`; add `.expect(n)` etc., then mount it.
 pub fn operation_mock(base_path: &str, op: Operation, template: ResponseTemplate) -> Mock {
     Mock::given(method("POST"))
-        .and(path(format!("{base_path}{}", op.path())))
+        .and(path(format!("{base_path}{}", abdm_hpr::gateway::path(op))))
         .respond_with(template)
 }
 

@@ -33,15 +33,13 @@ pub fn run(args: RegisterArgs, backend: &BackendArgs) -> Result<ExitStatus, CliE
         .enable_all()
         .build()
         .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
-    let backend = runtime.block_on(Backend::remote_or_embedded(
-        &backend.with_api_key(args.api_key),
-    ))?;
+    let backend = Backend::remote_or_embedded(&backend.with_api_key(args.api_key))?;
 
     let colour = colour_allowed();
     let paint_err = Paint(colour);
-    let embedded = backend.embedded.as_ref().map(|running| Embedded {
-        sms: running.subscribe_sms(),
-        sandbox: running.sandbox().clone(),
+    let embedded = backend.embedded.as_ref().map(|sandbox| Embedded {
+        sms: sandbox.subscribe_sms(),
+        sandbox: sandbox.clone(),
     });
     if embedded.is_some() {
         eprintln!(
@@ -59,10 +57,7 @@ pub fn run(args: RegisterArgs, backend: &BackendArgs) -> Result<ExitStatus, CliE
     } else {
         eprintln!(
             "{}",
-            paint_err.dim(&format!(
-                "Registering through the HPR gateway at {}",
-                backend.client.base_url()
-            ))
+            paint_err.dim(&format!("Registering through {}", backend.description))
         );
     }
     eprintln!();
@@ -87,7 +82,6 @@ pub fn run(args: RegisterArgs, backend: &BackendArgs) -> Result<ExitStatus, CliE
     )
     .run();
 
-    // the embedded sandbox keeps no state worth a graceful stop
     drop(backend);
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(status)

@@ -177,10 +177,10 @@ async fn serve(sandbox: Sandbox, addr: SocketAddr) -> Result<ExitStatus, CliErro
 
 /// Writes the state file (if any) when the graceful shutdown could not.
 fn save_state(sandbox: &Sandbox) {
-    if let Some(path) = &sandbox.config().state_file {
-        if let Err(e) = persist::save(path, &sandbox.snapshot()) {
-            eprintln!("error: --state {}: cannot write: {e}", path.display());
-        }
+    if let Some(path) = &sandbox.config().state_file
+        && let Err(e) = persist::save(path, &sandbox.snapshot())
+    {
+        eprintln!("error: --state {}: cannot write: {e}", path.display());
     }
 }
 

@@ -13,28 +13,38 @@
 //! | `config` | 2 | no --api-url/HPR_API_URL or API key; an unreadable, corrupt or wrong-version state file |
 //! | `api` | 3 | the registry refused the request (`status`, HIS `code`) or answered unreadably |
 //! | `transport` | 4 | the network failed or timed out |
+//! | `transport` | 4 | also: a step with a side effect may have run although its answer was lost (`"unconfirmed": true`) |
 //! | `flow` | 5 | the step is not allowed now (`allowed_steps`), or no state file yet |
+//! | `conflict` | 6 | another `hpr step` is running on the same state file; nothing was sent or changed |
 //! | `interrupted` | 130 | Ctrl-C while waiting for the registry |
 //!
 //! Whatever is wrong locally (step name, payload, state file, order, field rules) is reported
-//! before the backend configuration is even looked at, and nothing is sent. The state file is
-//! replaced atomically and only after a successful step: a failed or interrupted step leaves it
-//! as it was, so the step can simply be run again. Logs go to stderr. Payload values are never
-//! echoed (the SDK's messages name fields and rules, not values).
+//! before the backend configuration is even looked at, and nothing is sent. Every run goes
+//! through the engine's [`RegistrationService`] over a [`FileStore`], which holds an exclusive
+//! lock on the state file for the whole step. The state file is replaced atomically and only
+//! after a successful step — or to record that a step with a side effect is *unconfirmed* (an
+//! OTP sent or an ID created whose answer was lost): after an unconfirmed create,
+//! `check_account_exist` is allowed and completes the registration if the account exists, and a
+//! repeated create checks that first by itself. A failed or interrupted step otherwise leaves the
+//! file as it was, so the step can simply be run again. Logs go to stderr. Payload values are
+//! never echoed (the engine's messages name fields and rules, not values).
 
 use std::io::{Read as _, Write as _};
 use std::path::Path;
+use std::sync::Arc;
 
 use abdm_hpr::Error;
-use abdm_hpr::flow::{RegistrationSession, Stage, Step};
-use abdm_hpr::types::{Invalid, Rule, ValidationErrors};
-use serde_json::{Value, json};
+use abdm_hpr::flow::{
+    ErrorDocument, ErrorKind, FileStore, RegistrationService, RegistrationSession, Stage, Step,
+    SystemClock,
+};
+use abdm_hpr::types::{Invalid, Rule, ValidationErrors, today_in_india};
+use serde_json::Value;
 
 use crate::backend::Backend;
 use crate::cli::{BackendArgs, StepArgs};
 use crate::exit::{CliError, ExitStatus};
 use crate::report;
-use crate::session_file::{self, PendingWrite};
 
 /// The largest payload read from a file or stdin (a create payload with a 1 MiB photo is about
 /// 1.4 MB).
@@ -44,7 +54,7 @@ const MAX_PAYLOAD_BYTES: u64 = 4 * 1024 * 1024;
 pub fn run(args: StepArgs, backend: &BackendArgs) -> Result<ExitStatus, CliError> {
     let (mut line, status) = match execute(&args, backend) {
         Ok(outcome) => (outcome, ExitStatus::Success),
-        Err(failure) => (failure.document.to_string(), failure.status),
+        Err(failure) => (failure.json(), failure.status),
     };
     line.push('\n');
     let mut stdout = std::io::stdout().lock();
@@ -58,25 +68,26 @@ pub fn run(args: StepArgs, backend: &BackendArgs) -> Result<ExitStatus, CliError
 /// A failed step: the error document and the exit status.
 #[derive(Debug)]
 struct Failure {
-    document: Value,
+    document: ErrorDocument,
     status: ExitStatus,
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
+        let document = ErrorDocument::from_error(&error);
         Self {
-            document: report::error_document(&error),
-            status: report::classify(&error).1,
+            status: report::exit_status(document.error.kind),
+            document,
         }
     }
 }
 
 impl Failure {
-    /// A configuration problem (exit 2).
-    fn config(message: &str) -> Self {
+    /// A failure of `kind` found by `hpr` itself.
+    fn new(kind: ErrorKind, message: &str) -> Self {
         Self {
-            document: report::usage_document("config", message),
-            status: ExitStatus::Usage,
+            document: ErrorDocument::new(kind, message),
+            status: report::exit_status(kind),
         }
     }
 
@@ -86,6 +97,12 @@ impl Failure {
             Invalid::with_message(Rule::Format, message).at(field),
         ))
         .into()
+    }
+
+    fn json(&self) -> String {
+        serde_json::to_string(&self.document).unwrap_or_else(|_| {
+            r#"{"error":{"kind":"config","message":"the error could not be rendered"}}"#.to_owned()
+        })
     }
 }
 
@@ -103,8 +120,11 @@ fn execute(args: &StepArgs, backend: &BackendArgs) -> Result<String, Failure> {
         )
     })?;
     let payload = read_payload(args.payload.as_deref())?;
-    let mut session = match session_file::load(&args.state).map_err(|e| Failure::config(&e))? {
-        Some(session) => session,
+    // locked from here to the end of the run: a second `hpr step` on this file fails at once
+    let store = FileStore::open(&args.state)?;
+    let existing = store.load()?;
+    let session = match &existing {
+        Some(stored) => stored.session.clone(),
         None if step == Step::GenerateAadhaarOtp => RegistrationSession::new(),
         None => return Err(no_session(step, &args.state)),
     };
@@ -112,47 +132,49 @@ fn execute(args: &StepArgs, backend: &BackendArgs) -> Result<String, Failure> {
 
     // order and field rules first: they need no backend and send nothing
     session
-        .prepare_json(step, payload.clone())
+        .prepare_json(step, payload.clone(), today_in_india())
         .map_err(|e| explain(e, &session))?;
 
     let backend = Backend::remote(&backend.with_api_key(args.api_key.clone()))
-        .map_err(|e| Failure::config(&e.message))?;
-    // made before sending, so an unwritable folder is found before an OTP goes out
-    let pending = PendingWrite::prepare(&args.state).map_err(|e| Failure::config(&e))?;
+        .map_err(|e| Failure::new(ErrorKind::Config, &e.message))?;
+    let service = RegistrationService::new(backend.client, Arc::new(store), Arc::new(SystemClock));
+    let id = args.state.display().to_string();
 
     tracing::info!(%step, "running the step");
     let result = super::block_on(async {
+        let run = async {
+            match existing {
+                Some(_) => service.step(&id, step, payload, None).await,
+                None => service.start(&id, payload).await,
+            }
+        };
         tokio::select! {
             // polled first, so the handler is in place before the request can go out
             biased;
             () = interrupted() => None,
-            result = session.run(&backend.client, step, payload) => Some(result),
+            result = run => Some(result),
         }
     })
-    .map_err(|e| Failure::config(&e.message))?;
+    .map_err(|e| Failure::new(ErrorKind::Config, &e.message))?;
 
-    let outcome = match result {
+    let (stored, outcome) = match result {
         None => {
-            drop(pending);
-            return Err(Failure {
-                document: report::usage_document(
-                    "interrupted",
-                    "interrupted while waiting for the registry: the request may have been processed; \
-                     the state file was not changed",
-                ),
-                status: ExitStatus::Interrupted,
-            });
+            return Err(Failure::new(
+                ErrorKind::Interrupted,
+                "interrupted while waiting for the registry: the request may have been processed; \
+                 the state file was not changed",
+            ));
         }
         Some(Err(e)) => return Err(explain(e, &session)),
-        Some(Ok(outcome)) => outcome,
+        Some(Ok(done)) => done,
     };
-    pending.commit(&session).map_err(|e| {
-        Failure::config(&format!(
-            "step {step} succeeded at the registry, but the session could not be saved: {e}"
-        ))
-    })?;
-    tracing::debug!(session = %session.summary(), "saved the session");
-    Ok(serde_json::to_string(&outcome).expect("a step outcome serializes to JSON"))
+    tracing::debug!(session = %stored.session.summary(), revision = stored.revision, "saved the session");
+    serde_json::to_string(&outcome).map_err(|e| {
+        Failure::new(
+            ErrorKind::Config,
+            &format!("the outcome could not be rendered: {e}"),
+        )
+    })
 }
 
 /// Resolves on Ctrl-C; never, if the handler cannot be installed.
@@ -198,8 +220,8 @@ fn read_limited(source: impl std::io::Read, name: &str) -> Result<String, Failur
 
 /// A flow failure when there is no state file yet.
 fn no_session(step: Step, path: &Path) -> Failure {
-    let mut document = report::usage_document(
-        "flow",
+    let mut failure = Failure::new(
+        ErrorKind::Flow,
         &format!(
             "step `{step}` needs a registration in progress, but there is no state file {}: \
              start with `hpr step generate_aadhaar_otp --state {}` (it creates the file)",
@@ -207,23 +229,18 @@ fn no_session(step: Step, path: &Path) -> Failure {
             path.display()
         ),
     );
-    document["error"]["allowed_steps"] = json!([Step::GenerateAadhaarOtp]);
-    Failure {
-        document,
-        status: ExitStatus::Flow,
-    }
+    failure.document.error.allowed_steps = Some(vec![Step::GenerateAadhaarOtp]);
+    failure
 }
 
-/// The failure for an SDK error; a finished session also says how to start another one.
+/// The failure for an engine error; a finished session also says how to start another one.
 fn explain(error: Error, session: &RegistrationSession) -> Failure {
     let finished = matches!(error, Error::Flow { .. }) && session.stage() == Stage::Completed;
     let mut failure = Failure::from(error);
     if finished {
-        if let Some(Value::String(message)) = failure.document["error"].get_mut("message") {
-            message.push_str(
-                ". This state file holds a finished registration: use a new --state file to register someone else",
-            );
-        }
+        failure.document.error.message.push_str(
+            ". This state file holds a finished registration: use a new --state file to register someone else",
+        );
     }
     failure
 }

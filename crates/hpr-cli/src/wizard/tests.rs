@@ -84,11 +84,11 @@ impl Prompter for Script {
                     ask.message
                 ),
             };
-            if let Some(check) = ask.check {
-                if let Err(message) = check(&answer) {
-                    self.log.push(format!("  refused: {message}"));
-                    continue;
-                }
+            if let Some(check) = ask.check
+                && let Err(message) = check(&answer)
+            {
+                self.log.push(format!("  refused: {message}"));
+                continue;
             }
             return Ok(answer);
         }

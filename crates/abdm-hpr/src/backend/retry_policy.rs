@@ -1,4 +1,4 @@
-//! Opt-in retries that can never duplicate a side effect.
+//! When to retry: a pure policy that can never duplicate a side effect.
 
 use std::time::Duration;
 
@@ -92,8 +92,8 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::Operation;
     use crate::error::{ApiError, RequestSent};
+    use crate::step::Step as Operation;
 
     fn api(status: u16, retry_after: Option<Duration>) -> Error {
         Error::Api {

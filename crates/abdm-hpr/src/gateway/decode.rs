@@ -2,15 +2,11 @@
 
 use serde::de::DeserializeOwned;
 
-use super::Operation;
 use crate::error::{BodyExcerpt, Error};
+use crate::step::Step as Operation;
 
 /// Decodes a 2xx body, naming the JSON path of the first problem.
-pub(crate) fn decode<T: DeserializeOwned>(
-    op: Operation,
-    status: u16,
-    body: &[u8],
-) -> Result<T, Error> {
+pub fn decode<T: DeserializeOwned>(op: Operation, status: u16, body: &[u8]) -> Result<T, Error> {
     let fail = |path: String, message: String| Error::Decode {
         operation: op,
         status,
@@ -50,7 +46,7 @@ fn locate(path: String, message: &str) -> (String, String) {
 
 /// serde_json quotes offending values (`invalid type: string "eyJ…", expected a boolean`); they can
 /// be tokens or personal data, so only the expectation is kept.
-fn without_values(message: &str) -> String {
+pub(crate) fn without_values(message: &str) -> String {
     for prefix in [
         "invalid type: ",
         "invalid value: ",

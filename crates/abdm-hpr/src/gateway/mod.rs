@@ -1,0 +1,80 @@
+//! Backend A's wire format: the gateway the `carestack` SDK calls (CONTRACT §2).
+//!
+//! This module alone knows A's paths and body shapes. It has no I/O, so both the HTTP client
+//! ([`GatewayClient`](crate::client::GatewayClient), feature `gateway`) and the in-process
+//! sandbox use it to speak A exactly.
+
+mod decode;
+
+pub(crate) use decode::without_values;
+
+use crate::backend::{Request, Response};
+use crate::error::{Error, Result};
+use crate::step::Step;
+
+pub use decode::decode;
+
+/// The gateway path of a step, appended to the base URL (`https://h/api` + `/aadhaar/generateOtp`).
+pub fn path(step: Step) -> &'static str {
+    match step {
+        Step::GenerateAadhaarOtp => "/aadhaar/generateOtp",
+        Step::VerifyAadhaarOtp => "/aadhaar/verifyOtp",
+        Step::CheckAccountExist => "/check/account-exist",
+        Step::DemographicAuthViaMobile => "/demographic-auth/mobile",
+        Step::GenerateMobileOtp => "/generate/mobileOtp",
+        Step::VerifyMobileOtp => "/verify/mobileOtp",
+        Step::GetHprIdSuggestion => "/hpId/suggestion",
+        Step::CreateHprIdWithPreverified => "/hprId/create",
+    }
+}
+
+/// The step served at a gateway path, if any.
+pub fn step_at(path: &str) -> Option<Step> {
+    Step::ALL.into_iter().find(|step| self::path(*step) == path)
+}
+
+/// The JSON body A expects for `request`: its keys, order and `null`s (CONTRACT §2.3).
+pub fn encode(request: &Request) -> Result<Vec<u8>> {
+    let body = match request {
+        Request::GenerateAadhaarOtp(r) => serde_json::to_vec(r),
+        Request::VerifyAadhaarOtp(r) => serde_json::to_vec(r),
+        Request::CheckAccountExist(r) => serde_json::to_vec(r),
+        Request::DemographicAuthViaMobile(r) => serde_json::to_vec(r),
+        Request::GenerateMobileOtp(r) => serde_json::to_vec(r),
+        Request::VerifyMobileOtp(r) => serde_json::to_vec(r),
+        Request::GetHprIdSuggestion(r) => serde_json::to_vec(r),
+        Request::CreateHprIdWithPreverified(r) => serde_json::to_vec(r),
+    };
+    body.map_err(|e| Error::Config(format!("request could not be serialized: {e}")))
+}
+
+/// Decodes a 2xx body of `step` into its response, naming the JSON path of any problem.
+pub fn decode_response(step: Step, status: u16, body: &[u8]) -> Result<Response> {
+    Ok(match step {
+        Step::GenerateAadhaarOtp => Response::GenerateAadhaarOtp(decode(step, status, body)?),
+        Step::VerifyAadhaarOtp => Response::VerifyAadhaarOtp(Box::new(decode(step, status, body)?)),
+        Step::CheckAccountExist => Response::CheckAccountExist(decode(step, status, body)?),
+        Step::DemographicAuthViaMobile => {
+            Response::DemographicAuthViaMobile(decode(step, status, body)?)
+        }
+        Step::GenerateMobileOtp => Response::GenerateMobileOtp(decode(step, status, body)?),
+        Step::VerifyMobileOtp => Response::VerifyMobileOtp(decode(step, status, body)?),
+        Step::GetHprIdSuggestion => Response::GetHprIdSuggestion(decode(step, status, body)?),
+        Step::CreateHprIdWithPreverified => {
+            Response::CreateHprIdWithPreverified(Box::new(decode(step, status, body)?))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_has_its_own_path() {
+        for step in Step::ALL {
+            assert_eq!(step_at(path(step)), Some(step));
+        }
+        assert_eq!(step_at("/nope"), None);
+    }
+}

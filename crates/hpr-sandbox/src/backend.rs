@@ -1,0 +1,98 @@
+//! [`InProcessBackend`]: the sandbox behind the registry port, with no HTTP in between.
+//!
+//! Each request is encoded in Backend A's wire format (the same bytes the gateway client would
+//! send), run through the same operation the HTTP route runs, and the answer decoded as the
+//! client would decode it. So the in-process path exercises the sandbox's rules and the wire
+//! shapes, without a socket. Faults, latency, bearer-auth and the request log are HTTP-layer
+//! features and do not apply here.
+
+use std::time::Duration;
+
+use abdm_hpr::backend::{BoxFuture, RegistryBackend, Request, Response};
+use abdm_hpr::error::{ApiError, Error};
+use abdm_hpr::{Step, gateway};
+
+use crate::Sandbox;
+use crate::body;
+use crate::his::HisError;
+use crate::state::Core;
+
+/// The sandbox as a [`RegistryBackend`], called in the same process.
+///
+/// ```
+/// # async fn demo() -> abdm_hpr::Result<()> {
+/// use abdm_hpr::RegistryApi;
+/// use abdm_hpr::types::{GenerateAadhaarOtpInput, GenerateAadhaarOtpRequest};
+/// use hpr_sandbox::{InProcessBackend, Sandbox, SandboxConfig};
+/// let sandbox = Sandbox::new(SandboxConfig::default()).expect("a default sandbox");
+/// let backend = InProcessBackend::new(sandbox);
+/// let request = GenerateAadhaarOtpRequest::try_from(GenerateAadhaarOtpInput { aadhaar: Some("234123412346".into()) })?;
+/// let sent = backend.generate_aadhaar_otp(&request).await?;
+/// assert!(backend.sandbox().latest_otp(sent.txn_id.as_str()).is_some());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct InProcessBackend {
+    sandbox: Sandbox,
+}
+
+impl InProcessBackend {
+    /// Calls `sandbox` directly.
+    pub fn new(sandbox: Sandbox) -> Self {
+        Self { sandbox }
+    }
+
+    /// The sandbox behind the port (its OTPs, accounts and SMS).
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    fn answer(&self, request: &Request) -> Result<Response, Error> {
+        let step = request.step();
+        let bytes = gateway::encode(request)?;
+        let core = &self.sandbox.inner.core;
+        let result = body::parse(&bytes).and_then(|map| operation(step)(core, &map));
+        match result {
+            Ok(value) => {
+                let bytes = serde_json::to_vec(&value)
+                    .map_err(|e| Error::Config(format!("sandbox answer not serializable: {e}")))?;
+                gateway::decode_response(step, 200, &bytes)
+            }
+            Err(his) => Err(api_error(step, &his)),
+        }
+    }
+}
+
+/// The sandbox operation serving `step`.
+fn operation(step: Step) -> crate::Operation {
+    match step {
+        Step::GenerateAadhaarOtp => Core::generate_aadhaar_otp,
+        Step::VerifyAadhaarOtp => Core::verify_aadhaar_otp,
+        Step::CheckAccountExist => Core::check_account_exist,
+        Step::DemographicAuthViaMobile => Core::demographic_auth,
+        Step::GenerateMobileOtp => Core::generate_mobile_otp,
+        Step::VerifyMobileOtp => Core::verify_mobile_otp,
+        Step::GetHprIdSuggestion => Core::suggestions,
+        Step::CreateHprIdWithPreverified => Core::create_hpr_id,
+    }
+}
+
+/// The error the gateway client would report for this HIS answer.
+fn api_error(step: Step, his: &HisError) -> Error {
+    let body = his.body().to_string();
+    Error::Api {
+        operation: step,
+        error: Box::new(ApiError::from_body(
+            his.status.as_u16(),
+            body.as_bytes(),
+            his.retry_after.map(Duration::from_secs),
+        )),
+    }
+}
+
+impl RegistryBackend for InProcessBackend {
+    fn call<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, abdm_hpr::Result<Response>> {
+        let answer = self.answer(request);
+        Box::pin(async move { answer })
+    }
+}
