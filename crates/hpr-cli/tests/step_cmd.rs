@@ -628,6 +628,83 @@ fn flow_errors_exit_5_list_the_allowed_steps_and_change_nothing() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Two runs on one state file
+
+#[test]
+fn a_second_run_on_the_same_state_file_exits_6_and_the_first_result_is_kept() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let h = Harness::new();
+    // a "registry" that answers only when the test says so: the first run waits on it, holding
+    // the state file
+    let listener = h
+        .runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = h.path("s.json");
+    let first = std::process::Command::new(assert_cmd::cargo::cargo_bin("hpr"))
+        .env_remove("HPR_API_URL")
+        .env_remove("HPR_API_KEY")
+        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
+        .args(["step", "generate_aadhaar_otp", "--payload"])
+        .arg(json!({"aadhaar": AADHAAR}).to_string())
+        .arg("--state")
+        .arg(&state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let accepted = h
+        .runtime
+        .block_on(async { tokio::time::timeout(RUN_LIMIT, listener.accept()).await });
+    let Ok(Ok((mut connection, _))) = accepted else {
+        panic!("the first run never called the registry");
+    };
+
+    // the first run is waiting for its answer: a second run on the same file is refused at once
+    let second = h.step(&state, "generate_aadhaar_otp", aadhaar_payload(AADHAAR));
+    let err = second.error("conflict", 6);
+    assert!(message(err).contains("another hpr process"), "{err}");
+    assert!(
+        h.sandbox().requests().is_empty(),
+        "the second run sent nothing"
+    );
+    assert!(!state.exists(), "the second run wrote nothing");
+
+    // now the registry answers the first run
+    let body = r#"{"txnId":"txn-of-the-first-run","mobileNumber":"******3210"}"#;
+    h.runtime.block_on(async {
+        let mut request = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&request).contains(AADHAAR) {
+            let n = connection.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the request ended early");
+            request.extend_from_slice(&chunk[..n]);
+        }
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        connection.write_all(answer.as_bytes()).await.unwrap();
+        connection.shutdown().await.unwrap();
+    });
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(saved["stage"], "aadhaar_otp_sent");
+    assert_eq!(
+        saved["txn"]["id"], "txn-of-the-first-run",
+        "the file holds the first run's result"
+    );
+    assert_no_temporaries(&h);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Ctrl-C
 
 #[test]
