@@ -1,6 +1,8 @@
 //! Which registry `hpr` talks to: the gateway named by `--api-url` / `HPR_API_URL`, or — for
 //! `hpr register` with nothing configured — a sandbox started in this process.
 
+use std::net::{Ipv4Addr, SocketAddr};
+
 use abdm_hpr::GatewayClient;
 use hpr_sandbox::{RunningSandbox, Sandbox, SandboxConfig, SmsOutput};
 
@@ -52,11 +54,11 @@ impl Backend {
             sms: SmsOutput::Silent,
             ..SandboxConfig::default()
         };
-        let sandbox = Sandbox::new(config).map_err(CliError::failure)?;
+        let sandbox = Sandbox::new(config).map_err(|e| CliError::failure(e.to_string()))?;
         let running = sandbox
-            .start("127.0.0.1:0".parse().expect("valid loopback address"))
+            .start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
-            .map_err(CliError::failure)?;
+            .map_err(|e| CliError::failure(e.to_string()))?;
         let key = args
             .api_key
             .clone()

@@ -410,6 +410,17 @@ fn fault_rate_out_of_range_exits_2() {
 }
 
 #[test]
+fn a_lifetime_beyond_the_clock_exits_2_naming_the_flag() {
+    // u64::MAX seconds used to overflow `Instant + Duration` on the first OTP
+    for flag in ["--otp-ttl-secs", "--txn-ttl-secs", "--resend-interval-secs"] {
+        let out = run(&on_loopback(&[flag, "18446744073709551615"]));
+        let stderr = exit_2_stderr(&out);
+        assert!(stderr.contains(flag), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
 fn bad_fixed_otp_exits_2() {
     let stderr = exit_2_stderr(&run(&on_loopback(&["--fixed-otp", "12345"])));
     assert!(stderr.contains("--fixed-otp"), "{stderr}");

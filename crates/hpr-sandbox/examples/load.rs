@@ -508,14 +508,19 @@ async fn run(args: Args, server_rt: Option<tokio::runtime::Handle>) -> Result<()
                 fixed_otp: Some(FIXED_OTP.into()),
                 sms: SmsOutput::Silent,
                 ..Default::default()
-            })?;
+            })
+            .map_err(|e| e.to_string())?;
             let start = sandbox
                 .clone()
                 .start("127.0.0.1:0".parse().expect("address"));
             // serve on the sandbox's own runtime when there is one
             let running = match &server_rt {
-                Some(rt) => rt.spawn(start).await.map_err(|e| e.to_string())??,
-                None => start.await?,
+                Some(rt) => rt
+                    .spawn(start)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?,
+                None => start.await.map_err(|e| e.to_string())?,
             };
             let url = running.base_url();
             (Target::InProcess(sandbox), url, Some(running))

@@ -106,6 +106,13 @@ fn a_corrupt_state_file_is_refused() {
     ] {
         std::fs::write(&path, corrupt).unwrap();
         let error = Sandbox::new(with_state(&path)).expect_err("a broken state file is an error");
-        assert!(error.contains("state.json"), "{error}");
+        assert!(
+            matches!(
+                error,
+                hpr_sandbox::Error::StateCorrupt { .. } | hpr_sandbox::Error::StateTooNew { .. }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("state.json"), "{error}");
     }
 }

@@ -256,6 +256,14 @@ impl Checker {
         self.errors.push(error);
     }
 
+    /// Adds every error of a report made elsewhere (e.g. by [`DateOfBirth::from_parts`]), keeping
+    /// their order.
+    ///
+    /// [`DateOfBirth::from_parts`]: crate::types::DateOfBirth::from_parts
+    pub fn extend(&mut self, errors: ValidationErrors) {
+        self.errors.extend(errors);
+    }
+
     /// `true` when nothing failed so far.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
