@@ -27,8 +27,14 @@
 
 #![warn(missing_docs)]
 
+// TODO(issue 7): remove once the engine rewrite lands
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod client;
+// TODO(issue 7): remove once the engine rewrite lands
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod error;
+// TODO(issue 7): remove once the engine rewrite lands
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod flow;
 pub mod types;
 

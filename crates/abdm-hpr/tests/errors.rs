@@ -2,6 +2,8 @@
 //! registry or its API gateway may send (CONTRACT §2.2, §3.4), decode failures of 2xx bodies,
 //! transport failures, timeouts and configuration errors. No message may carry a submitted value.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::net::TcpListener;

@@ -356,6 +356,7 @@ fn parse_fault(s: &str) -> Result<FaultKind, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use clap::CommandFactory as _;

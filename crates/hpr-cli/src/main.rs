@@ -13,11 +13,17 @@ mod commands;
 mod exit;
 mod logging;
 mod prompt;
+// TODO(issue 7): remove once the engine rewrite lands
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod report;
 mod serde_msg;
+// TODO(issue 7): remove once the engine rewrite lands
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod session_file;
 mod spinner;
 mod term;
+// TODO(issue 7): remove once the engine rewrite lands
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod wizard;
 
 use std::process::ExitCode;

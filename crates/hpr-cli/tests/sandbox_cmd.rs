@@ -3,6 +3,8 @@
 //! Every wait is bounded ([`WAIT`]) and every child is killed when its guard drops, so a hung
 //! sandbox fails the test instead of hanging CI. Only loopback addresses are used.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;

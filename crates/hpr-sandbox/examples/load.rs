@@ -26,6 +26,8 @@
 //! by runtime (Linux `/proc`). Every loop is bounded in count and in time; the only exit code
 //! other than 0 is for failed requests or bad arguments.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;

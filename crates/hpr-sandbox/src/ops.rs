@@ -126,7 +126,8 @@ fn check_otp(
         .on("otp"));
     }
     if pending.code != submitted.expose() {
-        pending.wrong += 1;
+        // saturating: `max_otp_attempts` may be as large as u32::MAX
+        pending.wrong = pending.wrong.saturating_add(1);
         let left = core.config.max_otp_attempts.saturating_sub(pending.wrong);
         if left == 0 {
             txn.locked_at = Some(now);

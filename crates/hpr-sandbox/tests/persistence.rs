@@ -1,5 +1,7 @@
 //! `state_file`: accounts and seeded identities survive a restart; a broken file is refused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

@@ -138,6 +138,7 @@ string_newtype!(Token);
 redacted_fmt!(Token);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
