@@ -3,6 +3,8 @@
 //!
 //! All values are synthetic (CONTRACT §5.1 examples, made-up names and a generated photo).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::LazyLock;
 use std::time::Duration;
 

@@ -4,6 +4,8 @@
 //! `cargo run --release -p abdm-hpr --example flow_load -- [REGISTRATIONS] [CONCURRENCY]`
 //! (defaults 2000 and 32). Half take the verified-mobile branch, half the mobile-OTP branch.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

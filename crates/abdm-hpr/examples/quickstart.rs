@@ -2,6 +2,8 @@
 //!
 //! `HPR_API_URL=http://127.0.0.1:8080 HPR_API_KEY=dev cargo run -p abdm-hpr --example quickstart -- 234123412346`
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use abdm_hpr::types::{
     GenerateAadhaarOtpInput, GenerateAadhaarOtpRequest, Otp, VerifyAadhaarOtpRequest,
 };

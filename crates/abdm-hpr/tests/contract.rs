@@ -2,6 +2,8 @@
 //! checking what the server received (method, path, headers, body, key order) against the
 //! hand-written fixtures, and the decoded answer.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use abdm_hpr::types::{

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! The registration engine end to end: backends swapped behind `Arc<dyn RegistryBackend>`, the
 //! `RegistrationService` over a store, recovery from an unconfirmed create, version-1 sessions,
 //! and no panic from any sequence of steps and payloads.

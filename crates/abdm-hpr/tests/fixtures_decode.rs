@@ -1,6 +1,8 @@
 //! Golden fixtures (hand-written from CONTRACT §2.3, never generated from our types) decoded with
 //! the crate's types, and the request fixtures checked against our request types.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use abdm_hpr::types::{

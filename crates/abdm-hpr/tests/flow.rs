@@ -3,6 +3,8 @@
 //! hints and data, the outcome's JSON shape, create prefill and overrides, payload validation,
 //! retries, resume from JSON, txnId threading, resends, step-id parsing and redaction.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};

@@ -3,6 +3,8 @@
 //! whole run through `run(step, json)` driven by the hints alone, an existing account, a wrong
 //! OTP, and resuming a serialized session in a "new process".
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use abdm_hpr::flow::{RegistrationSession, Stage, Step, StepOutcome};

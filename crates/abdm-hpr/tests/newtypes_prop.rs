@@ -1,6 +1,8 @@
 //! Property tests for the field newtypes, the Verhoeff check digit and request-level validation
 //! (CONTRACT §5). All numbers are generated; none is a real Aadhaar or mobile number.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 
 use abdm_hpr::types::verhoeff::{check_digit, is_valid};

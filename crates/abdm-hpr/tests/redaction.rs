@@ -2,6 +2,8 @@
 //! loose inputs, responses, the client and its builder, and validation reports (including their
 //! JSON form) are printed and searched for every synthetic value that went into them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use abdm_hpr::client::{GatewayClient, GatewayClientBuilder};

@@ -2,6 +2,8 @@
 //! asked us to repeat (429/503 within the backoff budget) are retried, and never more than the
 //! configured number of attempts. Backoffs are 1–50 ms so nothing here waits noticeably.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::net::TcpListener as StdTcpListener;

@@ -5,6 +5,8 @@
 //! One test only, on one thread: the subscriber is thread-scoped, and a concurrently running test
 //! on another thread could make `tracing` cache "not interested" for our callsites.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use abdm_hpr::client::{GatewayClient, RegistryApi};

@@ -253,11 +253,11 @@ pub struct SandboxArgs {
     pub fixed_otp: Option<String>,
 
     /// OTP lifetime, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = value_parser!(u64).range(1..=MAX_SECS))]
     pub otp_ttl_secs: u64,
 
     /// Transaction lifetime, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = value_parser!(u64).range(1..=MAX_SECS))]
     pub txn_ttl_secs: u64,
 
     /// Wrong OTPs allowed before a transaction is locked.
@@ -265,7 +265,7 @@ pub struct SandboxArgs {
     pub max_otp_attempts: u32,
 
     /// Minimum time between two OTPs for the same Aadhaar number or transaction, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = value_parser!(u64).range(..=MAX_SECS))]
     pub resend_interval_secs: u64,
 
     /// Accept only this API key (repeat, or separate with commas, for several)
@@ -342,6 +342,10 @@ fn parse_api_key(s: &str) -> Result<String, String> {
     }
 }
 
+/// Longest lifetime or interval the sandbox accepts (100 years): larger values would overflow its
+/// clock arithmetic.
+const MAX_SECS: u64 = hpr_sandbox::config::MAX_DURATION.as_secs();
+
 /// A probability: a finite number from 0.0 to 1.0.
 fn parse_fault_rate(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -352,10 +356,11 @@ fn parse_fault_rate(s: &str) -> Result<f64, String> {
 
 /// One fault name.
 fn parse_fault(s: &str) -> Result<FaultKind, String> {
-    s.parse()
+    s.parse().map_err(|e: hpr_sandbox::Error| e.to_string())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use clap::CommandFactory as _;

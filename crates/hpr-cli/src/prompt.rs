@@ -221,6 +221,7 @@ impl Prompter for InquirePrompter {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -25,6 +25,7 @@ pub fn classify(error: &Error) -> ExitStatus {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use abdm_hpr::types::{GenerateAadhaarOtpInput, GenerateAadhaarOtpRequest};

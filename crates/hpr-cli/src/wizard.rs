@@ -1016,4 +1016,5 @@ fn place_name(state: &str, district: &str) -> String {
 
 mod checks;
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;

@@ -5,6 +5,8 @@
 //! No timing is asserted: each expectation waits up to [`EXPECT_MS`], and each test is bounded
 //! by [`WHOLE_TEST`], so a hung wizard fails the test instead of hanging CI.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;

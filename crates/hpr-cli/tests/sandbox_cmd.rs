@@ -3,6 +3,8 @@
 //! Every wait is bounded ([`WAIT`]) and every child is killed when its guard drops, so a hung
 //! sandbox fails the test instead of hanging CI. Only loopback addresses are used.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
@@ -407,6 +409,17 @@ fn fault_rate_out_of_range_exits_2() {
     let stderr = exit_2_stderr(&out);
     assert!(stderr.contains("--fault-rate"), "{stderr}");
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_lifetime_beyond_the_clock_exits_2_naming_the_flag() {
+    // u64::MAX seconds used to overflow `Instant + Duration` on the first OTP
+    for flag in ["--otp-ttl-secs", "--txn-ttl-secs", "--resend-interval-secs"] {
+        let out = run(&on_loopback(&[flag, "18446744073709551615"]));
+        let stderr = exit_2_stderr(&out);
+        assert!(stderr.contains(flag), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

@@ -6,6 +6,8 @@
 //! (inline, `@FILE`, stdin), Ctrl-C, and the completion scripts. Every child process and every
 //! wait is bounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

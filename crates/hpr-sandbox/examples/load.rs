@@ -26,6 +26,8 @@
 //! by runtime (Linux `/proc`). Every loop is bounded in count and in time; the only exit code
 //! other than 0 is for failed requests or bad arguments.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -508,14 +510,19 @@ async fn run(args: Args, server_rt: Option<tokio::runtime::Handle>) -> Result<()
                 fixed_otp: Some(FIXED_OTP.into()),
                 sms: SmsOutput::Silent,
                 ..Default::default()
-            })?;
+            })
+            .map_err(|e| e.to_string())?;
             let start = sandbox
                 .clone()
                 .start("127.0.0.1:0".parse().expect("address"));
             // serve on the sandbox's own runtime when there is one
             let running = match &server_rt {
-                Some(rt) => rt.spawn(start).await.map_err(|e| e.to_string())??,
-                None => start.await?,
+                Some(rt) => rt
+                    .spawn(start)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?,
+                None => start.await.map_err(|e| e.to_string())?,
             };
             let url = running.base_url();
             (Target::InProcess(sandbox), url, Some(running))

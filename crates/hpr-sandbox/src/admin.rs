@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::Sandbox;
 use crate::his::HisError;
 use crate::identity::Identity;
+use crate::{Error, Sandbox};
 
 fn not_found(what: &str) -> Response {
     HisError::new(
@@ -70,11 +70,19 @@ pub(crate) async fn add_identity(State(sandbox): State<Sandbox>, body: Bytes) ->
     };
     match sandbox.add_identity(identity) {
         Ok(stored) => (StatusCode::CREATED, Json(stored)).into_response(),
-        Err(problems) => HisError::new(
+        Err(Error::InvalidIdentity { problems }) => HisError::new(
             StatusCode::BAD_REQUEST,
             "Invalid identity",
             "HIS-400",
-            problems.join("; "),
+            crate::error::list(&problems),
+        )
+        .into_response(),
+        // `add_identity` fails only on the identity itself; anything else is the sandbox's fault
+        Err(e) => HisError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal sandbox error",
+            "HIS-500",
+            e.to_string(),
         )
         .into_response(),
     }

@@ -1,6 +1,7 @@
 //! Reading contract request bodies leniently, as the gateway does: unknown keys ignored, `null`,
 //! `""` and a missing key all mean "absent", and codes may come as JSON numbers.
 
+use abdm_hpr::types::{Rule, ValidationErrors};
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
@@ -45,82 +46,67 @@ pub(crate) fn flag(body: &Body, key: &str) -> Option<bool> {
     }
 }
 
-/// Collects per-field problems of one request, to answer them all at once.
-#[derive(Default)]
-pub(crate) struct Problems(Vec<Detail>);
-
-impl Problems {
-    /// Records a problem with `field`.
-    pub fn add(&mut self, field: &'static str, code: &'static str, message: impl Into<String>) {
-        self.0.push(Detail {
-            code,
-            message: message.into(),
-            field: Some(field),
-        });
-    }
-
-    /// Parses a required field with `parse`; records `HIS-1070` if absent, `code` if invalid.
-    pub fn required<T, E: std::fmt::Display>(
-        &mut self,
-        body: &Body,
-        field: &'static str,
-        code: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Option<T> {
-        match text(body, field) {
-            None => {
-                self.add(
-                    field,
-                    "HIS-1070",
-                    format!("Required field is empty: {field}"),
-                );
-                None
-            }
-            Some(raw) => self.check(field, code, parse(&raw)),
-        }
-    }
-
-    /// Parses an optional field; `Some(None)` when absent, `None` when present but invalid.
-    pub fn optional<T, E: std::fmt::Display>(
-        &mut self,
-        body: &Body,
-        field: &'static str,
-        code: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Option<Option<T>> {
-        match text(body, field) {
-            None => Some(None),
-            Some(raw) => self.check(field, code, parse(&raw)).map(Some),
-        }
-    }
-
-    /// Records `result`'s error, whose message must not contain the value (the SDK's never do).
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &'static str,
-        code: &'static str,
-        result: Result<T, E>,
-    ) -> Option<T> {
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(field, code, format!("{field} {e}"));
-                None
-            }
-        }
-    }
-
-    /// `Ok` when nothing was recorded, else one `400` listing every problem.
-    pub fn finish(self) -> Result<(), HisError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(HisError::invalid_fields(self.0))
-        }
+/// The HIS code for a present but invalid value of a field (CONTRACT §4), and the field's name
+/// with a `'static` lifetime for the detail. Unknown fields get the generic `HIS-1003`.
+fn invalid_code(field: &str, rule: Rule) -> (Option<&'static str>, &'static str) {
+    const CODES: [(&str, &str); 16] = [
+        ("address", "HIS-1003"),
+        ("firstName", "HIS-1003"),
+        ("middleName", "HIS-1003"),
+        ("lastName", "HIS-1003"),
+        ("email", "HIS-1003"),
+        ("password", "HIS-1010"),
+        ("pincode", "HIS-1114"),
+        ("hprId", "HIS-1003"),
+        ("profilePhoto", "HIS-1063"),
+        ("dayOfBirth", "HIS-1003"),
+        ("monthOfBirth", "HIS-1003"),
+        ("yearOfBirth", "HIS-1003"),
+        ("stateCode", "HIS-1024"),
+        ("districtCode", "HIS-1025"),
+        ("hpCategoryCode", "HIS-1061"),
+        ("hpSubCategoryCode", "HIS-1062"),
+    ];
+    match CODES.iter().find(|(name, _)| *name == field) {
+        Some(("profilePhoto", _)) if rule == Rule::TooLarge => (Some("profilePhoto"), "HIS-1064"),
+        Some((name, code)) => (Some(name), code),
+        None => (None, "HIS-1003"),
     }
 }
 
+/// The one place where the SDK's field errors become HIS details: a field absent from `body` is
+/// `HIS-1070` ("Required field is empty"), a present one gets its field's code. Messages name the
+/// field and the rule, never the value (the SDK's messages never contain it).
+pub(crate) fn invalid_fields(body: &Body, report: ValidationErrors) -> HisError {
+    let details = report
+        .into_iter()
+        .map(|e| {
+            let (field, code) = invalid_code(&e.field, e.rule);
+            if text(body, &e.field).is_none() {
+                return Detail {
+                    code: "HIS-1070",
+                    message: format!("Required field is empty: {}", e.field),
+                    field,
+                };
+            }
+            let message = match field {
+                // the date parts have always been reported with their rule; kept for clients
+                // that match on the text
+                Some("dayOfBirth" | "monthOfBirth" | "yearOfBirth") => e.to_string(),
+                _ => format!("{} {}", e.field, e.message),
+            };
+            Detail {
+                code,
+                message,
+                field,
+            }
+        })
+        .collect();
+    HisError::invalid_fields(details)
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -138,5 +124,53 @@ mod tests {
         assert_eq!(flag(&body, "f"), Some(false));
         assert!(parse(b"[1]").is_err());
         assert!(parse(b"{").is_err());
+    }
+
+    #[test]
+    fn field_errors_become_his_details_with_the_wire_texts() {
+        use abdm_hpr::types::{Checker, Invalid, Photo};
+        let body = parse(br#"{"pincode":"0123","dayOfBirth":"31","profilePhoto":"x"}"#).unwrap();
+        let mut c = Checker::new();
+        let _ = c.required("address", text(&body, "address").as_deref(), |_| Ok(()));
+        let _ = c.required("pincode", text(&body, "pincode").as_deref(), |_| {
+            Err::<(), _>(Invalid::new(Rule::Length, "must be 6 digits"))
+        });
+        c.push(Invalid::new(Rule::InvalidDate, "must be a real date").at("dayOfBirth"));
+        let _ = c.record("profilePhoto", Photo::parse("x"));
+        c.push(Invalid::new(Rule::TooLarge, "is too large").at("profilePhoto"));
+        let e = invalid_fields(&body, c.finish().unwrap_err());
+        let got: Vec<(&str, Option<&str>, &str)> = e
+            .details
+            .iter()
+            .map(|d| (d.code, d.field, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            got[..4],
+            [
+                (
+                    "HIS-1070",
+                    Some("address"),
+                    "Required field is empty: address"
+                ),
+                ("HIS-1114", Some("pincode"), "pincode must be 6 digits"),
+                (
+                    "HIS-1003",
+                    Some("dayOfBirth"),
+                    "dayOfBirth must be a real date [invalid_date]"
+                ),
+                ("HIS-1063", Some("profilePhoto"), got[3].2),
+            ]
+        );
+        assert!(got[3].2.starts_with("profilePhoto "), "{}", got[3].2);
+        assert_eq!(
+            got[4],
+            (
+                "HIS-1064",
+                Some("profilePhoto"),
+                "profilePhoto is too large"
+            )
+        );
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(e.message, "Invalid request: 5 fields are invalid");
     }
 }

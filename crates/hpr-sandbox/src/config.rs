@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::error::Error;
 use crate::identity::Identity;
 
 /// A kind of injected failure (`--faults`, `x-sandbox-fault`).
@@ -45,15 +46,20 @@ impl FaultKind {
 }
 
 impl FromStr for FaultKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Error;
+    /// A fault name, any case; an unknown one is an [`Error::InvalidConfig`] of `faults` that
+    /// quotes it (a fault name is never personal data).
+    fn from_str(s: &str) -> Result<Self, Error> {
         FaultKind::ALL
             .into_iter()
             .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!(
-                    "unknown fault `{}` (expected 500, 503, timeout, reset or malformed)",
-                    s.trim()
+                Error::config(
+                    "faults",
+                    format!(
+                        "unknown fault `{}` (expected 500, 503, timeout, reset or malformed)",
+                        s.trim()
+                    ),
                 )
             })
     }
@@ -153,26 +159,112 @@ impl fmt::Debug for SandboxConfig {
     }
 }
 
+/// Longest accepted lifetime, interval or latency: 100 years. Far beyond any useful setting, and
+/// small enough that adding it to the clock can never overflow [`std::time::Instant`].
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 impl SandboxConfig {
     /// Checks the settings, naming the first bad one.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Error> {
         if let Some(otp) = &self.fixed_otp
             && (otp.len() != 6 || !otp.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err("fixed OTP must be exactly 6 digits".into());
+            return Err(Error::config(
+                "fixed_otp",
+                "fixed OTP must be exactly 6 digits",
+            ));
         }
         if !(0.0..=1.0).contains(&self.fault_rate) {
-            return Err("fault rate must be between 0.0 and 1.0".into());
+            return Err(Error::config(
+                "fault_rate",
+                "fault rate must be between 0.0 and 1.0",
+            ));
         }
         if self.fault_rate > 0.0 && self.faults.is_empty() {
-            return Err("a fault rate needs at least one fault kind".into());
+            return Err(Error::config(
+                "faults",
+                "a fault rate needs at least one fault kind",
+            ));
         }
         if self.max_otp_attempts == 0 {
-            return Err("max OTP attempts must be at least 1".into());
+            return Err(Error::config(
+                "max_otp_attempts",
+                "max OTP attempts must be at least 1",
+            ));
         }
         if self.api_keys.iter().any(|k| k.trim().is_empty()) {
-            return Err("API keys must not be empty".into());
+            return Err(Error::config("api_keys", "API keys must not be empty"));
+        }
+        for (setting, what, value) in [
+            ("otp_ttl", "OTP lifetime", self.otp_ttl),
+            ("txn_ttl", "transaction lifetime", self.txn_ttl),
+            ("resend_interval", "resend interval", self.resend_interval),
+            ("latency", "latency", self.latency),
+        ] {
+            if value > MAX_DURATION {
+                return Err(Error::config(
+                    setting,
+                    format!(
+                        "{what} must be at most {} seconds (100 years)",
+                        MAX_DURATION.as_secs()
+                    ),
+                ));
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_durations_are_a_config_error_not_an_overflow() {
+        for tweak in [
+            (|c: &mut SandboxConfig| c.otp_ttl = Duration::from_secs(u64::MAX)) as fn(&mut _),
+            |c| c.txn_ttl = Duration::MAX,
+            |c| c.resend_interval = MAX_DURATION + Duration::from_nanos(1),
+            |c| c.latency = Duration::MAX,
+        ] {
+            let mut config = SandboxConfig::default();
+            tweak(&mut config);
+            let err = config.validate().unwrap_err();
+            assert!(matches!(err, Error::InvalidConfig { .. }), "{err:?}");
+            assert!(err.to_string().contains("at most"), "{err}");
+        }
+        let config = SandboxConfig {
+            otp_ttl: MAX_DURATION,
+            ..SandboxConfig::default()
+        };
+        assert!(config.validate().is_ok());
+        // the bound really is safe to add to the clock
+        assert!(
+            std::time::Instant::now()
+                .checked_add(MAX_DURATION)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let config = SandboxConfig {
+            fixed_otp: Some("12345".into()),
+            ..SandboxConfig::default()
+        };
+        let err = config.validate().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidConfig {
+                    setting: "fixed_otp",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "fixed OTP must be exactly 6 digits");
+        assert!(!err.to_string().contains("12345"));
     }
 }

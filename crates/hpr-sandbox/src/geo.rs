@@ -257,6 +257,7 @@ pub fn sub_category_name(category_code: &str, sub_code: &str) -> Option<&'static
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use std::collections::HashSet;

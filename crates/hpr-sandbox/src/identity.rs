@@ -18,8 +18,8 @@
 use std::fmt;
 
 use abdm_hpr::types::{
-    Aadhaar, Address, DateOfBirth, DistrictCode, Invalid, Mobile, PersonName, Photo, Pincode, Rule,
-    StateCode, mask,
+    Aadhaar, Address, Checker, DateOfBirth, DistrictCode, Invalid, Mobile, PersonName, Photo,
+    Pincode, Rule, StateCode, ValidationErrors, mask,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -113,18 +113,6 @@ fn text(raw: &str, max: usize) -> Result<String, Invalid> {
     Ok(s.to_owned())
 }
 
-/// Collects `field message [rule]` lines; never the rejected value.
-#[derive(Default)]
-struct Errors(Vec<String>);
-
-impl Errors {
-    fn check<T>(&mut self, field: &'static str, result: Result<T, Invalid>) -> Option<T> {
-        result
-            .map_err(|e| self.0.push(e.at(field).to_string()))
-            .ok()
-    }
-}
-
 impl Identity {
     /// The same as the free function [`derive()`]: the identity made up for an Aadhaar number.
     pub fn derive(aadhaar: &Aadhaar, seed: u64) -> Identity {
@@ -133,12 +121,13 @@ impl Identity {
 
     /// Checks an identity seeded from a file or the admin API; lists every broken rule.
     ///
-    /// Each message names the field (by its JSON key) and the rule, never the value. Typing
-    /// variants that parse (`"2341 2341 2346"`, `"+91 98765-43210"`, day `"5"`) are accepted here;
-    /// use [`Identity::normalized`] to get the canonical form to store.
+    /// Each error names the field (by its JSON key) and the rule, never the value; its `Display`
+    /// is `field message [rule]`. Typing variants that parse (`"2341 2341 2346"`,
+    /// `"+91 98765-43210"`, day `"5"`) are accepted here; use [`Identity::normalized`] to get the
+    /// canonical form to store.
     ///
     /// State and district codes need not be in [`geo`], but must be 1–6 digits.
-    pub fn validate(&self) -> Result<(), Vec<String>> {
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
         self.check().map(drop)
     }
 
@@ -147,24 +136,24 @@ impl Identity {
     /// `None` and the photo without a `data:` prefix or whitespace.
     ///
     /// The error is the same list as [`Identity::validate`]'s.
-    pub fn normalized(self) -> Result<Identity, Vec<String>> {
+    pub fn normalized(self) -> Result<Identity, ValidationErrors> {
         self.check()
     }
 
-    fn check(&self) -> Result<Identity, Vec<String>> {
-        let mut e = Errors::default();
-        let aadhaar = e.check("aadhaar", Aadhaar::parse(&self.aadhaar));
-        let mobile = e.check("mobile", Mobile::parse(&self.mobile));
-        let name = e.check("name", text(&self.name, MAX_FULL_NAME));
-        let first_name = e.check("firstName", PersonName::parse(&self.first_name));
+    fn check(&self) -> Result<Identity, ValidationErrors> {
+        let mut e = Checker::new();
+        let aadhaar = e.record("aadhaar", Aadhaar::parse(&self.aadhaar));
+        let mobile = e.record("mobile", Mobile::parse(&self.mobile));
+        let name = e.record("name", text(&self.name, MAX_FULL_NAME));
+        let first_name = e.record("firstName", PersonName::parse(&self.first_name));
         let middle_name = match self.middle_name.as_deref().map(str::trim) {
             None | Some("") => Some(None),
             Some(m) => e
-                .check("middleName", PersonName::parse(m))
+                .record("middleName", PersonName::parse(m))
                 .map(|m| Some(m.as_str().to_owned())),
         };
-        let last_name = e.check("lastName", PersonName::parse(&self.last_name));
-        let gender = e.check(
+        let last_name = e.record("lastName", PersonName::parse(&self.last_name));
+        let gender = e.record(
             "gender",
             match self.gender.trim() {
                 "" => Err(Invalid::required()),
@@ -177,18 +166,18 @@ impl Identity {
             &self.month_of_birth,
             &self.year_of_birth,
         )
-        .map_err(|errors| e.0.extend(errors.into_iter().map(|fe| fe.to_string())))
+        .map_err(|errors| e.extend(errors))
         .ok();
-        let address = e.check("address", Address::parse(&self.address));
-        let pincode = e.check("pincode", Pincode::parse(&self.pincode));
-        let state_code = e.check("stateCode", StateCode::parse(&self.state_code));
-        let state_name = e.check("stateName", text(&self.state_name, MAX_PLACE_NAME));
-        let district_code = e.check("districtCode", DistrictCode::parse(&self.district_code));
-        let district_name = e.check("districtName", text(&self.district_name, MAX_PLACE_NAME));
-        let photo = e.check("photo", Photo::parse(&self.photo));
+        let address = e.record("address", Address::parse(&self.address));
+        let pincode = e.record("pincode", Pincode::parse(&self.pincode));
+        let state_code = e.record("stateCode", StateCode::parse(&self.state_code));
+        let state_name = e.record("stateName", text(&self.state_name, MAX_PLACE_NAME));
+        let district_code = e.record("districtCode", DistrictCode::parse(&self.district_code));
+        let district_name = e.record("districtName", text(&self.district_name, MAX_PLACE_NAME));
+        let photo = e.record("photo", Photo::parse(&self.photo));
 
-        let Errors(errors) = e;
-        // Every `None` above recorded at least one error.
+        e.finish()?;
+        // `finish` passed, so every check above succeeded and nothing below is `None`.
         let (
             Some(aadhaar),
             Some(mobile),
@@ -223,9 +212,11 @@ impl Identity {
             photo,
         )
         else {
-            return Err(errors);
+            // unreachable while every `None` above records an error; report rather than panic
+            return Err(ValidationErrors::single(
+                Invalid::new(Rule::Required, "could not be checked").at("identity"),
+            ));
         };
-        debug_assert!(errors.is_empty());
         Ok(Identity {
             aadhaar: aadhaar.expose().to_owned(),
             mobile: mobile.expose().to_owned(),
@@ -452,7 +443,8 @@ pub fn derive(aadhaar: &Aadhaar, seed: u64) -> Identity {
     } else {
         // a nearby PIN of the same sorting district: same first 3 digits
         let (head, tail) = district.pincode.split_at(3);
-        let tail: u16 = tail.parse().expect("geo PIN codes are 6 digits");
+        // geo's PIN codes are 6 ASCII digits (its tests check), so this parse succeeds
+        let tail: u16 = tail.parse().unwrap_or_default();
         let tail = (tail + rng.random_range(1..=30)).min(999);
         format!("{head}{tail:03}")
     };
@@ -496,6 +488,7 @@ pub fn derive(aadhaar: &Aadhaar, seed: u64) -> Identity {
 
 /// Helpers shared by this crate's unit tests.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub(crate) mod testing {
     use abdm_hpr::types::{Aadhaar, verhoeff};
     use rand::Rng;
@@ -517,6 +510,7 @@ pub(crate) mod testing {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::testing::{aadhaar_from_payload, random_aadhaar};
     use super::*;
@@ -803,10 +797,7 @@ mod tests {
         id.district_name = " ".into();
         id.photo = "R0lGODlh".into();
         let errors = id.validate().unwrap_err();
-        let fields: Vec<&str> = errors
-            .iter()
-            .map(|e| e.split_once(' ').unwrap().0)
-            .collect();
+        let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_ref()).collect();
         assert_eq!(
             fields,
             [
@@ -827,7 +818,7 @@ mod tests {
                 "photo"
             ]
         );
-        let all = errors.join("\n");
+        let all = errors.to_string();
         for value in [
             "234123412345",
             "5876543219",
@@ -839,15 +830,17 @@ mod tests {
         ] {
             assert!(!all.contains(value), "{value} leaked: {all}");
         }
-        assert!(errors[0].contains("[checksum]"), "{}", errors[0]);
-        assert!(errors[6].contains("M, F, O, T"), "{}", errors[6]);
+        let lines: Vec<String> = errors.errors().iter().map(ToString::to_string).collect();
+        assert!(lines[0].contains("[checksum]"), "{}", lines[0]);
+        assert_eq!(errors.errors()[0].rule, Rule::Checksum);
+        assert!(lines[6].contains("M, F, O, T"), "{}", lines[6]);
         assert_eq!(id.normalized().unwrap_err(), errors);
 
         let mut future = asha();
         future.year_of_birth = "2999".into();
         let errors = future.validate().unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].starts_with("yearOfBirth "), "{}", errors[0]);
+        assert_eq!(errors.errors()[0].field, "yearOfBirth", "{errors}");
 
         for g in ["M", "F", "O", "T", " T "] {
             let mut id = asha();

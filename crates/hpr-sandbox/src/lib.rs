@@ -13,10 +13,11 @@
 //! - Faults (500, 503, timeout, reset, malformed) can be injected at random or per request.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), String> {
+//! # async fn demo() -> Result<(), hpr_sandbox::Error> {
+//! use std::net::{Ipv4Addr, SocketAddr};
 //! use hpr_sandbox::{Sandbox, SandboxConfig};
 //! let running = Sandbox::new(SandboxConfig { seed: Some(7), ..Default::default() })?
-//!     .start("127.0.0.1:0".parse().unwrap())
+//!     .start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
 //!     .await?;
 //! println!("sandbox at {}", running.base_url());
 //! running.shutdown().await;
@@ -30,6 +31,7 @@ mod backend;
 mod body;
 pub mod clock;
 pub mod config;
+mod error;
 pub mod geo;
 mod his;
 pub mod identity;
@@ -55,6 +57,7 @@ use tokio::task::JoinHandle;
 pub use backend::InProcessBackend;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{FaultKind, SandboxConfig, SmsOutput};
+pub use error::Error;
 pub use his::{Detail, HisError};
 pub use identity::Identity;
 pub use middleware::{FAULT_HEADER, RequestRecord};
@@ -108,12 +111,15 @@ impl std::fmt::Debug for Sandbox {
 
 impl Sandbox {
     /// A sandbox on the real clock; loads `state_file` if set.
-    pub fn new(config: SandboxConfig) -> Result<Self, String> {
+    ///
+    /// Fails if a setting is invalid ([`Error::InvalidConfig`]), a configured identity breaks the
+    /// field rules ([`Error::InvalidIdentity`]) or the state file cannot be used.
+    pub fn new(config: SandboxConfig) -> Result<Self, Error> {
         Self::with_clock(config, Arc::new(SystemClock))
     }
 
     /// A sandbox on a given clock (tests use [`ManualClock`]).
-    pub fn with_clock(config: SandboxConfig, clock: Arc<dyn Clock>) -> Result<Self, String> {
+    pub fn with_clock(config: SandboxConfig, clock: Arc<dyn Clock>) -> Result<Self, Error> {
         let restored = match &config.state_file {
             Some(path) => persist::load(path)?,
             None => Snapshot::default(),
@@ -186,11 +192,12 @@ impl Sandbox {
     }
 
     /// Binds `addr` and serves in a background task until [`RunningSandbox::shutdown`].
-    pub async fn start(self, addr: SocketAddr) -> Result<RunningSandbox, String> {
+    pub async fn start(self, addr: SocketAddr) -> Result<RunningSandbox, Error> {
+        let bind_error = |source| Error::Bind { addr, source };
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let writer = self.inner.saver.clone().map(|saver| {
             let sandbox = self.clone();
@@ -231,9 +238,12 @@ impl Sandbox {
         Some(self.inner.core.identity_in(&state, &aadhaar))
     }
 
-    /// Adds (or replaces) an identity; returns it normalised, or every problem found.
-    pub fn add_identity(&self, identity: Identity) -> Result<Identity, Vec<String>> {
-        let identity = identity.normalized()?;
+    /// Adds (or replaces) an identity; returns it normalised, or [`Error::InvalidIdentity`] with
+    /// every problem found.
+    pub fn add_identity(&self, identity: Identity) -> Result<Identity, Error> {
+        let identity = identity
+            .normalized()
+            .map_err(|problems| Error::InvalidIdentity { problems })?;
         let mut state = self.inner.core.lock();
         state
             .identities

@@ -4,13 +4,14 @@
 use std::time::Instant;
 
 use abdm_hpr::types::{
-    Aadhaar, Address, DateOfBirth, Email, HprId, Mobile, Otp, Password, PersonName, Photo, Pincode,
-    Rule, mask,
+    Aadhaar, Address, Checker, DateOfBirth, Email, HprId, Invalid, Mobile, Otp, Password,
+    PersonName, Photo, Pincode, Rule, mask,
 };
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::body::{Body, Problems, flag, text};
+use crate::body::{Body, flag, invalid_fields, text};
+use crate::clock::later;
 use crate::geo;
 use crate::his::HisError;
 use crate::state::{Account, Core, OtpKind, PendingOtp, Sms, State, Step, Txn};
@@ -85,6 +86,13 @@ fn resend_wait(core: &Core, otp: &PendingOtp, now: Instant) -> Result<(), HisErr
     Ok(())
 }
 
+/// Moves a transaction looked up earlier under the same lock to `step`.
+fn set_step(state: &mut State, txn_id: Option<&str>, step: Step) {
+    if let Some(txn) = txn_id.and_then(|id| state.txns.get_mut(id)) {
+        txn.step = step;
+    }
+}
+
 fn new_otp(core: &Core, state: &mut State) -> String {
     core.config.fixed_otp.clone().unwrap_or_else(|| state.otp())
 }
@@ -118,7 +126,8 @@ fn check_otp(
         .on("otp"));
     }
     if pending.code != submitted.expose() {
-        pending.wrong += 1;
+        // saturating: `max_otp_attempts` may be as large as u32::MAX
+        pending.wrong = pending.wrong.saturating_add(1);
         let left = core.config.max_otp_attempts.saturating_sub(pending.wrong);
         if left == 0 {
             txn.locked_at = Some(now);
@@ -142,7 +151,10 @@ fn check_otp(
         )
         .on("otp"));
     }
-    Ok(txn.otp.take().expect("matched above"))
+    match txn.otp.take() {
+        Some(pending) => Ok(pending),
+        None => Err(not_now(txn, wanted)),
+    }
 }
 
 impl Core {
@@ -156,8 +168,10 @@ impl Core {
         if let Some(previous) = state.pending_by_aadhaar.get(aadhaar.expose()).cloned() {
             if let Some(t) = state.txns.get(&previous) {
                 match (t.locked_at, t.otp.as_ref()) {
-                    (Some(at), _) if now < at + self.config.resend_interval => {
-                        let left = (at + self.config.resend_interval - now).as_secs().max(1);
+                    (Some(at), _) if now < later(at, self.config.resend_interval) => {
+                        let left = (later(at, self.config.resend_interval) - now)
+                            .as_secs()
+                            .max(1);
                         return Err(HisError::new(
                             UNPROCESSABLE,
                             format!(
@@ -179,14 +193,14 @@ impl Core {
         let txn_id = state.uuid();
         let code = new_otp(self, &mut state);
         let txn = Txn {
-            aadhaar: aadhaar.expose().to_owned(),
-            expires_at: now + self.config.txn_ttl,
+            aadhaar: aadhaar.clone(),
+            expires_at: later(now, self.config.txn_ttl),
             step: Step::AadhaarOtpSent,
             otp: Some(PendingOtp {
                 code: code.clone(),
                 kind: OtpKind::Aadhaar,
                 sent_at: now,
-                expires_at: now + self.config.otp_ttl,
+                expires_at: later(now, self.config.otp_ttl),
                 wrong: 0,
                 mobile: None,
             }),
@@ -231,8 +245,7 @@ impl Core {
         check_otp(self, txn, OtpKind::Aadhaar, &otp, now)?;
         txn.step = Step::AadhaarVerified;
         let aadhaar = txn.aadhaar.clone();
-        state.pending_by_aadhaar.remove(&aadhaar);
-        let aadhaar = Aadhaar::parse(&aadhaar).expect("stored Aadhaar numbers are valid");
+        state.pending_by_aadhaar.remove(aadhaar.expose());
         let id = self.identity_in(&state, &aadhaar);
         Ok(json!({
             "txnId": txn_id,
@@ -283,12 +296,8 @@ impl Core {
             Step::AadhaarVerified,
         )?;
         let aadhaar = txn.aadhaar.clone();
-        if let Some(account) = state.accounts.get(&aadhaar).cloned() {
-            state
-                .txns
-                .get_mut(txn_id.as_deref().unwrap_or_default())
-                .expect("looked up")
-                .step = Step::ExistingAccount;
+        if let Some(account) = state.accounts.get(aadhaar.expose()).cloned() {
+            set_step(&mut state, txn_id.as_deref(), Step::ExistingAccount);
             let token = state.token(&account.hpr_id);
             return Ok(json!({
                 "token": token,
@@ -301,12 +310,7 @@ impl Core {
                 "new": false,
             }));
         }
-        state
-            .txns
-            .get_mut(txn_id.as_deref().unwrap_or_default())
-            .expect("looked up")
-            .step = Step::NewAccount;
-        let aadhaar = Aadhaar::parse(&aadhaar).expect("stored Aadhaar numbers are valid");
+        set_step(&mut state, txn_id.as_deref(), Step::NewAccount);
         let id = self.identity_in(&state, &aadhaar);
         let token = state.token("registration");
         Ok(json!({
@@ -342,7 +346,7 @@ impl Core {
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
         let mobile = one_field(body, "mobileNumber", "HIS-1011", Mobile::parse)?;
-        let aadhaar = Aadhaar::parse(&txn.aadhaar).expect("stored Aadhaar numbers are valid");
+        let aadhaar = txn.aadhaar.clone();
         let linked = self.identity_in(&state, &aadhaar).mobile;
         let verified = mobile.expose() == linked;
         if verified {
@@ -369,7 +373,7 @@ impl Core {
             code: code.clone(),
             kind: OtpKind::Mobile,
             sent_at: now,
-            expires_at: now + self.config.otp_ttl,
+            expires_at: later(now, self.config.otp_ttl),
             wrong: 0,
             mobile: Some(mobile.expose().to_owned()),
         });
@@ -405,7 +409,7 @@ impl Core {
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
-        let aadhaar = Aadhaar::parse(&txn.aadhaar).expect("stored Aadhaar numbers are valid");
+        let aadhaar = txn.aadhaar.clone();
         let identity = self.identity_in(&state, &aadhaar);
         let ids = suggest::suggestions(&identity, |candidate| state.taken_ids.contains(candidate));
         Ok(json!(ids))
@@ -426,67 +430,65 @@ impl Core {
                 "Mobile verification required",
             ));
         };
-        let aadhaar = Aadhaar::parse(&txn.aadhaar).expect("stored Aadhaar numbers are valid");
+        let aadhaar = txn.aadhaar.clone();
         let identity = self.identity_in(&state, &aadhaar);
 
-        let mut p = Problems::default();
-        let address = p.required(body, "address", "HIS-1003", Address::parse);
-        let first_name = p.required(body, "firstName", "HIS-1003", PersonName::parse);
-        let middle_name = p.optional(body, "middleName", "HIS-1003", PersonName::parse);
-        let last_name = p.required(body, "lastName", "HIS-1003", PersonName::parse);
-        let email = p.required(body, "email", "HIS-1003", Email::parse);
-        let password = p.required(body, "password", "HIS-1010", Password::parse);
-        let pincode = p.required(body, "pincode", "HIS-1114", Pincode::parse);
-        let hpr_id = p.required(body, "hprId", "HIS-1003", HprId::parse);
-        let photo = match text(body, "profilePhoto").map(|raw| Photo::parse(&raw)) {
-            Some(Err(e)) if e.rule == Rule::TooLarge => {
-                p.check("profilePhoto", "HIS-1064", Err::<Photo, _>(e))
-            }
-            Some(result) => p.check("profilePhoto", "HIS-1063", result),
-            None => None,
-        };
+        let mut c = Checker::new();
+        let field = |key: &str| text(body, key);
+        let address = c.required("address", field("address").as_deref(), Address::parse);
+        let first_name = c.required(
+            "firstName",
+            field("firstName").as_deref(),
+            PersonName::parse,
+        );
+        let middle_name = c.optional(
+            "middleName",
+            field("middleName").as_deref(),
+            PersonName::parse,
+        );
+        let last_name = c.required("lastName", field("lastName").as_deref(), PersonName::parse);
+        let email = c.required("email", field("email").as_deref(), Email::parse);
+        let password = c.required("password", field("password").as_deref(), Password::parse);
+        let pincode = c.required("pincode", field("pincode").as_deref(), Pincode::parse);
+        let hpr_id = c.required("hprId", field("hprId").as_deref(), HprId::parse);
+        // checked for its rules only: the account keeps the KYC photo
+        let _photo = c.optional(
+            "profilePhoto",
+            field("profilePhoto").as_deref(),
+            Photo::parse,
+        );
         let dob = match (
-            text(body, "dayOfBirth"),
-            text(body, "monthOfBirth"),
-            text(body, "yearOfBirth"),
+            field("dayOfBirth"),
+            field("monthOfBirth"),
+            field("yearOfBirth"),
         ) {
             (Some(d), Some(m), Some(y)) => match DateOfBirth::from_parts(&d, &m, &y) {
                 Ok(dob) => Some(dob),
                 Err(errors) => {
-                    for e in errors {
-                        let field = match e.field.as_ref() {
-                            "monthOfBirth" => "monthOfBirth",
-                            "yearOfBirth" => "yearOfBirth",
-                            _ => "dayOfBirth",
-                        };
-                        p.add(field, "HIS-1003", e.to_string());
-                    }
+                    c.extend(errors);
                     None
                 }
             },
             (d, m, y) => {
-                for (field, value) in [("dayOfBirth", d), ("monthOfBirth", m), ("yearOfBirth", y)] {
+                for (key, value) in [("dayOfBirth", d), ("monthOfBirth", m), ("yearOfBirth", y)] {
                     if value.is_none() {
-                        p.add(
-                            field,
-                            "HIS-1070",
-                            format!("Required field is empty: {field}"),
-                        );
+                        c.push(Invalid::required().at(key));
                     }
                 }
                 None
             }
         };
         // known registry codes; a seeded identity's own state/district codes are accepted too
-        let state_code = p.required(body, "stateCode", "HIS-1024", |raw| {
+        // (`Rule::Format` is not on the wire: HIS details carry the field's own code)
+        let state_code = c.required("stateCode", field("stateCode").as_deref(), |raw| {
             let code = raw.trim();
             if geo::state(code).is_some() || code == identity.state_code {
                 Ok(code.to_owned())
             } else {
-                Err("is not a known state code")
+                Err(Invalid::new(Rule::Format, "is not a known state code"))
             }
         });
-        let district_code = p.required(body, "districtCode", "HIS-1025", |raw| {
+        let district_code = c.required("districtCode", field("districtCode").as_deref(), |raw| {
             let code = raw.trim();
             let known = state_code.as_deref().is_some_and(|s| {
                 geo::district(s, code).is_some()
@@ -495,21 +497,35 @@ impl Core {
             if known {
                 Ok(code.to_owned())
             } else {
-                Err("is not a known district of the state")
+                Err(Invalid::new(
+                    Rule::Format,
+                    "is not a known district of the state",
+                ))
             }
         });
-        let category = p.required(body, "hpCategoryCode", "HIS-1061", |raw| {
-            geo::category_name(raw.trim())
-                .map(|name| (raw.trim().parse::<u32>().unwrap_or_default(), name))
-                .ok_or("is not a known category")
-        });
-        let sub_category = p.required(body, "hpSubCategoryCode", "HIS-1062", |raw| {
-            let cat = body_text_or_empty(body, "hpCategoryCode");
-            geo::sub_category_name(cat.trim(), raw.trim())
-                .map(|name| (raw.trim().parse::<u32>().unwrap_or_default(), name))
-                .ok_or("is not a known sub-category of the category")
-        });
-        p.finish()?;
+        let category = c.required(
+            "hpCategoryCode",
+            field("hpCategoryCode").as_deref(),
+            |raw| {
+                geo::category_name(raw.trim())
+                    .map(|name| (raw.trim().parse::<u32>().unwrap_or_default(), name))
+                    .ok_or(Invalid::new(Rule::Format, "is not a known category"))
+            },
+        );
+        let sub_category = c.required(
+            "hpSubCategoryCode",
+            field("hpSubCategoryCode").as_deref(),
+            |raw| {
+                let cat = field("hpCategoryCode").unwrap_or_default();
+                geo::sub_category_name(cat.trim(), raw.trim())
+                    .map(|name| (raw.trim().parse::<u32>().unwrap_or_default(), name))
+                    .ok_or(Invalid::new(
+                        Rule::Format,
+                        "is not a known sub-category of the category",
+                    ))
+            },
+        );
+        c.finish().map_err(|report| invalid_fields(body, report))?;
         let (
             Some(_),
             Some(first_name),
@@ -540,9 +556,15 @@ impl Core {
             sub_category,
         )
         else {
-            unreachable!("Problems::finish returned Ok, so every field parsed");
+            // `finish` returned Ok, so every field parsed; answer rather than panic if a future
+            // edit breaks that
+            return Err(HisError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal sandbox error",
+                "HIS-500",
+                "A field was neither parsed nor reported",
+            ));
         };
-        let _ = photo;
 
         if state.accounts.contains_key(aadhaar.expose()) {
             return Err(HisError::new(
@@ -575,11 +597,7 @@ impl Core {
             category_sub_name: sub_category.1.to_owned(),
         };
         state.add_account(account);
-        state
-            .txns
-            .get_mut(txn_id.as_deref().unwrap_or_default())
-            .expect("looked up")
-            .step = Step::Created;
+        set_step(&mut state, txn_id.as_deref(), Step::Created);
         drop(state);
         self.mark_changed();
         let name = [
@@ -627,8 +645,4 @@ impl Core {
             "new": true,
         }))
     }
-}
-
-fn body_text_or_empty(body: &Body, key: &str) -> String {
-    text(body, key).unwrap_or_default()
 }

@@ -5,25 +5,37 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use abdm_hpr::types::scrub::serde_message;
 use tokio::sync::watch;
 
+use crate::error::Error;
 use crate::state::{SNAPSHOT_VERSION, Snapshot};
 
 /// Reads a state file; a missing file is an empty state.
-pub fn load(path: &Path) -> Result<Snapshot, String> {
+///
+/// Errors name the file and, for a corrupt one, the JSON position, but never the values in it
+/// (they are Aadhaar numbers and names).
+pub fn load(path: &Path) -> Result<Snapshot, Error> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Snapshot::default()),
-        Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
+        Err(source) => {
+            return Err(Error::StateUnreadable {
+                path: path.to_owned(),
+                source,
+            });
+        }
     };
-    let snapshot: Snapshot = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("state file {} is not a sandbox state: {e}", path.display()))?;
+    let snapshot: Snapshot = serde_json::from_slice(&bytes).map_err(|e| Error::StateCorrupt {
+        path: path.to_owned(),
+        reason: serde_message(&e.to_string()),
+    })?;
     if snapshot.version > SNAPSHOT_VERSION {
-        return Err(format!(
-            "state file {} has version {}, newer than this sandbox understands ({SNAPSHOT_VERSION})",
-            path.display(),
-            snapshot.version
-        ));
+        return Err(Error::StateTooNew {
+            path: path.to_owned(),
+            found: snapshot.version,
+            supported: SNAPSHOT_VERSION,
+        });
     }
     Ok(snapshot)
 }
@@ -96,6 +108,7 @@ pub(crate) async fn writer(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -120,6 +133,36 @@ mod tests {
                 .unwrap()
                 .accounts
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_corrupt_file_is_named_without_its_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(
+            &path,
+            r#"{"version": 1, "identities": [{"aadhaar": 234123412346}], "accounts": []}"#,
+        )
+        .unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(matches!(err, Error::StateCorrupt { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("state.json"), "{text}");
+        assert!(!text.contains("234123412346"), "{text}");
+
+        std::fs::write(&path, r#"{"version": 7, "identities": [], "accounts": []}"#).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::StateTooNew {
+                    found: 7,
+                    supported: SNAPSHOT_VERSION,
+                    ..
+                }
+            ),
+            "{err:?}"
         );
     }
 }

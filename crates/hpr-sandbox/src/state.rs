@@ -16,6 +16,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::clock::Clock;
 use crate::config::{SandboxConfig, SmsOutput};
+use crate::error::Error;
 use crate::his::HisError;
 use crate::identity::Identity;
 
@@ -81,7 +82,8 @@ pub(crate) struct PendingOtp {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Txn {
-    pub aadhaar: String,
+    /// Kept parsed, so later steps need not re-validate it.
+    pub aadhaar: Aadhaar,
     pub expires_at: Instant,
     pub step: Step,
     pub otp: Option<PendingOtp>,
@@ -242,15 +244,7 @@ impl State {
             .on("txnId"));
         };
         let expired = match self.txns.get(id) {
-            None => {
-                return Err(HisError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Unknown transaction: start again with an Aadhaar OTP",
-                    "HIS-1026",
-                    "Transaction not found",
-                )
-                .on("txnId"));
-            }
+            None => return Err(unknown_txn()),
             Some(t) => t.expires_at <= now,
         };
         if expired {
@@ -263,7 +257,9 @@ impl State {
             )
             .on("txnId"));
         }
-        let txn = self.txns.get_mut(id).expect("checked above");
+        let Some(txn) = self.txns.get_mut(id) else {
+            return Err(unknown_txn());
+        };
         if txn.locked_at.is_some() {
             return Err(HisError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -274,6 +270,17 @@ impl State {
         }
         Ok(txn)
     }
+}
+
+/// The answer for a transaction id the sandbox does not know.
+fn unknown_txn() -> HisError {
+    HisError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Unknown transaction: start again with an Aadhaar OTP",
+        "HIS-1026",
+        "Transaction not found",
+    )
+    .on("txnId")
 }
 
 /// Shared simulator state and settings.
@@ -294,7 +301,7 @@ impl Core {
         config: SandboxConfig,
         clock: Arc<dyn Clock>,
         restored: Snapshot,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, Error> {
         config.validate()?;
         let seed = config
             .seed
@@ -304,7 +311,7 @@ impl Core {
         for identity in config.identities.iter().cloned() {
             let identity = identity
                 .normalized()
-                .map_err(|problems| format!("invalid seeded identity: {}", problems.join("; ")))?;
+                .map_err(|problems| Error::InvalidIdentity { problems })?;
             configured.push(identity.clone());
             state.identities.insert(identity.aadhaar.clone(), identity);
         }

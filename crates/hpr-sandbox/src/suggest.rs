@@ -122,6 +122,7 @@ pub fn suggestions(identity: &Identity, is_taken: impl Fn(&str) -> bool) -> Vec<
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::identity::testing::random_aadhaar;

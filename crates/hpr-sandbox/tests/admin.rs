@@ -1,5 +1,7 @@
 //! The admin API under `/_sandbox/`: identities, OTPs, the request log, reset and health.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

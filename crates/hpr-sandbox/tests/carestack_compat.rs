@@ -12,6 +12,8 @@
 //!
 //! Needs `python3` (with the `venv` module) and access to PyPI on the first run (~20 s).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};

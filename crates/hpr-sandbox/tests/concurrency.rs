@@ -1,6 +1,8 @@
 //! Many registrations at once: every one completes, IDs are unique, and no flow sees another's
 //! state.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::{BTreeSet, HashSet};

@@ -1,6 +1,8 @@
 //! Reproducibility: the seed fixes OTPs, transaction ids, HPR ID numbers and derived identities;
 //! a fixed OTP replaces the random ones.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

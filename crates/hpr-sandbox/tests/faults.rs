@@ -1,6 +1,8 @@
 //! Injected faults, per request (`x-sandbox-fault`) and at random (`fault_rate`), as raw HTTP and
 //! as the SDK client sees them; the admin API stays reachable through all of it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use abdm_hpr::types::GenerateAadhaarOtpRequest;

@@ -1,6 +1,8 @@
 //! The sandbox's rules over loopback HTTP: OTP attempts, expiry and throttling, flow order, field
 //! rules with their HIS codes, malformed requests, auth, and that no error echoes a secret.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -121,11 +121,11 @@ impl FileStore {
             ))
         };
         let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| bad(crate::gateway::without_values(&e.to_string())))?;
+            .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
         let books: Bookkeeping = serde_json::from_value(value.clone())
-            .map_err(|e| bad(crate::gateway::without_values(&e.to_string())))?;
+            .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
         let session: RegistrationSession = serde_json::from_value(value)
-            .map_err(|e| bad(crate::gateway::without_values(&e.to_string())))?;
+            .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
         let created_at = from_secs(books.created_at);
         Ok(Some(StoredSession {
             id: self.path.display().to_string(),

@@ -22,8 +22,12 @@ pub fn decode<T: DeserializeOwned>(op: Operation, status: u16, body: &[u8]) -> R
         let (path, message) = locate(e.path().to_string(), &e.inner().to_string());
         fail(path, message)
     })?;
-    de.end()
-        .map_err(|e| fail(".".into(), without_values(&e.to_string())))?;
+    de.end().map_err(|e| {
+        fail(
+            ".".into(),
+            crate::types::scrub::serde_message(&e.to_string()),
+        )
+    })?;
     Ok(value)
 }
 
@@ -40,31 +44,12 @@ fn locate(path: String, message: &str) -> (String, String) {
     match missing {
         Some(field) if path == "." => (field.to_owned(), message.to_owned()),
         Some(field) => (format!("{path}.{field}"), message.to_owned()),
-        None => (path, without_values(message)),
+        None => (path, crate::types::scrub::serde_message(message)),
     }
-}
-
-/// serde_json quotes offending values (`invalid type: string "eyJ…", expected a boolean`); they can
-/// be tokens or personal data, so only the expectation is kept.
-pub(crate) fn without_values(message: &str) -> String {
-    for prefix in [
-        "invalid type: ",
-        "invalid value: ",
-        "unknown variant ",
-        "unknown field ",
-    ] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            let kind = prefix.trim_end_matches([':', ' ']);
-            return match rest.find(", expected") {
-                Some(i) => format!("{kind}{}", &rest[i..]),
-                None => kind.to_owned(),
-            };
-        }
-    }
-    message.to_owned()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::types::DemographicAuthResponse;

@@ -6,8 +6,6 @@
 
 mod decode;
 
-pub(crate) use decode::without_values;
-
 use crate::backend::{Request, Response};
 use crate::error::{Error, Result};
 use crate::step::Step;
@@ -67,6 +65,7 @@ pub fn decode_response(step: Step, status: u16, body: &[u8]) -> Result<Response>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

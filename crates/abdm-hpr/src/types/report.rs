@@ -256,6 +256,14 @@ impl Checker {
         self.errors.push(error);
     }
 
+    /// Adds every error of a report made elsewhere (e.g. by [`DateOfBirth::from_parts`]), keeping
+    /// their order.
+    ///
+    /// [`DateOfBirth::from_parts`]: crate::types::DateOfBirth::from_parts
+    pub fn extend(&mut self, errors: ValidationErrors) {
+        self.errors.extend(errors);
+    }
+
     /// `true` when nothing failed so far.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
@@ -271,7 +279,19 @@ impl Checker {
     }
 }
 
+/// The value of a field after [`Checker::finish`] returned `Ok`.
+///
+/// `Checker` returns `None` for a field only after recording an error, so once `finish` passed
+/// every value is `Some`. This turns that invariant into a value instead of a panic: should a
+/// future edit break it, the caller gets a report naming the field rather than a crash.
+pub(crate) fn checked<T>(value: Option<T>, field: &'static str) -> Result<T, ValidationErrors> {
+    value.ok_or_else(|| {
+        ValidationErrors::single(Invalid::new(Rule::Required, "could not be checked").at(field))
+    })
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -295,5 +315,24 @@ mod tests {
         );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json[1]["code"], "format");
+    }
+
+    #[test]
+    fn extend_keeps_order_and_checked_reports_instead_of_panicking() {
+        let mut c = Checker::new();
+        c.push(Invalid::required().at("a"));
+        let other = ValidationErrors::from_vec(vec![
+            Invalid::new(Rule::Length, "is long").at("b"),
+            Invalid::new(Rule::Format, "is bad").at("c"),
+        ])
+        .unwrap();
+        c.extend(other);
+        let report = c.finish().unwrap_err();
+        let fields: Vec<&str> = report.errors().iter().map(|e| e.field.as_ref()).collect();
+        assert_eq!(fields, ["a", "b", "c"]);
+
+        assert_eq!(checked(Some(3), "x"), Ok(3));
+        let err = checked::<u8>(None, "txnId").unwrap_err();
+        assert_eq!(err.errors()[0].field, "txnId");
     }
 }

@@ -20,7 +20,7 @@ use super::fields::{
     Mobile, Otp, Password, PersonName, Photo, Pincode, StateCode, SubCategoryCode, TxnId,
     today_in_india,
 };
-use super::report::{Checker, ValidationErrors};
+use super::report::{Checker, ValidationErrors, checked};
 
 /// Deserializes an optional loose value: a string, a number (as its decimal text) or `null`.
 fn loose_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -94,7 +94,7 @@ impl TryFrom<GenerateAadhaarOtpInput> for GenerateAadhaarOtpRequest {
         let aadhaar = c.required("aadhaar", i.aadhaar.as_deref(), Aadhaar::parse);
         c.finish()?;
         Ok(Self {
-            aadhaar: aadhaar.expect("checked"),
+            aadhaar: checked(aadhaar, "aadhaar")?,
         })
     }
 }
@@ -159,9 +159,9 @@ impl TryFrom<VerifyAadhaarOtpInput> for VerifyAadhaarOtpRequest {
         Ok(Self {
             domain_name: domain_name.flatten().unwrap_or_default(),
             id_type: id_type.flatten().unwrap_or_default(),
-            otp: otp.expect("checked"),
+            otp: checked(otp, "otp")?,
             restrictions: i.restrictions.filter(|r| !r.trim().is_empty()),
-            txn_id: txn_id.expect("checked"),
+            txn_id: checked(txn_id, "txnId")?,
         })
     }
 }
@@ -223,7 +223,7 @@ impl TryFrom<CheckAccountExistInput> for CheckAccountExistRequest {
         let txn_id = c.required("txnId", i.txn_id.as_deref(), TxnId::parse);
         c.finish()?;
         Ok(Self {
-            txn_id: txn_id.expect("checked"),
+            txn_id: checked(txn_id, "txnId")?,
             preverified_check: i.preverified_check.unwrap_or(true),
         })
     }
@@ -260,8 +260,8 @@ impl TryFrom<DemographicAuthInput> for DemographicAuthRequest {
         let mobile = c.required("mobileNumber", i.mobile_number.as_deref(), Mobile::parse);
         c.finish()?;
         Ok(Self {
-            txn_id: txn_id.expect("checked"),
-            mobile_number: mobile.expect("checked"),
+            txn_id: checked(txn_id, "txnId")?,
+            mobile_number: checked(mobile, "mobileNumber")?,
         })
     }
 }
@@ -297,8 +297,8 @@ impl TryFrom<GenerateMobileOtpInput> for GenerateMobileOtpRequest {
         let txn_id = c.required("txnId", i.txn_id.as_deref(), TxnId::parse);
         c.finish()?;
         Ok(Self {
-            mobile: mobile.expect("checked"),
-            txn_id: txn_id.expect("checked"),
+            mobile: checked(mobile, "mobile")?,
+            txn_id: checked(txn_id, "txnId")?,
         })
     }
 }
@@ -334,8 +334,8 @@ impl TryFrom<VerifyMobileOtpInput> for VerifyMobileOtpRequest {
         let txn_id = c.required("txnId", i.txn_id.as_deref(), TxnId::parse);
         c.finish()?;
         Ok(Self {
-            otp: otp.expect("checked"),
-            txn_id: txn_id.expect("checked"),
+            otp: checked(otp, "otp")?,
+            txn_id: checked(txn_id, "txnId")?,
         })
     }
 }
@@ -366,7 +366,7 @@ impl TryFrom<HprIdSuggestionInput> for HprIdSuggestionRequest {
         let txn_id = c.required("txnId", i.txn_id.as_deref(), TxnId::parse);
         c.finish()?;
         Ok(Self {
-            txn_id: txn_id.expect("checked"),
+            txn_id: checked(txn_id, "txnId")?,
         })
     }
 }
@@ -513,21 +513,21 @@ impl CreateHprIdInput {
         let txn_id = c.required("txnId", self.txn_id.as_deref(), TxnId::parse);
         c.finish()?;
         Ok(CreateHprIdRequest {
-            address: address.expect("checked"),
-            date_of_birth: date_of_birth.expect("checked"),
-            district_code: district_code.expect("checked"),
-            email: email.expect("checked"),
-            first_name: first_name.expect("checked"),
-            hp_category_code: hp_category_code.expect("checked"),
-            hp_sub_category_code: hp_sub_category_code.expect("checked"),
-            hpr_id: hpr_id.expect("checked"),
-            last_name: last_name.expect("checked"),
-            middle_name: middle_name.expect("checked"),
-            password: password.expect("checked"),
-            pincode: pincode.expect("checked"),
-            profile_photo: profile_photo.expect("checked"),
-            state_code: state_code.expect("checked"),
-            txn_id: txn_id.expect("checked"),
+            address: checked(address, "address")?,
+            date_of_birth: checked(date_of_birth, "dateOfBirth")?,
+            district_code: checked(district_code, "districtCode")?,
+            email: checked(email, "email")?,
+            first_name: checked(first_name, "firstName")?,
+            hp_category_code: checked(hp_category_code, "hpCategoryCode")?,
+            hp_sub_category_code: checked(hp_sub_category_code, "hpSubCategoryCode")?,
+            hpr_id: checked(hpr_id, "hprId")?,
+            last_name: checked(last_name, "lastName")?,
+            middle_name: checked(middle_name, "middleName")?,
+            password: checked(password, "password")?,
+            pincode: checked(pincode, "pincode")?,
+            profile_photo: checked(profile_photo, "profilePhoto")?,
+            state_code: checked(state_code, "stateCode")?,
+            txn_id: checked(txn_id, "txnId")?,
         })
     }
 }

@@ -489,6 +489,7 @@ impl fmt::Debug for CreateHprIdResponse {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -4,6 +4,8 @@
 //!
 //! Every test binary compiles this module on its own and uses only part of it, hence the
 //! `dead_code` allowance.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::fmt::{Debug, Display};

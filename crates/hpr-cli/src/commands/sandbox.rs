@@ -31,7 +31,7 @@ pub fn run(args: SandboxArgs) -> Result<ExitStatus, CliError> {
         );
     }
     tracing::info!(?config, "sandbox settings");
-    let sandbox = Sandbox::new(config).map_err(CliError::usage)?;
+    let sandbox = Sandbox::new(config).map_err(|e| CliError::usage(e.to_string()))?;
     super::block_on(serve(sandbox, args.addr))?
 }
 
@@ -74,8 +74,29 @@ fn config_from(args: &SandboxArgs) -> Result<SandboxConfig, CliError> {
         ..SandboxConfig::default()
     };
     // the flags were checked one by one while parsing; this catches what needs several of them
-    config.validate().map_err(CliError::usage)?;
+    config.validate().map_err(|e| match e {
+        hpr_sandbox::Error::InvalidConfig { setting, .. } => {
+            CliError::usage(format!("{}: {e}", flag_of(setting)))
+        }
+        other => CliError::usage(other.to_string()),
+    })?;
     Ok(config)
+}
+
+/// The flag that sets a [`SandboxConfig`] field, for messages.
+fn flag_of(setting: &str) -> &'static str {
+    match setting {
+        "fixed_otp" => "--fixed-otp",
+        "fault_rate" => "--fault-rate",
+        "faults" => "--faults",
+        "max_otp_attempts" => "--max-otp-attempts",
+        "api_keys" => "--api-key",
+        "otp_ttl" => "--otp-ttl-secs",
+        "txn_ttl" => "--txn-ttl-secs",
+        "resend_interval" => "--resend-interval-secs",
+        "latency" => "--latency-ms",
+        _ => "hpr sandbox",
+    }
 }
 
 /// Reads `--identities FILE`: a JSON array of identity objects, each checked with the field rules.
@@ -96,6 +117,7 @@ fn load_identities(path: &Path) -> Result<Vec<Identity>, CliError> {
         .map_err(|e| CliError::usage(format!("{flag}: not a JSON array of identities: {e}")))?;
     for (i, identity) in identities.iter().enumerate() {
         identity.clone().normalized().map_err(|problems| {
+            let problems: Vec<String> = problems.into_iter().map(|p| p.to_string()).collect();
             CliError::usage(format!("{flag}: identity [{i}]: {}", problems.join("; ")))
         })?;
     }

@@ -83,6 +83,7 @@ impl std::fmt::Display for Aadhaar {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

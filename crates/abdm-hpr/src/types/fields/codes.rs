@@ -89,6 +89,7 @@ digit_code!(
 redacted_fmt!(DistrictCode);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::types::Rule;

@@ -3,6 +3,7 @@
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use super::text::{clean, digits};
+use crate::types::report::checked;
 use crate::types::{Checker, Invalid, Rule, ValidationErrors};
 
 /// A real Gregorian date, year ≥ 1900, not after today in India (UTC+05:30).
@@ -26,6 +27,9 @@ pub struct DateOfBirth {
 
 /// Today's date in India, the reference for "not in the future".
 pub fn today_in_india() -> Date {
+    // cannot fail: the offset is a constant well within ±25:59:59 (`time` has no const
+    // constructor without its `macros` feature)
+    #[allow(clippy::expect_used)]
     let ist = UtcOffset::from_hms(5, 30, 0).expect("+05:30 is a valid offset");
     OffsetDateTime::now_utc().to_offset(ist).date()
 }
@@ -46,7 +50,7 @@ impl DateOfBirth {
         let mut c = Checker::new();
         let dob = Self::check(&mut c, Some(day), Some(month), Some(year), today);
         c.finish()?;
-        Ok(dob.expect("no errors recorded, so the date was built"))
+        checked(dob, "dayOfBirth")
     }
 
     /// Checks optional raw parts, recording every problem under its wire field name.
@@ -61,7 +65,9 @@ impl DateOfBirth {
             move |raw: &str| -> Result<u16, Invalid> {
                 let s = clean(raw)?;
                 digits(s, if max_len == 4 { 4 } else { 1 }, max_len)?;
-                Ok(s.parse().expect("1 to 4 ASCII digits fit in u16"))
+                // 1 to 4 ASCII digits always fit in u16; the error is for form only
+                s.parse()
+                    .map_err(|_| Invalid::new(Rule::Charset, "must contain only digits"))
             }
         };
         let d = c.required("dayOfBirth", day, number(2));
@@ -125,6 +131,7 @@ impl std::fmt::Debug for DateOfBirth {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use time::macros::date;

@@ -76,6 +76,7 @@ string_newtype!(Email);
 redacted_fmt!(Email);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -69,6 +69,7 @@ string_newtype!(HprId);
 redacted_fmt!(HprId);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

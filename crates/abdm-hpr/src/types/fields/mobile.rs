@@ -86,6 +86,7 @@ impl std::fmt::Display for Mobile {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -94,6 +94,7 @@ impl std::fmt::Debug for Photo {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -35,6 +35,7 @@ string_newtype!(Pincode);
 redacted_fmt!(Pincode);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

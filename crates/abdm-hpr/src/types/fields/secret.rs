@@ -1,4 +1,10 @@
-//! Secrets: OTPs, passwords and tokens. They print as `[redacted]` everywhere.
+//! Secrets: OTPs, passwords and tokens. They print as `[redacted]` everywhere, and their bytes are
+//! overwritten with zeros when they are dropped (each holds a [`Zeroizing`] string), so a secret
+//! does not linger in freed memory where a core dump or a later allocation could expose it.
+//!
+//! Copies made on purpose through `expose()` (e.g. into a serialised request body) are not covered.
+
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use super::macros::{redacted_fmt, string_newtype};
 use super::text::{clean, digits, reject_control};
@@ -13,14 +19,17 @@ use crate::types::{Invalid, Rule};
 /// assert_eq!(format!("{otp:?}"), "Otp([redacted])");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Otp(String);
+pub struct Otp(Zeroizing<String>);
+
+// `Zeroizing` wipes the string when it drops; this marker tells callers so.
+impl ZeroizeOnDrop for Otp {}
 
 impl Otp {
     /// Validates an OTP.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = clean(raw)?;
         digits(s, 6, 6)?;
-        Ok(Self(s.to_owned()))
+        Ok(Self(Zeroizing::new(s.to_owned())))
     }
 
     /// The OTP itself. Only for the wire: never log it.
@@ -47,7 +56,10 @@ redacted_fmt!(Otp);
 /// assert!("ayushman143".parse::<Password>().is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
+pub struct Password(Zeroizing<String>);
+
+// `Zeroizing` wipes the string when it drops; this marker tells callers so.
+impl ZeroizeOnDrop for Password {}
 
 impl Password {
     /// Checks the password policy.
@@ -76,7 +88,7 @@ impl Password {
                 format!("must contain {}", missing.join(", ")),
             ));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(Zeroizing::new(raw.to_owned())))
     }
 
     /// The password itself. Only for the wire: never log it.
@@ -96,12 +108,15 @@ redacted_fmt!(Password);
 ///
 /// Any non-empty string is accepted; it only ever comes from the server.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
+pub struct Token(Zeroizing<String>);
+
+// `Zeroizing` wipes the string when it drops; this marker tells callers so.
+impl ZeroizeOnDrop for Token {}
 
 impl Token {
     /// Wraps a token; empty is allowed because upstream may send `""`.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        Ok(Self(raw.to_owned()))
+        Ok(Self(Zeroizing::new(raw.to_owned())))
     }
 
     /// The token itself. Never log it.
@@ -123,6 +138,7 @@ string_newtype!(Token);
 redacted_fmt!(Token);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -154,6 +170,23 @@ mod tests {
             Password::parse(" Ayushman@143").unwrap().expose(),
             " Ayushman@143"
         );
+    }
+
+    #[test]
+    fn secrets_are_wiped_on_drop() {
+        // compile-time: each secret type promises to zeroize its memory when dropped
+        fn wipes_on_drop<T: ZeroizeOnDrop>() {}
+        wipes_on_drop::<Otp>();
+        wipes_on_drop::<Password>();
+        wipes_on_drop::<Token>();
+        // and wrapping did not change what the values hold or compare equal to
+        let otp = Otp::parse("012345").unwrap();
+        assert_eq!(otp.clone(), otp);
+        assert_eq!(otp.expose(), "012345");
+        assert_eq!(serde_json::to_string(&otp).unwrap(), "\"012345\"");
+        let back: Token = serde_json::from_str("\"abc.def\"").unwrap();
+        assert_eq!(back.expose(), "abc.def");
+        assert!(Token::parse("").unwrap().is_empty());
     }
 
     #[test]

@@ -59,6 +59,7 @@ impl std::fmt::Display for TxnId {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
