@@ -7,6 +7,9 @@
 //!   [`types::Otp`], [`types::Mobile`], …) that only hold valid values and never print secrets.
 //! - [`client`]: the [`client::RegistryApi`] trait and [`client::GatewayClient`], its HTTP
 //!   implementation (reqwest + rustls, timeouts, opt-in safe retries, tracing spans).
+//! - [`categories`]: the professional category and sub-category table (CONTRACT §5.2).
+//! - [`flow`]: the guided registration: a resumable session that says what to ask next
+//!   ([`flow::PayloadHint`] with one [`flow::FieldDescriptor`] per input).
 //! - [`Error`]: one error type, by phase (validation, config, transport, timeout, API, decode).
 //!
 //! The library starts no runtime; call it from your own tokio runtime.
@@ -27,10 +30,12 @@
 
 #![warn(missing_docs)]
 
+pub mod categories;
 pub mod client;
 pub mod error;
 pub mod flow;
 pub mod types;
 
+pub use categories::{CATEGORIES, Category, SubCategory};
 pub use client::{GatewayClient, GatewayClientBuilder, Operation, RegistryApi, RetryPolicy};
 pub use error::{ApiError, Error, Result};

@@ -20,6 +20,7 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
+use abdm_hpr::categories::CATEGORIES;
 use abdm_hpr::flow::{RegistrationSession, Stage, StepInput, StepOutcome};
 use abdm_hpr::types::{
     Aadhaar, CheckAccountExistInput, CreateHprIdInput, DemographicAuthInput, Email,
@@ -27,7 +28,7 @@ use abdm_hpr::types::{
     Mobile, Otp, Password, VerifyAadhaarOtpInput, VerifyMobileOtpInput,
 };
 use abdm_hpr::{Error, RegistryApi};
-use hpr_sandbox::geo::{self, CATEGORIES};
+use hpr_sandbox::geo;
 use hpr_sandbox::{Sandbox, Sms};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast::{self, error::TryRecvError};
@@ -155,7 +156,7 @@ pub struct Wizard<'a, A, P> {
     hpr_id: Option<HprId>,
     password: Option<Password>,
     email: Option<Email>,
-    /// Indexes into [`geo::CATEGORIES`] and its sub-categories.
+    /// Indexes into [`CATEGORIES`] and its sub-categories.
     category: Option<(usize, usize)>,
     /// Demographics the e-KYC lacked, typed by the user.
     typed: CreateHprIdInput,
@@ -517,7 +518,7 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             let sub = if subs.len() == 1 {
                 0
             } else {
-                let names: Vec<String> = subs.iter().map(|s| s.1.to_owned()).collect();
+                let names: Vec<String> = subs.iter().map(|s| s.name.to_owned()).collect();
                 let message = format!("{} sub-category", CATEGORIES[cat].name);
                 self.choose(&message, &names, None, 0)?
             };
@@ -942,7 +943,7 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             hp_category_code: self.category.map(|_| CATEGORIES[cat].code.to_owned()),
             hp_sub_category_code: self
                 .category
-                .map(|_| CATEGORIES[cat].sub_categories[sub].0.to_owned()),
+                .map(|_| CATEGORIES[cat].sub_categories[sub].code.to_owned()),
             ..self.typed.clone()
         }
     }
@@ -982,7 +983,7 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             Some((cat, sub)) if CATEGORIES[cat].sub_categories.len() > 1 => {
                 format!(
                     "{} · {}",
-                    CATEGORIES[cat].name, CATEGORIES[cat].sub_categories[sub].1
+                    CATEGORIES[cat].name, CATEGORIES[cat].sub_categories[sub].name
                 )
             }
             Some((cat, _)) => CATEGORIES[cat].name.to_owned(),

@@ -539,8 +539,11 @@ fn a_network_failure_offers_retry_then_quits_with_the_network_code() {
 fn categories_match_the_contract_table() {
     for category in CATEGORIES {
         assert_eq!(geo::category_name(category.code), Some(category.name));
-        for (sub, sub_name) in category.sub_categories {
-            assert_eq!(geo::sub_category_name(category.code, sub), Some(*sub_name));
+        for sub in category.sub_categories {
+            assert_eq!(
+                geo::sub_category_name(category.code, sub.code),
+                Some(sub.name)
+            );
         }
     }
     let names: Vec<&str> = CATEGORIES.iter().map(|c| c.name).collect();
