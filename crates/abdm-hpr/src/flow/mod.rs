@@ -16,6 +16,7 @@
 //! (`run(&api, step, payload_json)`) both go through them.
 
 mod call;
+mod fields;
 mod input;
 mod outcome;
 mod session;
@@ -25,6 +26,7 @@ mod stage;
 /// accepts UPPER_CASE.
 pub use crate::client::Operation as Step;
 pub use call::{Call, Reply};
+pub use fields::{Choice, FieldDescriptor, FieldKind, FieldRules, catalog_names, describe};
 pub use input::StepInput;
 pub use outcome::{PayloadHint, StepOutcome};
 pub use session::{RegistrationResult, RegistrationSession, SESSION_VERSION};
