@@ -12,6 +12,7 @@
 //!   by default): [`GatewayClient`], its HTTP adapter (reqwest + rustls, timeouts).
 //! - [`flow`]: the registration engine — the typed session, the sans-IO steps, the service over a
 //!   session store.
+//! - [`categories`]: the professional category and sub-category table (CONTRACT §5.2).
 //! - [`Error`]: one error type, by phase (validation, config, transport, timeout, API, decode).
 //!
 //! The library starts no runtime; call it from your own tokio runtime.
@@ -34,6 +35,7 @@
 
 pub mod backend;
 #[cfg(feature = "gateway")]
+pub mod categories;
 pub mod client;
 pub mod error;
 pub mod flow;
@@ -42,6 +44,7 @@ pub mod step;
 pub mod types;
 
 pub use backend::{RegistryApi, RegistryBackend, RetryPolicy};
+pub use categories::{CATEGORIES, Category, SubCategory};
 #[cfg(feature = "gateway")]
 pub use client::{GatewayClient, GatewayClientBuilder};
 pub use error::{ApiError, Error, Result};

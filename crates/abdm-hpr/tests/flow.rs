@@ -596,7 +596,7 @@ async fn verified_mobile_skips_the_mobile_otp() {
     assert_hint(&out, &["otp"], &["txnId"]);
     assert_eq!(
         set(&hint(&out).optional_fields),
-        ["domainName", "idType"]
+        ["domainName", "idType", "restrictions"]
             .into_iter()
             .collect::<BTreeSet<_>>()
     );

@@ -17,8 +17,6 @@ mod report;
 mod serde_msg;
 mod spinner;
 mod term;
-// TODO(issue 7): remove once the engine rewrite lands
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod wizard;
 
 use std::process::ExitCode;

@@ -5,11 +5,7 @@
 //! thread, never from inside an async task.
 
 use inquire::error::InquireError;
-use inquire::validator::Validation;
 use inquire::{Confirm, Password, PasswordDisplayMode, Select, Text};
-
-/// Checks an answer as typed: `Err` holds the sentence shown under the prompt (never the value).
-pub type Check = fn(&str) -> Result<(), String>;
 
 /// How an accepted answer is shown once the prompt is done (e.g. only the last 4 digits).
 pub type Shown = fn(&str) -> String;
@@ -34,8 +30,8 @@ pub struct Ask<'a> {
     pub help: Option<&'a str>,
     /// How typing is echoed.
     pub echo: Echo,
-    /// The check an answer must pass before it is accepted.
-    pub check: Option<Check>,
+    /// Text already in the input, to keep with Enter or edit (visible answers only).
+    pub initial: Option<&'a str>,
     /// How the accepted answer is displayed afterwards.
     pub shown: Option<Shown>,
     /// For [`Echo::Hidden`]: ask a second time with this message and require the same answer.
@@ -49,7 +45,7 @@ impl<'a> Ask<'a> {
             message,
             help: None,
             echo: Echo::Visible,
-            check: None,
+            initial: None,
             shown: None,
             confirm: None,
         }
@@ -67,9 +63,9 @@ impl<'a> Ask<'a> {
         self
     }
 
-    /// Sets the check.
-    pub fn check(mut self, check: Check) -> Self {
-        self.check = Some(check);
+    /// Starts the input with `text` (a prefilled value the user may keep or edit).
+    pub fn initial(mut self, text: &'a str) -> Self {
+        self.initial = Some(text);
         self
     }
 
@@ -99,7 +95,7 @@ pub enum PromptError {
 
 /// Something that can ask the user questions.
 pub trait Prompter {
-    /// A free-text answer that passed `ask.check`.
+    /// A free-text answer.
     fn input(&mut self, ask: Ask<'_>) -> Result<String, PromptError>;
 
     /// The index of the chosen option; the cursor starts on `start`.
@@ -138,18 +134,6 @@ fn displayed(shown: Option<Shown>, echo: Echo, answer: &str) -> String {
     }
 }
 
-/// An `inquire` validator running `check`.
-fn validator(
-    check: Check,
-) -> impl Fn(&str) -> Result<Validation, inquire::CustomUserError> + Clone + 'static {
-    move |answer: &str| {
-        Ok(match check(answer) {
-            Ok(()) => Validation::Valid,
-            Err(message) => Validation::Invalid(message.into()),
-        })
-    }
-}
-
 impl Prompter for InquirePrompter {
     fn input(&mut self, ask: Ask<'_>) -> Result<String, PromptError> {
         let (shown, echo) = (ask.shown, ask.echo);
@@ -160,8 +144,8 @@ impl Prompter for InquirePrompter {
                 if let Some(help) = ask.help {
                     prompt = prompt.with_help_message(help);
                 }
-                if let Some(check) = ask.check {
-                    prompt = prompt.with_validator(validator(check));
+                if let Some(initial) = ask.initial {
+                    prompt = prompt.with_initial_value(initial);
                 }
                 prompt.prompt()
             }
@@ -184,9 +168,6 @@ impl Prompter for InquirePrompter {
                 };
                 if let Some(help) = ask.help {
                     prompt = prompt.with_help_message(help);
-                }
-                if let Some(check) = ask.check {
-                    prompt = prompt.with_validator(validator(check));
                 }
                 prompt.prompt()
             }
@@ -235,19 +216,5 @@ mod tests {
             displayed(Some(last4), Echo::Masked, "234123412346"),
             "XXXX2346"
         );
-    }
-
-    #[test]
-    fn validators_pass_the_check_message_through() {
-        let check: Check = |s| {
-            if s.is_empty() {
-                Err("is required".into())
-            } else {
-                Ok(())
-            }
-        };
-        let v = validator(check);
-        assert!(matches!(v("x"), Ok(Validation::Valid)));
-        assert!(matches!(v(""), Ok(Validation::Invalid(_))));
     }
 }

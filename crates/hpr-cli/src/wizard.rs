@@ -1,43 +1,44 @@
 //! The `hpr register` wizard: asks for one thing at a time, drives a [`RegistrationSession`] and
 //! shows the outcome.
 //!
+//! The engine decides everything about the registration: the session says which step comes next
+//! ([`RegistrationSession::next_step`]), its hint says what to ask
+//! ([`PayloadHint::fields`](abdm_hpr::flow::PayloadHint)), and the engine validates the answers
+//! ([`form`]). The wizard only renders that, handles the moments a person needs help with (a
+//! wrong OTP, a lockout, a taken HPR ID, a review before creating) and shows the result.
+//!
 //! Prompts run on the calling thread through a [`Prompter`]; each registry call is driven to
 //! completion with [`Handle::block_on`] (racing Ctrl-C), so no prompt ever runs inside an async
-//! task. The wizard only decides what to ask and what to show: the session owns the order of the
-//! steps, the transaction id and the demographics.
+//! task.
 //!
 //! ```text
 //! Aadhaar → Aadhaar OTP ─→ account check ─ exists → card, exit 0
 //!   ↑ lockout ─┘                 └ new → mobile → (not the linked one → mobile OTP)
-//!                                      → HPR ID → password, e-mail, category → review → create → card
-//!                                           ↑ taken ─────────────────────────────────────┘
+//!                                      → suggestions → the create fields → review → create → card
+//!                                           ↑ taken ──────────────────────────────────┘
 //! ```
 //!
 //! Output: prompts, progress, fake SMS (embedded sandbox only) and messages on stderr; the final
 //! card on stdout. Nothing printed contains an OTP typed by the user, the password, a token or
 //! the full Aadhaar number.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 
-use abdm_hpr::flow::{RegistrationSession, Stage, StepInput, StepOutcome};
-use abdm_hpr::types::{
-    Aadhaar, CheckAccountExistInput, CreateHprIdInput, DemographicAuthInput, Email,
-    GenerateAadhaarOtpInput, GenerateMobileOtpInput, HPR_DOMAIN, HprId, HprIdSuggestionInput,
-    Mobile, Otp, Password, VerifyAadhaarOtpInput, VerifyMobileOtpInput,
-};
+use abdm_hpr::categories;
+use abdm_hpr::flow::{FieldDescriptor, PayloadHint, RegistrationSession, Stage, Step, StepOutcome};
+use abdm_hpr::types::Mobile;
 use abdm_hpr::{Error, RegistryApi};
-use hpr_sandbox::geo::{self, CATEGORIES};
 use hpr_sandbox::{Sandbox, Sms};
+use serde_json::{Value, json};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
 use crate::exit::ExitStatus;
-use crate::prompt::{Ask, Echo, PromptError, Prompter};
+use crate::prompt::{Ask, PromptError, Prompter};
 use crate::report;
 use crate::spinner::Spinner;
 use crate::term::Paint;
-use checks::*;
+use form::{Answers, display, text_of};
 
 /// Wrong or expired OTP: ask again.
 const WRONG_OTP: &[&str] = &["HIS-1013", "HIS-2022", "HIS-1060"];
@@ -111,20 +112,9 @@ enum Stop {
 
 type Flow<T> = Result<T, Stop>;
 
-/// Where the wizard goes next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    SendAadhaarOtp,
-    AadhaarOtp,
-    CheckAccount,
-    Mobile,
-    MobileOtp,
-    ChooseId,
-    Details,
-    Review,
-    Create,
-    Done,
-}
+/// Fields the session manages that a person never needs to see or change here: the transaction
+/// id, and a photo (base64 text is not typed at a terminal).
+const NOT_SHOWN: &[&str] = &["txnId", "profilePhoto"];
 
 /// The result of a registry call the caller wants to handle in part.
 enum Sent {
@@ -132,14 +122,8 @@ enum Sent {
     Done(StepOutcome),
     /// Refused with one of the codes the caller handles.
     Refused(Error),
-    /// The user chose to go elsewhere after an error.
-    Goto(Phase),
-}
-
-/// What the user picked after an error.
-enum AfterError {
-    Retry,
-    Goto(Phase),
+    /// The user chose to start over after an error; the session (or the wizard) moved on.
+    Moved,
 }
 
 /// The wizard. Build it with [`Wizard::new`] and call [`Wizard::run`] once.
@@ -151,16 +135,11 @@ pub struct Wizard<'a, A, P> {
     err: &'a mut dyn Write,
     opts: Options,
     session: RegistrationSession,
-    aadhaar: Option<Aadhaar>,
-    hpr_id: Option<HprId>,
-    password: Option<Password>,
-    email: Option<Email>,
-    /// Indexes into [`geo::CATEGORIES`] and its sub-categories.
-    category: Option<(usize, usize)>,
-    /// Demographics the e-KYC lacked, typed by the user.
-    typed: CreateHprIdInput,
-    /// Fetch suggestions again (after a taken ID).
-    stale_suggestions: bool,
+    /// What the user typed for the step being prepared (kept across a refused create, so only
+    /// the HPR ID is asked again).
+    answers: Answers,
+    /// The Aadhaar number as typed, to resend the Aadhaar OTP or start over.
+    aadhaar: Option<String>,
 }
 
 impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
@@ -181,13 +160,8 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             err,
             opts,
             session: RegistrationSession::new(),
+            answers: Answers::default(),
             aadhaar: None,
-            hpr_id: None,
-            password: None,
-            email: None,
-            category: None,
-            typed: CreateHprIdInput::default(),
-            stale_suggestions: false,
         }
     }
 
@@ -215,108 +189,196 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
         }
     }
 
+    /// Runs the step the session recommends until the registration is complete.
     fn steps(&mut self) -> Flow<()> {
-        self.aadhaar = Some(self.ask_aadhaar()?);
-        let mut phase = Phase::SendAadhaarOtp;
-        loop {
-            phase = match phase {
-                Phase::SendAadhaarOtp => self.send_aadhaar_otp()?,
-                Phase::AadhaarOtp => self.aadhaar_otp()?,
-                Phase::CheckAccount => self.check_account()?,
-                Phase::Mobile => self.mobile()?,
-                Phase::MobileOtp => self.mobile_otp()?,
-                Phase::ChooseId => self.choose_id()?,
-                Phase::Details => self.details()?,
-                Phase::Review => self.review()?,
-                Phase::Create => self.create()?,
-                Phase::Done => return Ok(()),
-            };
+        while let Some(step) = self.session.next_step() {
+            match step {
+                Step::GenerateAadhaarOtp => self.start()?,
+                Step::VerifyAadhaarOtp | Step::VerifyMobileOtp => self.verify_otp(step)?,
+                Step::CheckAccountExist => self.check_account()?,
+                Step::DemographicAuthViaMobile => self.mobile()?,
+                Step::GenerateMobileOtp => self.send_mobile_otp()?,
+                Step::GetHprIdSuggestion => self.suggestions()?,
+                Step::CreateHprIdWithPreverified => self.create()?,
+            }
         }
+        Ok(())
+    }
+
+    /// The hint for the recommended step (there is one until the registration is complete).
+    fn hint(&self) -> Flow<PayloadHint> {
+        self.session.hint().ok_or(Stop::Quit(ExitStatus::Failure))
     }
 
     // -----------------------------------------------------------------------------------------
-    // The phases
+    // The steps
 
-    fn ask_aadhaar(&mut self) -> Flow<Aadhaar> {
-        let answer = self.ask(
-            Ask::new("Aadhaar number")
-                .help("12 digits, spaces allowed · shown masked (Ctrl+R to reveal while typing)")
-                .echo(Echo::Masked)
-                .check(check_aadhaar)
-                .shown(shown_aadhaar),
-        )?;
-        Ok(Aadhaar::parse(&answer).expect("checked at the prompt"))
-    }
-
-    fn send_aadhaar_otp(&mut self) -> Flow<Phase> {
-        let aadhaar = self.aadhaar.clone().expect("asked first");
-        let input = StepInput::GenerateAadhaarOtp(GenerateAadhaarOtpInput {
-            aadhaar: Some(aadhaar.expose().to_owned()),
-        });
-        if let Err(phase) = self.call(input, "Sending an OTP to your Aadhaar-linked mobile…")? {
-            return Ok(phase);
+    fn start(&mut self) -> Flow<()> {
+        let hint = self.hint()?;
+        let payload = self.complete(Step::GenerateAadhaarOtp, &hint, &[])?;
+        self.aadhaar = payload["aadhaar"].as_str().map(str::to_owned);
+        self.answers.clear();
+        let doing = "Sending an OTP to your Aadhaar-linked mobile…";
+        if let Sent::Done(_) = self.send(Step::GenerateAadhaarOtp, payload, doing, &[])? {
+            let to = self.linked_mobile();
+            self.ok(&format!(
+                "OTP sent to the mobile linked with your Aadhaar ({to})"
+            ));
         }
-        let to = self.linked_mobile();
-        self.ok(&format!(
-            "OTP sent to the mobile linked with your Aadhaar ({to})"
-        ));
-        Ok(Phase::AadhaarOtp)
+        Ok(())
     }
 
-    fn aadhaar_otp(&mut self) -> Flow<Phase> {
-        let message = format!("Aadhaar OTP (sent to {})", self.linked_mobile());
-        let answer = self.ask(
-            Ask::new(&message)
-                .help("6 digits · leave empty and press Enter to get a new OTP")
-                .check(check_otp_or_empty)
-                .shown(shown_otp),
-        )?;
-        if answer.trim().is_empty() {
-            let aadhaar = self.aadhaar.clone().expect("asked first");
-            let input = StepInput::GenerateAadhaarOtp(GenerateAadhaarOtpInput {
-                aadhaar: Some(aadhaar.expose().to_owned()),
-            });
-            match self.try_send(input, "Sending a new OTP…")? {
-                Ok(_) => self.ok("A new OTP is on its way."),
-                // the OTP sent before is still valid
-                Err(e) => self.fail(&e),
+    /// Starts over from a new Aadhaar OTP (after a lockout or at the user's request).
+    fn restart(&mut self) -> Flow<()> {
+        self.answers.clear();
+        let payload = json!({ "aadhaar": self.aadhaar });
+        let doing = "Sending a new OTP to your Aadhaar-linked mobile…";
+        if let Sent::Done(_) = self.send(Step::GenerateAadhaarOtp, payload, doing, &[])? {
+            let to = self.linked_mobile();
+            self.ok(&format!(
+                "OTP sent to the mobile linked with your Aadhaar ({to})"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Either OTP: an empty answer asks for a new one; a wrong one is asked again, with the
+    /// registry's message; too many wrong ones offer to start over.
+    fn verify_otp(&mut self, step: Step) -> Flow<()> {
+        let hint = self.hint()?;
+        let aadhaar_step = step == Step::VerifyAadhaarOtp;
+        let to = if aadhaar_step {
+            self.linked_mobile()
+        } else {
+            self.session
+                .mobile()
+                .map(Mobile::masked)
+                .unwrap_or_default()
+        };
+        let Some(field) = hint.field("otp") else {
+            return Err(Stop::Quit(ExitStatus::Failure));
+        };
+        let message = format!("{} (sent to {to})", field.label);
+        let help = if aadhaar_step {
+            "6 digits · leave empty and press Enter to get a new OTP"
+        } else {
+            "6 digits · leave empty and press Enter to get a new OTP or change the number"
+        };
+        let answer = self.ask_field(field, &hint, Some(&message), Some(help))?;
+        if text_of(&answer).trim().is_empty() {
+            return if aadhaar_step {
+                self.resend_aadhaar_otp()
+            } else {
+                self.no_mobile_otp(&to)
+            };
+        }
+        self.answers.clear();
+        self.answers.set("otp", answer);
+        if self.refused_fields(step, &hint)?.is_some() {
+            return Ok(());
+        }
+        let payload = self.answers.payload();
+        self.answers.clear();
+        let codes = [WRONG_OTP, LOCKED].concat();
+        match self.send(step, payload, "Verifying the OTP…", &codes)? {
+            Sent::Done(_) if aadhaar_step => {
+                let name = self.full_name(None);
+                self.ok(&format!("Aadhaar verified: {name}"));
             }
-            return Ok(Phase::AadhaarOtp);
+            Sent::Done(_) => self.ok("Mobile number verified."),
+            Sent::Refused(e) if has_code(&e, LOCKED) => {
+                self.fail(&e);
+                self.locked_out()?;
+            }
+            // asked again on the next turn
+            Sent::Refused(e) => self.fail(&e),
+            Sent::Moved => {}
         }
-        let otp = Otp::parse(&answer).expect("checked at the prompt");
-        let input = StepInput::VerifyAadhaarOtp(VerifyAadhaarOtpInput {
-            otp: Some(otp.expose().to_owned()),
-            ..Default::default()
-        });
-        if let Err(phase) = self.verify_otp(input, Phase::AadhaarOtp)? {
-            return Ok(phase);
+        Ok(())
+    }
+
+    fn resend_aadhaar_otp(&mut self) -> Flow<()> {
+        let payload = json!({ "aadhaar": self.aadhaar });
+        match self.try_send(Step::GenerateAadhaarOtp, payload, "Sending a new OTP…")? {
+            Ok(_) => self.ok("A new OTP is on its way."),
+            // the OTP sent before is still valid
+            Err(e) => self.fail(&e),
         }
-        let name = self.full_name();
-        self.ok(&format!("Aadhaar verified: {name}"));
-        Ok(Phase::CheckAccount)
+        Ok(())
+    }
+
+    /// An empty mobile OTP: a new OTP, another number, or back to typing it.
+    fn no_mobile_otp(&mut self, to: &str) -> Flow<()> {
+        let options = [
+            format!("Send a new OTP to {to}"),
+            "Use a different mobile number".to_owned(),
+            "Go back and type the OTP".to_owned(),
+        ];
+        match self.choose("No OTP?", &options, None, 0)? {
+            0 => {
+                match self.try_send(Step::GenerateMobileOtp, json!({}), "Sending a new OTP…")? {
+                    Ok(_) => self.ok("A new OTP is on its way."),
+                    Err(e) => self.fail(&e),
+                }
+                Ok(())
+            }
+            1 => self.other_mobile(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends the mobile OTP to a number typed now instead of the one given before.
+    fn other_mobile(&mut self) -> Flow<()> {
+        let Some(field) = abdm_hpr::flow::describe("mobile") else {
+            return Err(Stop::Quit(ExitStatus::Failure));
+        };
+        let hint = PayloadHint {
+            description: String::new(),
+            required_fields: vec![field.name.clone()],
+            source_of_data: Default::default(),
+            prefilled: Vec::new(),
+            optional_fields: Vec::new(),
+            fields: vec![FieldDescriptor {
+                required: true,
+                ..field
+            }],
+        };
+        self.answers.clear();
+        let payload = self.complete(Step::GenerateMobileOtp, &hint, &[])?;
+        self.answers.clear();
+        if let Sent::Done(_) = self.send(
+            Step::GenerateMobileOtp,
+            payload,
+            "Sending an OTP to your mobile…",
+            &[],
+        )? {
+            self.mobile_otp_sent();
+        }
+        Ok(())
     }
 
     /// Too many wrong OTPs: the registry wants a fresh Aadhaar OTP.
-    fn locked_out(&mut self) -> Flow<Phase> {
+    fn locked_out(&mut self) -> Flow<()> {
         self.note("Too many wrong OTPs: the registration has to start again from the Aadhaar OTP.");
         let options = ["Send a new Aadhaar OTP".to_owned(), "Quit".to_owned()];
         match self.choose("What now?", &options, None, 0)? {
-            0 => Ok(Phase::SendAadhaarOtp),
+            0 => self.restart(),
             _ => Err(Stop::Cancelled),
         }
     }
 
-    fn check_account(&mut self) -> Flow<Phase> {
-        let input = StepInput::CheckAccountExist(CheckAccountExistInput::default());
-        let outcome = match self.call(input, "Looking for an existing HPR account…")? {
-            Ok(outcome) => outcome,
-            Err(phase) => return Ok(phase),
+    fn check_account(&mut self) -> Flow<()> {
+        let hint = self.hint()?;
+        let payload = self.complete(Step::CheckAccountExist, &hint, &[])?;
+        self.answers.clear();
+        let doing = "Looking for an existing HPR account…";
+        let Sent::Done(outcome) = self.send(Step::CheckAccountExist, payload, doing, &[])? else {
+            return Ok(());
         };
-        if self.session.stage() != Stage::Completed {
+        let Some(result) = self.session.result().cloned() else {
             self.ok("No HPR account yet: let's create one.");
-            return Ok(Phase::Mobile);
-        }
-        let result = self.session.result().expect("completed").clone();
+            return Ok(());
+        };
         let category = [
             outcome.data["categoryName"].as_str(),
             outcome.data["categorySubName"].as_str(),
@@ -338,426 +400,229 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             Some("An HPR ID already exists for this Aadhaar number."),
             &rows,
         );
-        Ok(Phase::Done)
+        Ok(())
     }
 
-    fn mobile(&mut self) -> Flow<Phase> {
-        let tip = self.sandbox_tip();
-        let help = tip.as_deref().unwrap_or(
-            "10 digits, +91 allowed · your Aadhaar-linked mobile needs no extra OTP; any other number gets one",
-        );
-        let answer = self.ask(
-            Ask::new("Mobile number for communication")
-                .help(help)
-                .check(check_mobile),
-        )?;
-        let mobile = Mobile::parse(&answer).expect("checked at the prompt");
-        let input = StepInput::DemographicAuthViaMobile(DemographicAuthInput {
-            mobile_number: Some(mobile.expose().to_owned()),
-            ..Default::default()
-        });
-        if let Err(phase) = self.call(input, "Checking the mobile number…")? {
-            return Ok(phase);
+    fn mobile(&mut self) -> Flow<()> {
+        let hint = self.hint()?;
+        let tip: Vec<(&str, String)> = self
+            .sandbox_tip()
+            .map(|tip| ("mobileNumber", tip))
+            .into_iter()
+            .collect();
+        let payload = self.complete(Step::DemographicAuthViaMobile, &hint, &tip)?;
+        self.answers.clear();
+        let doing = "Checking the mobile number…";
+        if let Sent::Done(_) = self.send(Step::DemographicAuthViaMobile, payload, doing, &[])? {
+            if self.session.stage() == Stage::MobileVerified {
+                self.ok("That is your Aadhaar-linked mobile: no separate OTP needed.");
+            } else {
+                let masked = self
+                    .session
+                    .mobile()
+                    .map(Mobile::masked)
+                    .unwrap_or_default();
+                self.note(&format!(
+                    "{masked} is not the mobile linked with your Aadhaar, so it needs its own OTP."
+                ));
+            }
         }
-        if self.session.stage() == Stage::MobileVerified {
-            self.ok("That is your Aadhaar-linked mobile: no separate OTP needed.");
-            return Ok(Phase::ChooseId);
-        }
-        self.note(&format!(
-            "{} is not the mobile linked with your Aadhaar, so it needs its own OTP.",
-            mobile.masked()
-        ));
-        self.send_mobile_otp(None)
+        Ok(())
     }
 
-    fn send_mobile_otp(&mut self, mobile: Option<&Mobile>) -> Flow<Phase> {
-        let input = StepInput::GenerateMobileOtp(GenerateMobileOtpInput {
-            mobile: mobile.map(|m| m.expose().to_owned()),
-            ..Default::default()
-        });
-        if let Err(phase) = self.call(input, "Sending an OTP to your mobile…")? {
-            return Ok(phase);
+    fn send_mobile_otp(&mut self) -> Flow<()> {
+        let hint = self.hint()?;
+        let payload = self.complete(Step::GenerateMobileOtp, &hint, &[])?;
+        self.answers.clear();
+        let doing = "Sending an OTP to your mobile…";
+        if let Sent::Done(_) = self.send(Step::GenerateMobileOtp, payload, doing, &[])? {
+            self.mobile_otp_sent();
         }
+        Ok(())
+    }
+
+    fn mobile_otp_sent(&mut self) {
         let to = self
             .session
             .mobile()
             .map(Mobile::masked)
             .unwrap_or_default();
         self.ok(&format!("OTP sent to {to}"));
-        Ok(Phase::MobileOtp)
     }
 
-    fn mobile_otp(&mut self) -> Flow<Phase> {
-        let to = self
-            .session
-            .mobile()
-            .map(Mobile::masked)
-            .unwrap_or_default();
-        let message = format!("Mobile OTP (sent to {to})");
-        let answer = self.ask(
-            Ask::new(&message)
-                .help(
-                    "6 digits · leave empty and press Enter to get a new OTP or change the number",
-                )
-                .check(check_otp_or_empty)
-                .shown(shown_mobile_otp),
-        )?;
-        if answer.trim().is_empty() {
-            let options = [
-                format!("Send a new OTP to {to}"),
-                "Use a different mobile number".to_owned(),
-                "Go back and type the OTP".to_owned(),
-            ];
-            match self.choose("No OTP?", &options, None, 0)? {
-                0 => {
-                    let input = StepInput::GenerateMobileOtp(GenerateMobileOtpInput::default());
-                    match self.try_send(input, "Sending a new OTP…")? {
-                        Ok(_) => self.ok("A new OTP is on its way."),
-                        Err(e) => self.fail(&e),
-                    }
-                }
-                1 => {
-                    let answer = self.ask(
-                        Ask::new("Mobile number for communication")
-                            .help("10 digits, +91 allowed")
-                            .check(check_mobile),
-                    )?;
-                    let mobile = Mobile::parse(&answer).expect("checked at the prompt");
-                    return self.send_mobile_otp(Some(&mobile));
-                }
-                _ => {}
-            }
-            return Ok(Phase::MobileOtp);
-        }
-        let otp = Otp::parse(&answer).expect("checked at the prompt");
-        let input = StepInput::VerifyMobileOtp(VerifyMobileOtpInput {
-            otp: Some(otp.expose().to_owned()),
-            ..Default::default()
-        });
-        if let Err(phase) = self.verify_otp(input, Phase::MobileOtp)? {
-            return Ok(phase);
-        }
-        self.ok("Mobile number verified.");
-        Ok(Phase::ChooseId)
+    fn suggestions(&mut self) -> Flow<()> {
+        let doing = "Finding available HPR IDs…";
+        self.send(Step::GetHprIdSuggestion, json!({}), doing, &[])?;
+        Ok(())
     }
 
-    fn choose_id(&mut self) -> Flow<Phase> {
-        self.hpr_id = None;
-        if self.session.stage() == Stage::MobileVerified || self.stale_suggestions {
-            let input = StepInput::GetHprIdSuggestion(HprIdSuggestionInput::default());
-            if let Err(phase) = self.call(input, "Finding available HPR IDs…")? {
-                return Ok(phase);
-            }
-            self.stale_suggestions = false;
+    /// Asks what create still needs, shows a review (each answer can be changed), creates the
+    /// HPR ID and shows the card. A taken HPR ID is asked again; the other answers are kept.
+    fn create(&mut self) -> Flow<()> {
+        let step = Step::CreateHprIdWithPreverified;
+        let hint = self.hint()?;
+        let mut payload = self.complete(step, &hint, &[])?;
+        while !self.review(&hint)? {
+            payload = self.complete(step, &hint, &[])?;
         }
-        let suggestions: Vec<String> = self.session.suggestions().to_vec();
-        let help = format!("↑↓ to move, Enter to choose · {HPR_DOMAIN} is added for you");
-        loop {
-            let own = if suggestions.is_empty() {
-                true
-            } else {
-                let mut options = suggestions.clone();
-                options.push("Type my own…".to_owned());
-                let chosen = self.choose("Choose your HPR ID", &options, Some(&help), 0)?;
-                match suggestions.get(chosen).map(|s| HprId::parse(s)) {
-                    Some(Ok(id)) => {
-                        self.hpr_id = Some(id);
-                        break;
-                    }
-                    Some(Err(e)) => {
-                        self.note(&format!(
-                            "That suggestion cannot be used: the HPR ID {}. Pick another.",
-                            e.message
-                        ));
-                        false
-                    }
-                    None => true,
-                }
-            };
-            if own {
-                let back = if suggestions.is_empty() {
-                    "4-50 letters, digits, '.' or '_'"
-                } else {
-                    "4-50 letters, digits, '.' or '_' · Esc to go back to the list"
-                };
-                let answer = self.ask_or_back(
-                    Ask::new("Your HPR ID")
-                        .help(back)
-                        .check(check_hpr_id)
-                        .shown(shown_hpr_id),
-                )?;
-                if let Some(answer) = answer {
-                    self.hpr_id = Some(HprId::parse(&answer).expect("checked at the prompt"));
-                    break;
-                }
-            }
-        }
-        Ok(Phase::Details)
-    }
-
-    fn details(&mut self) -> Flow<Phase> {
-        if self.password.is_none() {
-            let answer = self.ask(
-                Ask::new("Password for your HPR account")
-                    .help("8+ characters with an upper-case letter, a lower-case letter, a digit and a special character")
-                    .echo(Echo::Hidden)
-                    .check(check_password)
-                    .confirm("Type the password again"),
-            )?;
-            self.password = Some(Password::parse(&answer).expect("checked at the prompt"));
-        }
-        if self.email.is_none() {
-            let answer = self.ask(Ask::new("E-mail address").check(check_email))?;
-            self.email = Some(Email::parse(&answer).expect("checked at the prompt"));
-        }
-        if self.category.is_none() {
-            let names: Vec<String> = CATEGORIES.iter().map(|c| c.name.to_owned()).collect();
-            let cat = self.choose("Professional category", &names, None, 0)?;
-            let subs = CATEGORIES[cat].sub_categories;
-            let sub = if subs.len() == 1 {
-                0
-            } else {
-                let names: Vec<String> = subs.iter().map(|s| s.1.to_owned()).collect();
-                let message = format!("{} sub-category", CATEGORIES[cat].name);
-                self.choose(&message, &names, None, 0)?
-            };
-            self.category = Some((cat, sub));
-        }
-        self.fill_missing()?;
-        Ok(Phase::Review)
-    }
-
-    /// Asks for the demographics the e-KYC did not give (e.g. a last name), until the create
-    /// request validates locally.
-    fn fill_missing(&mut self) -> Flow<()> {
-        loop {
-            let input = StepInput::CreateHprIdWithPreverified(Box::new(self.create_input()));
-            let report = match self
-                .session
-                .prepare(input, abdm_hpr::types::today_in_india())
-            {
-                Ok(_) => return Ok(()),
-                Err(Error::Validation(report)) => report,
-                Err(e) => {
-                    self.fail(&e);
-                    return Err(Stop::Quit(report::classify(&e)));
-                }
-            };
-            let mut asked = BTreeSet::new();
-            for problem in report.errors() {
-                let Some(question) = Question::for_field(&problem.field) else {
-                    let e = Error::Validation(report.clone());
-                    self.fail(&e);
-                    return Err(Stop::Quit(report::classify(&e)));
-                };
-                if !asked.insert(question.label) {
-                    continue;
-                }
-                self.note(&format!(
-                    "{}: the registry needs it and your Aadhaar e-KYC did not provide a valid one.",
-                    question.label
-                ));
-                let answer = self.ask(
-                    Ask::new(question.label)
-                        .help(question.help)
-                        .check(question.check),
-                )?;
-                (question.set)(&mut self.typed, answer.trim());
-            }
-        }
-    }
-
-    fn review(&mut self) -> Flow<Phase> {
-        let input = self.merged_input();
-        let name = self.full_name();
-        let dob = match (
-            &input.day_of_birth,
-            &input.month_of_birth,
-            &input.year_of_birth,
-        ) {
-            (Some(d), Some(m), Some(y)) => format!("{d:0>2}-{m:0>2}-{y}"),
-            _ => "-".to_owned(),
-        };
-        let address = match (&input.address, &input.pincode) {
-            (Some(a), Some(p)) => format!("{a} {p}"),
-            (Some(a), None) => a.clone(),
-            _ => "-".to_owned(),
-        };
-        let place = place_name(
-            input.state_code.as_deref().unwrap_or_default(),
-            input.district_code.as_deref().unwrap_or_default(),
-        );
-        let rows = [
-            ("Name", name),
-            ("Date of birth", dob),
-            ("Address", address),
-            ("District", place),
-            (
-                "Mobile",
-                self.session
-                    .mobile()
-                    .map(Mobile::masked)
-                    .unwrap_or_default(),
-            ),
-            (
-                "HPR ID",
-                self.hpr_id.as_ref().map(HprId::full).unwrap_or_default(),
-            ),
-            (
-                "E-mail",
-                self.email
-                    .as_ref()
-                    .map(|e| e.as_str().to_owned())
-                    .unwrap_or_default(),
-            ),
-            ("Category", self.category_label()),
-            ("Password", "set (not shown)".to_owned()),
-        ];
-        let p = self.opts.paint_err;
-        let _ = writeln!(self.err, "\n{}", p.bold("Please check your details"));
-        for (label, value) in rows {
-            let _ = writeln!(self.err, "  {}  {value}", p.dim(&format!("{label:<13}")));
-        }
-        let _ = writeln!(self.err);
-        if self.yes_no("Create this HPR ID?", true)? {
-            return Ok(Phase::Create);
-        }
-        let options = [
-            "HPR ID".to_owned(),
-            "Password".to_owned(),
-            "E-mail address".to_owned(),
-            "Category".to_owned(),
-            "Nothing: create the HPR ID".to_owned(),
-            "Quit without registering".to_owned(),
-        ];
-        Ok(
-            match self.choose("What would you like to change?", &options, None, 0)? {
-                0 => Phase::ChooseId,
-                1 => {
-                    self.password = None;
-                    Phase::Details
-                }
-                2 => {
-                    self.email = None;
-                    Phase::Details
-                }
-                3 => {
-                    self.category = None;
-                    Phase::Details
-                }
-                4 => Phase::Create,
-                _ => return Err(Stop::Cancelled),
-            },
-        )
-    }
-
-    fn create(&mut self) -> Flow<Phase> {
-        let input = StepInput::CreateHprIdWithPreverified(Box::new(self.create_input()));
-        let outcome = match self.send(input, "Creating your HPR ID…", TAKEN)? {
+        let outcome = match self.send(step, payload, "Creating your HPR ID…", TAKEN)? {
             Sent::Done(outcome) => outcome,
             Sent::Refused(e) => {
                 self.fail(&e);
                 self.note("That HPR ID is not available: please choose another.");
-                self.stale_suggestions = true;
-                return Ok(Phase::ChooseId);
+                self.answers.ask_again("hprId");
+                // fresh suggestions; the old ones may include the taken one
+                let doing = "Finding available HPR IDs…";
+                if let Err(e) = self.try_send(Step::GetHprIdSuggestion, json!({}), doing)? {
+                    self.fail(&e);
+                }
+                return Ok(());
             }
-            Sent::Goto(phase) => return Ok(phase),
+            Sent::Moved => return Ok(()),
         };
-        let result = self.session.result().expect("completed").clone();
+        let Some(result) = self.session.result().cloned() else {
+            return Err(Stop::Quit(ExitStatus::Failure));
+        };
         let name = outcome.data["name"]
             .as_str()
             .filter(|n| !n.trim().is_empty())
             .map(str::to_owned)
-            .unwrap_or_else(|| self.full_name());
+            .unwrap_or_else(|| self.full_name(Some(&hint)));
+        let category = self.category_label(&hint);
+        self.answers.clear();
         let rows = [
             ("HPR ID number", result.hpr_id_number),
             ("HPR ID", result.hpr_id),
             ("Name", name),
-            ("Category", self.category_label()),
+            ("Category", category),
         ];
         self.card("HPR ID created", None, &rows);
-        Ok(Phase::Done)
+        Ok(())
+    }
+
+    /// Shows what will be sent; `true` to create, `false` after the user chose a field to change
+    /// (it will be asked again).
+    fn review(&mut self, hint: &PayloadHint) -> Flow<bool> {
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut editable: Vec<&FieldDescriptor> = Vec::new();
+        for field in &hint.fields {
+            if NOT_SHOWN.contains(&field.name.as_str()) {
+                continue;
+            }
+            let Some(value) = self.answers.effective(field) else {
+                continue;
+            };
+            if text_of(value).trim().is_empty() {
+                continue;
+            }
+            let parent = field
+                .parent_field
+                .as_deref()
+                .and_then(|p| hint.field(p))
+                .and_then(|p| self.answers.effective(p))
+                .map(text_of);
+            rows.push((
+                field.label.clone(),
+                display(field, value, parent.as_deref()),
+            ));
+            editable.push(field);
+        }
+        if let Some(mobile) = self.session.mobile() {
+            rows.push(("Mobile".to_owned(), mobile.masked()));
+        }
+        let width = rows
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        let p = self.opts.paint_err;
+        let _ = writeln!(self.err, "\n{}", p.bold("Please check your details"));
+        for (label, value) in &rows {
+            let _ = writeln!(
+                self.err,
+                "  {}  {value}",
+                p.dim(&format!("{label:<width$}"))
+            );
+        }
+        let _ = writeln!(self.err);
+        if self.yes_no("Create this HPR ID?", true)? {
+            return Ok(true);
+        }
+        let mut options: Vec<String> = editable.iter().map(|f| f.label.clone()).collect();
+        options.push("Nothing: create the HPR ID".to_owned());
+        options.push("Quit without registering".to_owned());
+        let chosen = self.choose("What would you like to change?", &options, None, 0)?;
+        let Some(field) = editable.get(chosen) else {
+            return if chosen == editable.len() {
+                Ok(true)
+            } else {
+                Err(Stop::Cancelled)
+            };
+        };
+        self.answers.ask_again(&field.name);
+        // a list filtered by this field (sub-categories of a category) must be chosen again
+        for dependent in &hint.fields {
+            if dependent.parent_field.as_deref() == Some(field.name.as_str()) {
+                self.answers.ask_again(&dependent.name);
+            }
+        }
+        Ok(false)
     }
 
     // -----------------------------------------------------------------------------------------
     // Registry calls
 
-    /// One call: validation and order check (local), the request (with a spinner, racing
-    /// Ctrl-C), the session update. Fake SMS received meanwhile are shown afterwards.
-    fn try_send(&mut self, input: StepInput, doing: &str) -> Flow<Result<StepOutcome, Error>> {
-        let call = match self
-            .session
-            .prepare(input, abdm_hpr::types::today_in_india())
-        {
-            Ok(call) => call,
-            Err(e) => return Ok(Err(e)),
-        };
-        let spinner = Spinner::start(doing, self.opts.spinner);
-        let api = self.api;
-        let interrupt = self.opts.interrupt;
-        let answer = self.rt.block_on(async {
+    /// The one place the wizard reaches the registry: runs `step` with `payload` through the
+    /// session, racing Ctrl-C (`None`). Nothing changes in the session unless the call succeeds.
+    fn call_registry(
+        &mut self,
+        step: Step,
+        payload: Value,
+    ) -> Option<abdm_hpr::Result<StepOutcome>> {
+        let (api, interrupt, session) = (self.api, self.opts.interrupt, &mut self.session);
+        self.rt.block_on(async move {
             tokio::select! {
                 biased;
                 () = interrupt.wait() => None,
-                reply = call.send(api) => Some(reply),
+                outcome = session.run(api, step, payload) => Some(outcome),
             }
-        });
+        })
+    }
+
+    /// One call with a spinner. Fake SMS received meanwhile are shown before the next prompt.
+    fn try_send(
+        &mut self,
+        step: Step,
+        payload: Value,
+        doing: &str,
+    ) -> Flow<Result<StepOutcome, Error>> {
+        let spinner = Spinner::start(doing, self.opts.spinner);
+        let answer = self.call_registry(step, payload);
         drop(spinner);
         match answer {
             None => Err(Stop::Interrupted),
-            Some(Ok(reply)) => Ok(self.session.apply(&call, reply)),
-            Some(Err(e)) => {
-                self.session.record_unconfirmed(&e);
-                Ok(Err(e))
-            }
-        }
-    }
-
-    /// A call whose every failure ends in the retry menu: the outcome, or the phase the user
-    /// chose to go to instead.
-    fn call(&mut self, input: StepInput, doing: &str) -> Flow<Result<StepOutcome, Phase>> {
-        match self.send(input, doing, &[])? {
-            Sent::Done(outcome) => Ok(Ok(outcome)),
-            Sent::Goto(phase) => Ok(Err(phase)),
-            Sent::Refused(_) => unreachable!("no codes are handed back"),
+            Some(result) => Ok(result),
         }
     }
 
     /// A call whose failures (except `codes`, returned to the caller) end in the retry menu.
-    fn send(&mut self, input: StepInput, doing: &str, codes: &[&str]) -> Flow<Sent> {
+    fn send(&mut self, step: Step, payload: Value, doing: &str, codes: &[&str]) -> Flow<Sent> {
         loop {
-            match self.try_send(input.clone(), doing)? {
+            match self.try_send(step, payload.clone(), doing)? {
                 Ok(outcome) => return Ok(Sent::Done(outcome)),
                 Err(e) if has_code(&e, codes) => return Ok(Sent::Refused(e)),
-                Err(e) => match self.after_error(&e)? {
-                    AfterError::Retry => {}
-                    AfterError::Goto(phase) => return Ok(Sent::Goto(phase)),
-                },
+                Err(e) => {
+                    if !self.after_error(&e)? {
+                        return Ok(Sent::Moved);
+                    }
+                }
             }
         }
     }
 
-    /// Sends an OTP verification (Aadhaar or mobile): `Ok(())` once verified, or the phase to go
-    /// to instead: `again` after a wrong or expired OTP, the lockout menu's choice after too many,
-    /// or the retry menu's choice after any other failure.
-    fn verify_otp(&mut self, input: StepInput, again: Phase) -> Flow<Result<(), Phase>> {
-        let codes = [WRONG_OTP, LOCKED].concat();
-        match self.send(input, "Verifying the OTP…", &codes)? {
-            Sent::Done(_) => Ok(Ok(())),
-            Sent::Refused(e) if has_code(&e, LOCKED) => {
-                self.fail(&e);
-                self.locked_out().map(Err)
-            }
-            Sent::Refused(e) => {
-                self.fail(&e);
-                Ok(Err(again))
-            }
-            Sent::Goto(phase) => Ok(Err(phase)),
-        }
-    }
-
-    /// Shows `e` and asks what to do.
-    fn after_error(&mut self, e: &Error) -> Flow<AfterError> {
+    /// Shows `e` and asks what to do: `true` to try again, `false` once the user chose to start
+    /// over (done here).
+    fn after_error(&mut self, e: &Error) -> Flow<bool> {
         self.fail(e);
         let first = self.session.stage() == Stage::Start;
         let options = [
@@ -770,12 +635,16 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
             "Quit".to_owned(),
         ];
         match self.choose("What now?", &options, None, 0)? {
-            0 => Ok(AfterError::Retry),
+            0 => Ok(true),
+            1 if first => {
+                // the next turn asks for the Aadhaar number again
+                self.answers.clear();
+                self.aadhaar = None;
+                Ok(false)
+            }
             1 => {
-                if first {
-                    self.aadhaar = Some(self.ask_aadhaar()?);
-                }
-                Ok(AfterError::Goto(Phase::SendAadhaarOtp))
+                self.restart()?;
+                Ok(false)
             }
             _ => Err(Stop::Quit(report::classify(e))),
         }
@@ -884,6 +753,12 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
         let _ = writeln!(self.err, "{} {message}", p.green("✔"));
     }
 
+    /// The engine refused an answer: it will be asked again.
+    fn refused(&mut self, message: &str) {
+        let p = self.opts.paint_err;
+        let _ = writeln!(self.err, "{} {}", p.red("✗"), p.red(message));
+    }
+
     fn note(&mut self, message: &str) {
         let p = self.opts.paint_err;
         let _ = writeln!(self.err, "{} {message}", p.yellow("!"));
@@ -934,69 +809,51 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
     /// Embedded sandbox only: the fake identity's linked mobile, as a tip.
     fn sandbox_tip(&self) -> Option<String> {
         let embedded = self.opts.embedded.as_ref()?;
-        let identity = embedded.sandbox.identity(self.aadhaar.as_ref()?.expose())?;
+        let digits: String = self
+            .aadhaar
+            .as_deref()?
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let identity = embedded.sandbox.identity(&digits)?;
         Some(format!(
             "Sandbox tip: this fake identity's Aadhaar-linked mobile is {}; any other number gets its own OTP",
             identity.mobile
         ))
     }
 
-    /// What the user chose, plus the demographics they typed.
-    fn create_input(&self) -> CreateHprIdInput {
-        let (cat, sub) = self.category.unwrap_or_default();
-        CreateHprIdInput {
-            hpr_id: self.hpr_id.as_ref().map(|id| id.as_str().to_owned()),
-            password: self.password.as_ref().map(|p| p.expose().to_owned()),
-            email: self.email.as_ref().map(|e| e.as_str().to_owned()),
-            hp_category_code: self.category.map(|_| CATEGORIES[cat].code.to_owned()),
-            hp_sub_category_code: self
-                .category
-                .map(|_| CATEGORIES[cat].sub_categories[sub].0.to_owned()),
-            ..self.typed.clone()
-        }
-    }
-
-    /// [`create_input`](Self::create_input) over the session's prefill: what will be sent.
-    fn merged_input(&self) -> CreateHprIdInput {
-        let typed = self.create_input();
-        let known = self.session.prefill();
-        let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
-        CreateHprIdInput {
-            address: pick(&typed.address, &known.address),
-            day_of_birth: pick(&typed.day_of_birth, &known.day_of_birth),
-            month_of_birth: pick(&typed.month_of_birth, &known.month_of_birth),
-            year_of_birth: pick(&typed.year_of_birth, &known.year_of_birth),
-            first_name: pick(&typed.first_name, &known.first_name),
-            middle_name: pick(&typed.middle_name, &known.middle_name),
-            last_name: pick(&typed.last_name, &known.last_name),
-            pincode: pick(&typed.pincode, &known.pincode),
-            state_code: pick(&typed.state_code, &known.state_code),
-            district_code: pick(&typed.district_code, &known.district_code),
-            ..typed
-        }
-    }
-
-    fn full_name(&self) -> String {
-        let input = self.merged_input();
-        [input.first_name, input.middle_name, input.last_name]
+    /// The name as it will be sent: typed answers over the session's prefill.
+    fn full_name(&self, hint: Option<&PayloadHint>) -> String {
+        let prefill = self.session.prefill();
+        let known = [
+            ("firstName", &prefill.first_name),
+            ("middleName", &prefill.middle_name),
+            ("lastName", &prefill.last_name),
+        ];
+        known
             .into_iter()
-            .flatten()
+            .filter_map(|(name, prefilled)| {
+                let typed = hint
+                    .and_then(|h| h.field(name))
+                    .and_then(|f| self.answers.effective(f))
+                    .map(text_of);
+                typed.or_else(|| prefilled.clone())
+            })
             .filter(|s| !s.trim().is_empty())
             .collect::<Vec<_>>()
             .join(" ")
     }
 
-    fn category_label(&self) -> String {
-        match self.category {
-            Some((cat, sub)) if CATEGORIES[cat].sub_categories.len() > 1 => {
-                format!(
-                    "{} · {}",
-                    CATEGORIES[cat].name, CATEGORIES[cat].sub_categories[sub].1
-                )
-            }
-            Some((cat, _)) => CATEGORIES[cat].name.to_owned(),
-            None => "-".to_owned(),
-        }
+    /// "Nurse · RN and RM" for the chosen codes (the codes themselves if unlisted).
+    fn category_label(&self, hint: &PayloadHint) -> String {
+        let code = |name: &str| {
+            hint.field(name)
+                .and_then(|f| self.answers.effective(f))
+                .map(text_of)
+                .unwrap_or_default()
+        };
+        let (cat, sub) = (code("hpCategoryCode"), code("hpSubCategoryCode"));
+        categories::label(&cat, &sub).unwrap_or_else(|| format!("{cat} · {sub}"))
     }
 }
 
@@ -1005,16 +862,7 @@ fn has_code(e: &Error, codes: &[&str]) -> bool {
     e.api_code().is_some_and(|code| codes.contains(&code))
 }
 
-/// "Ghaziabad, Uttar Pradesh" when the codes are known, else the codes.
-fn place_name(state: &str, district: &str) -> String {
-    match (geo::state(state), geo::district(state, district)) {
-        (Some(s), Some(d)) => format!("{}, {}", d.name, s.name),
-        (Some(s), None) => format!("district {district}, {}", s.name),
-        _ => format!("district {district}, state {state}"),
-    }
-}
-
-mod checks;
+mod form;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;

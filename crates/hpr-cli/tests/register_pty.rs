@@ -173,14 +173,16 @@ fn register_in_a_terminal() {
     screen.expect("Choose your HPR ID");
     screen.expect("Type my own");
     screen.keys(&format!("{DOWN}{ENTER}"));
-    screen.answer("Password for your HPR account", PASSWORD);
+    // the label and help text come from the engine's field descriptor
+    screen.expect("? Password");
+    screen.answer("The password of the new HPR account", PASSWORD);
     screen.answer("Type the password again", PASSWORD);
     screen.answer("E-mail address", "asha@example.com");
     // Nurse, then RN (the second sub-category)
     screen.expect("Professional category");
     screen.expect("Pharmacist");
     screen.keys(&format!("{DOWN}{ENTER}"));
-    screen.expect("Nurse sub-category");
+    screen.expect("Sub-category (Nurse)");
     screen.expect("RLHV");
     screen.keys(&format!("{DOWN}{ENTER}"));
     screen.expect("Please check your details");

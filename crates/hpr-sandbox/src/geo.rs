@@ -1,4 +1,5 @@
-//! Built-in reference data: a few Indian states and districts, and the professional categories.
+//! Built-in reference data: a few Indian states and districts (and, re-exported from
+//! [`abdm_hpr::categories`], the professional categories).
 //!
 //! The state codes are the LGD (Local Government Directory) / census codes; the district codes are
 //! LGD-style and illustrative (Uttar Pradesh `"9"` / Ghaziabad `"145"` as in the contract), not a
@@ -179,82 +180,11 @@ pub fn district(state_code: &str, district_code: &str) -> Option<&'static Distri
         .find(|d| canonical(d.code) == Some(code))
 }
 
-/// A code as an integer: trimmed ASCII digits only (`"01"` is 1; `"+1"`, `""` and `"1a"` are not).
-fn number(code: &str) -> Option<u32> {
-    let code = code.trim();
-    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    code.parse().ok()
-}
-
-/// A professional category and the sub-categories the sandbox accepts under it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Category {
-    /// Category code, e.g. `"1"`.
-    pub code: &'static str,
-    /// Category name, e.g. `"Doctor"`.
-    pub name: &'static str,
-    /// `(code, name)` of each sub-category, e.g. `("1", "Modern Medicine")`.
-    pub sub_categories: &'static [(&'static str, &'static str)],
-}
-
-/// The professional categories of CONTRACT §5 (the only pairs the sandbox accepts).
-pub static CATEGORIES: &[Category] = &[
-    Category {
-        code: "1",
-        name: "Doctor",
-        sub_categories: &[
-            ("1", "Modern Medicine"),
-            ("2", "Dentist"),
-            ("3", "Ayurveda"),
-            ("4", "Unani"),
-            ("5", "Siddha"),
-            ("6", "Homoeopathy"),
-            ("89", "Sowa-Rigpa"),
-            ("220", "Yoga and Naturopathy"),
-        ],
-    },
-    Category {
-        code: "2",
-        name: "Nurse",
-        sub_categories: &[
-            ("7", "RANM"),
-            ("8", "RN"),
-            ("9", "RN and RM"),
-            ("10", "RLHV"),
-        ],
-    },
-    Category {
-        code: "6",
-        name: "Pharmacist",
-        sub_categories: &[("33", "Pharmacist")],
-    },
-];
-
-fn category(code: &str) -> Option<&'static Category> {
-    let code = number(code)?;
-    CATEGORIES.iter().find(|c| number(c.code) == Some(code))
-}
-
-/// The name of a professional category (`1` Doctor, `2` Nurse, `6` Pharmacist).
-///
-/// Codes are compared as integers, so `"01"` is Doctor.
-pub fn category_name(code: &str) -> Option<&'static str> {
-    category(code).map(|c| c.name)
-}
-
-/// The name of a sub-category, only for the category/sub-category pairs of CONTRACT §5.
-///
-/// Codes are compared as integers. `None` if the category is unknown or the sub-category belongs to
-/// another category (e.g. `("2", "1")`).
-pub fn sub_category_name(category_code: &str, sub_code: &str) -> Option<&'static str> {
-    let subs = category(category_code)?.sub_categories;
-    let sub = number(sub_code)?;
-    subs.iter()
-        .find(|(c, _)| number(c) == Some(sub))
-        .map(|(_, name)| *name)
-}
+// The professional categories live in the SDK core, where the flow offers them as choices; the
+// sandbox accepts exactly those pairs (CONTRACT §5.2).
+pub use abdm_hpr::categories::{
+    CATEGORIES, Category, SubCategory, category_name, sub_category_name,
+};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -332,62 +262,5 @@ mod tests {
                 assert_eq!(district(s.code, d.code), Some(d));
             }
         }
-    }
-
-    #[test]
-    fn categories() {
-        assert_eq!(category_name("1"), Some("Doctor"));
-        assert_eq!(category_name("01"), Some("Doctor"));
-        assert_eq!(category_name(" 2 "), Some("Nurse"));
-        assert_eq!(category_name("6"), Some("Pharmacist"));
-        for bad in [
-            "",
-            "0",
-            "3",
-            "100",
-            "+1",
-            "1a",
-            "-1",
-            "99999999999999999999",
-        ] {
-            assert_eq!(category_name(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn sub_categories() {
-        let doctor = [
-            ("1", "Modern Medicine"),
-            ("2", "Dentist"),
-            ("3", "Ayurveda"),
-            ("4", "Unani"),
-            ("5", "Siddha"),
-            ("6", "Homoeopathy"),
-            ("89", "Sowa-Rigpa"),
-            ("220", "Yoga and Naturopathy"),
-        ];
-        for (sub, name) in doctor {
-            assert_eq!(sub_category_name("1", sub), Some(name));
-        }
-        let nurse = [
-            ("7", "RANM"),
-            ("8", "RN"),
-            ("9", "RN and RM"),
-            ("10", "RLHV"),
-        ];
-        for (sub, name) in nurse {
-            assert_eq!(sub_category_name("2", sub), Some(name));
-        }
-        assert_eq!(sub_category_name("6", "33"), Some("Pharmacist"));
-        assert_eq!(sub_category_name("01", "001"), Some("Modern Medicine"));
-        assert_eq!(sub_category_name("0006", "033"), Some("Pharmacist"));
-        // pairs outside the table
-        assert_eq!(sub_category_name("2", "1"), None);
-        assert_eq!(sub_category_name("1", "7"), None);
-        assert_eq!(sub_category_name("6", "13"), None);
-        assert_eq!(sub_category_name("3", "1"), None);
-        assert_eq!(sub_category_name("1", ""), None);
-        assert_eq!(sub_category_name("1", "x"), None);
-        assert_eq!(sub_category_name("100", "1"), None);
     }
 }

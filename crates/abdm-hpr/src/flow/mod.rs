@@ -18,6 +18,7 @@
 //! service go through it.
 
 mod document;
+mod fields;
 mod file_store;
 mod input;
 mod migrate;
@@ -30,6 +31,7 @@ mod store;
 
 pub use crate::step::Step;
 pub use document::{ErrorDocument, ErrorKind};
+pub use fields::{Choice, FieldDescriptor, FieldKind, FieldRules, catalog_names, describe};
 pub use file_store::FileStore;
 pub use input::StepInput;
 pub use migrate::SESSION_VERSION;

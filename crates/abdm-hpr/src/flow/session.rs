@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::Date;
 
+use super::fields::Choice;
 use super::input::StepInput;
 use super::migrate::{self, SESSION_VERSION, V2};
 use super::outcome::{HintBuilder, PayloadHint, StepOutcome};
@@ -16,8 +17,9 @@ use crate::backend::{RegistryBackend, Request, Response};
 use crate::error::{Error, Result};
 use crate::types::{
     Aadhaar, AccountCheck, CheckAccountExistInput, CreateHprIdInput, DemographicAuthInput,
-    GenerateAadhaarOtpInput, GenerateMobileOtpInput, HprIdSuggestionInput, Mobile, Otp, TxnId,
-    VerifyAadhaarOtpInput, VerifyAadhaarOtpResponse, VerifyMobileOtpInput, mask, today_in_india,
+    GenerateAadhaarOtpInput, GenerateMobileOtpInput, HPR_DOMAIN, HprIdSuggestionInput, Mobile, Otp,
+    TxnId, VerifyAadhaarOtpInput, VerifyAadhaarOtpResponse, VerifyMobileOtpInput, mask,
+    today_in_india,
 };
 
 /// How a completed registration ended. `Debug` hides the identifiers (CONTRACT §7).
@@ -491,68 +493,101 @@ impl RegistrationSession {
 
     fn hint_for(&self, step: Step) -> PayloadHint {
         let txn_source = "kept by the session (the latest transaction id)";
-        let linked_mobile = self.linked_mobile();
-        let mobile = self.mobile();
-        let prefill = self.state.prefill().cloned().unwrap_or_default();
+        // the transaction id is flow metadata (CONTRACT §7), not a secret: a form carries it back
+        let txn = self.txn_id().map(|t| t.as_str().to_owned());
+        let with_txn = |builder: HintBuilder| match &txn {
+            Some(t) => builder.prefilled("txnId", txn_source, t.clone()),
+            None => builder.required("txnId", "the transaction id of the previous step"),
+        };
         match step {
-            Step::GenerateAadhaarOtp => HintBuilder::new("Send an OTP to the Aadhaar-linked mobile.")
-                .required("aadhaar", "the professional's 12-digit Aadhaar number")
-                .build(),
-            Step::VerifyAadhaarOtp => {
-                let to = linked_mobile.unwrap_or("the Aadhaar-linked mobile");
-                HintBuilder::new("Verify the OTP sent to the Aadhaar-linked mobile.")
-                    .required("otp", format!("the 6-digit OTP sent to {to}"))
-                    .prefilled("txnId", txn_source)
-                    .optional("domainName", "defaults to @hpr.abdm")
-                    .optional("idType", "defaults to hpr_id")
+            Step::GenerateAadhaarOtp => {
+                HintBuilder::new("Send an OTP to the Aadhaar-linked mobile.")
+                    .required("aadhaar", "the professional's 12-digit Aadhaar number")
                     .build()
             }
-            Step::CheckAccountExist => HintBuilder::new("Check whether an HPR account exists for this Aadhaar.")
-                .prefilled("txnId", txn_source)
-                .prefilled("preverifiedCheck", "defaults to true")
-                .build(),
-            Step::DemographicAuthViaMobile => {
-                HintBuilder::new("Give the mobile number for communication; it is compared with the Aadhaar-linked one.")
-                    .required("mobileNumber", "the professional's mobile number (10 digits, +91 allowed)")
-                    .prefilled("txnId", txn_source)
+            Step::VerifyAadhaarOtp => {
+                let to = self.linked_mobile().unwrap_or("the Aadhaar-linked mobile");
+                let builder = HintBuilder::new("Verify the OTP sent to the Aadhaar-linked mobile.")
+                    .required("otp", format!("the 6-digit OTP sent to {to}"))
+                    .label("Aadhaar OTP");
+                with_txn(builder)
+                    .optional("domainName", "defaults to @hpr.abdm")
+                    .optional("idType", "defaults to hpr_id")
+                    .optional("restrictions", "rarely used; sent as null when absent")
                     .build()
+            }
+            Step::CheckAccountExist => with_txn(HintBuilder::new(
+                "Check whether an HPR account exists for this Aadhaar.",
+            ))
+            .prefilled_optional("preverifiedCheck", "defaults to true", true)
+            .build(),
+            Step::DemographicAuthViaMobile => {
+                let builder = HintBuilder::new("Give the mobile number for communication; it is compared with the Aadhaar-linked one.")
+                    .required("mobileNumber", "the professional's mobile number (10 digits, +91 allowed)");
+                with_txn(builder).build()
             }
             Step::GenerateMobileOtp => {
                 let builder = HintBuilder::new("Send an OTP to the mobile number to prove it.");
-                match mobile {
-                    Some(m) => builder.prefilled("mobile", format!("the number given for demographic auth ({})", m.masked())),
+                // the caller typed this number one step earlier; it is sent back so a form can
+                // show it prefilled (and it is needed to render that form)
+                let builder = match self.mobile() {
+                    Some(m) => builder.prefilled(
+                        "mobile",
+                        format!("the number given for demographic auth ({})", m.masked()),
+                        m.expose(),
+                    ),
                     None => builder.required("mobile", "the professional's mobile number"),
-                }
-                .prefilled("txnId", txn_source)
-                .build()
+                };
+                with_txn(builder).build()
             }
             Step::VerifyMobileOtp => {
-                let to = mobile.map_or_else(|| "the mobile".to_owned(), Mobile::masked);
-                HintBuilder::new("Verify the OTP sent to the mobile number.")
+                let to = self
+                    .mobile()
+                    .map_or_else(|| "the mobile".to_owned(), Mobile::masked);
+                let builder = HintBuilder::new("Verify the OTP sent to the mobile number.")
                     .required("otp", format!("the 6-digit OTP sent to {to}"))
-                    .prefilled("txnId", txn_source)
-                    .build()
+                    .label("Mobile OTP");
+                with_txn(builder).build()
             }
-            Step::GetHprIdSuggestion => HintBuilder::new("Get available HPR ID usernames.")
-                .prefilled("txnId", txn_source)
-                .build(),
+            Step::GetHprIdSuggestion => {
+                with_txn(HintBuilder::new("Get available HPR ID usernames.")).build()
+            }
             Step::CreateHprIdWithPreverified => {
                 let mut builder = HintBuilder::new(
                     "Create the HPR ID. Demographics come from the account check and may be overridden.",
                 );
                 for (field, source) in CALLER_CREATE_FIELDS {
                     builder = builder.required(field, source);
+                    if field == "hprId" {
+                        let suggestions = self.suggestions().iter().map(|s| Choice {
+                            value: s.clone(),
+                            label: format!("{s}{HPR_DOMAIN}"),
+                            parent: None,
+                        });
+                        builder = builder.choices(suggestions.collect());
+                    }
                 }
+                let known = self.state.prefill().cloned().unwrap_or_default();
                 for field in Demographics::FIELDS {
-                    let present = prefill.get(field).is_some();
-                    builder = match (field, present) {
-                        (_, true) => builder.prefilled(field, "from the account check (e-KYC as fallback)"),
-                        ("middleName", false) => builder.optional(field, "the middle name, if any"),
-                        (_, false) => builder.required(field, "not in the e-KYC data: ask the professional"),
+                    let value = known.get(field).map(str::to_owned);
+                    builder = match (field, value) {
+                        ("middleName", Some(v)) => builder.prefilled_optional(
+                            field,
+                            "from the account check (e-KYC as fallback)",
+                            v,
+                        ),
+                        (_, Some(v)) => builder.prefilled(
+                            field,
+                            "from the account check (e-KYC as fallback)",
+                            v,
+                        ),
+                        ("middleName", None) => builder.optional(field, "the middle name, if any"),
+                        (_, None) => {
+                            builder.required(field, "not in the e-KYC data: ask the professional")
+                        }
                     };
                 }
-                builder
-                    .prefilled("txnId", txn_source)
+                with_txn(builder)
                     .optional("profilePhoto", "a base64 JPEG or PNG of at most 1 MiB")
                     .build()
             }

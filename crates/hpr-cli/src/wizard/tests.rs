@@ -68,29 +68,20 @@ impl Script {
 
 impl Prompter for Script {
     fn input(&mut self, ask: Ask<'_>) -> Result<String, PromptError> {
-        loop {
-            self.log.push(format!("? {}", ask.message));
-            let answer = match self.next(ask.message) {
-                A::Text(s) => s,
-                A::Otp => self.read_phone(),
-                A::WrongOtp => {
-                    let otp: u32 = self.read_phone().parse().unwrap();
-                    format!("{:06}", (otp + 1) % 1_000_000)
-                }
-                A::CtrlC => return Err(PromptError::Interrupted),
-                A::Esc => return Err(PromptError::Cancelled),
-                other => panic!(
-                    "{other:?} is no answer to the text prompt {:?}",
-                    ask.message
-                ),
-            };
-            if let Some(check) = ask.check
-                && let Err(message) = check(&answer)
-            {
-                self.log.push(format!("  refused: {message}"));
-                continue;
+        self.log.push(format!("? {}", ask.message));
+        match self.next(ask.message) {
+            A::Text(s) => Ok(s),
+            A::Otp => Ok(self.read_phone()),
+            A::WrongOtp => {
+                let otp: u32 = self.read_phone().parse().unwrap();
+                Ok(format!("{:06}", (otp + 1) % 1_000_000))
             }
-            return Ok(answer);
+            A::CtrlC => Err(PromptError::Interrupted),
+            A::Esc => Err(PromptError::Cancelled),
+            other => panic!(
+                "{other:?} is no answer to the text prompt {:?}",
+                ask.message
+            ),
         }
     }
 
@@ -225,6 +216,11 @@ fn run_wizard(h: &Harness, answers: Vec<A>, interrupt: Interrupt) -> Run {
     run
 }
 
+/// `true` if one line of `screen` contains every part (a review row: label and value).
+fn has_line(screen: &str, parts: &[&str]) -> bool {
+    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
+}
+
 /// `NN-NNNN-NNNN-NNNN` somewhere in `s`.
 fn hpr_id_number(s: &str) -> Option<&str> {
     let shape = |w: &str| {
@@ -270,10 +266,10 @@ fn registers_with_the_aadhaar_linked_mobile() {
     let h = harness(|_| {});
     let mobile = linked_mobile(&h, AADHAAR);
     let mut answers = vec![
-        text("234123412345"), // wrong check digit: refused as typed
+        text("234123412345"), // wrong check digit: refused by the engine, asked again
         text("2341 2341 2346"),
         A::Otp,
-        text("12345"), // refused as typed
+        text("12345"), // refused by the engine, asked again
         text(&format!("+91 {mobile}")),
     ];
     answers.extend(rest_of_registration());
@@ -281,18 +277,25 @@ fn registers_with_the_aadhaar_linked_mobile() {
 
     assert_eq!(run.status, ExitStatus::Success, "{}", run.err);
     assert!(
-        run.log
-            .iter()
-            .any(|l| l == "  refused: The Aadhaar number has an invalid check digit (Verhoeff)"),
-        "{:#?}",
-        run.log
+        run.err
+            .contains("✗ Aadhaar number has an invalid check digit (Verhoeff)"),
+        "{}",
+        run.err
     );
-    assert!(run.log.iter().any(|l| l.contains("The mobile number must")));
+    assert_eq!(run.asked("? Aadhaar number"), 2);
+    assert!(
+        run.err
+            .contains("✗ Mobile number for communication must be a 10-digit mobile number"),
+        "{}",
+        run.err
+    );
+    assert_eq!(run.asked("? Mobile number for communication"), 2);
     assert_eq!(run.asked("Mobile OTP"), 0, "no mobile OTP on this branch");
     assert!(run.err.contains("📱 SMS to XXXXXX"), "{}", run.err);
     assert!(run.err.contains("That is your Aadhaar-linked mobile"));
     assert!(run.err.contains("Please check your details"));
-    assert!(run.err.contains("Password       set (not shown)"));
+    assert!(has_line(&run.err, &["Password", "set (not shown)"]));
+    assert!(has_line(&run.err, &["Sub-category", "Dentist"]));
 
     let accounts = h.running.accounts();
     assert_eq!(accounts.len(), 1);
@@ -443,7 +446,7 @@ fn a_taken_id_goes_back_to_the_id_choice() {
     assert!(run.err.contains("HIS-1015"), "{}", run.err);
     assert!(run.err.contains("please choose another"));
     assert_eq!(run.asked("? Choose your HPR ID"), 2);
-    assert_eq!(run.asked("? Password for your HPR account"), 1);
+    assert_eq!(run.asked("? Password"), 1);
     assert!(run.out.contains("Nurse · RN and RM"), "{}", run.out);
     assert_eq!(h.running.accounts().len(), 2);
 }
@@ -457,9 +460,9 @@ fn the_review_can_change_an_answer() {
         text(&linked_mobile(&h, AADHAAR)),
         A::Pick(""),
         text(PASSWORD),
-        text("asha@example"), // refused as typed
-        text("typo@example.com"),
+        text("asha@example"),  // refused by the engine once everything is asked
         A::Pick("Pharmacist"), // one sub-category: not asked
+        text("typo@example.com"),
         A::No,
         A::Pick("E-mail address"),
         text(EMAIL),
@@ -469,9 +472,10 @@ fn the_review_can_change_an_answer() {
 
     assert_eq!(run.status, ExitStatus::Success, "{}", run.err);
     assert_eq!(run.asked("? E-mail address"), 3);
-    assert_eq!(run.asked("sub-category"), 0);
-    assert!(run.err.contains("E-mail         typo@example.com"));
-    assert!(run.err.contains(&format!("E-mail         {EMAIL}")));
+    assert_eq!(run.asked("? Sub-category"), 0);
+    assert!(run.err.contains("✗ E-mail address must"), "{}", run.err);
+    assert!(has_line(&run.err, &["E-mail address", "typo@example.com"]));
+    assert!(has_line(&run.err, &["E-mail address", EMAIL]));
     let account = &h.running.accounts()[0];
     assert_eq!((account.category_id, account.sub_category_id), (6, 33));
 }
@@ -536,55 +540,58 @@ fn a_network_failure_offers_retry_then_quits_with_the_network_code() {
 }
 
 #[test]
-fn categories_match_the_contract_table() {
-    for category in CATEGORIES {
-        assert_eq!(geo::category_name(category.code), Some(category.name));
-        for (sub, sub_name) in category.sub_categories {
-            assert_eq!(geo::sub_category_name(category.code, sub), Some(*sub_name));
-        }
-    }
-    let names: Vec<&str> = CATEGORIES.iter().map(|c| c.name).collect();
-    assert_eq!(names, ["Doctor", "Nurse", "Pharmacist"]);
+fn a_prefilled_field_can_be_changed_in_the_review() {
+    let h = harness(|_| {});
+    let mut answers = vec![text(AADHAAR), A::Otp, text(&linked_mobile(&h, AADHAAR))];
+    answers.extend(rest_of_registration());
+    answers.pop(); // not yet: change the address first
+    answers.extend([
+        A::No,
+        A::Pick("Address"),
+        text("7 Lake View, Ghaziabad"),
+        A::Yes,
+    ]);
+    let run = run_wizard(&h, answers, Interrupt::Never);
+    assert_eq!(run.status, ExitStatus::Success, "{}", run.err);
+    assert!(has_line(&run.err, &["Address", "7 Lake View, Ghaziabad"]));
+    let sent = h
+        .running
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/hprId/create"))
+        .expect("a create request");
+    assert_eq!(
+        sent.status, 200,
+        "the edited address passed the registry's checks"
+    );
+    assert_eq!(
+        run.asked("? Address"),
+        1,
+        "prefilled: asked only when chosen"
+    );
 }
 
 #[test]
-fn checks_name_the_rule_never_the_value() {
-    let message = check_aadhaar("234123412345").unwrap_err();
+fn review_values_never_show_secrets() {
+    let password = abdm_hpr::flow::describe("password").unwrap();
     assert_eq!(
-        message,
-        "The Aadhaar number has an invalid check digit (Verhoeff)"
+        display(&password, &serde_json::json!(PASSWORD), None),
+        "set (not shown)"
     );
-    assert!(check_otp_or_empty("").is_ok());
+    let aadhaar = abdm_hpr::flow::describe("aadhaar").unwrap();
     assert_eq!(
-        check_otp_or_empty("12a456").unwrap_err(),
-        "The OTP must contain only the digits 0-9"
+        display(&aadhaar, &serde_json::json!(AADHAAR), None),
+        "XXXXXXXX2346"
     );
-    assert!(
-        check_password("ayushman143")
-            .unwrap_err()
-            .starts_with("The password must contain")
-    );
-    assert!(check_hpr_id("asha@gmail.com").is_err());
-    assert!(check_dob("31-04-1990").is_err());
-    assert!(check_dob("15-08-1988").is_ok());
-    assert_eq!(shown_aadhaar("2341 2341 2346"), "XXXXXXXX2346");
-    assert_eq!(shown_otp("123456"), "******");
-}
-
-#[test]
-fn a_missing_last_name_is_asked_for() {
-    let question = Question::for_field("lastName").unwrap();
-    let mut input = CreateHprIdInput::default();
-    (question.set)(&mut input, "Verma");
-    assert_eq!(input.last_name.as_deref(), Some("Verma"));
-    let dob = Question::for_field("monthOfBirth").unwrap();
-    (dob.set)(&mut input, "5/8/1988");
+    let sub = abdm_hpr::flow::describe("hpSubCategoryCode").unwrap();
     assert_eq!(
-        (
-            input.day_of_birth.as_deref(),
-            input.month_of_birth.as_deref()
-        ),
-        (Some("5"), Some("8"))
+        display(&sub, &serde_json::json!("9"), Some("2")),
+        "RN and RM"
     );
-    assert!(Question::for_field("password").is_none());
+    let id = abdm_hpr::flow::describe("hprId").unwrap();
+    assert_eq!(
+        display(&id, &serde_json::json!("asha.verma"), None),
+        "asha.verma@hpr.abdm"
+    );
 }

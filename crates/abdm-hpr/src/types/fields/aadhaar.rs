@@ -20,6 +20,11 @@ use crate::types::{Invalid, Rule, mask, verhoeff};
 pub struct Aadhaar(String);
 
 impl Aadhaar {
+    /// The number of digits.
+    pub const LEN: usize = 12;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "digits only, the first from 2 to 9, ending in a valid Verhoeff check digit; spaces and hyphens are ignored";
+
     /// Validates and normalises an Aadhaar number.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let digits = strip_separators(clean(raw)?, &[' ', '-']);
@@ -29,8 +34,11 @@ impl Aadhaar {
                 "must contain only the digits 0-9",
             ));
         }
-        if digits.len() != 12 {
-            return Err(Invalid::new(Rule::Length, "must be exactly 12 digits"));
+        if digits.len() != Self::LEN {
+            return Err(Invalid::with_message(
+                Rule::Length,
+                format!("must be exactly {} digits", Self::LEN),
+            ));
         }
         if !matches!(digits.as_bytes()[0], b'2'..=b'9') {
             return Err(Invalid::new(

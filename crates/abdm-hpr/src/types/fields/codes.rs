@@ -12,10 +12,17 @@ macro_rules! digit_code {
         pub struct $ty(String);
 
         impl $ty {
+            /// The fewest digits accepted.
+            pub const MIN_LEN: usize = $min;
+            /// The most digits accepted.
+            pub const MAX_LEN: usize = $max;
+            /// The rule beyond the length, for forms and hints.
+            pub const RULE: &'static str = "digits only; leading zeros are kept";
+
             /// Validates the code after trimming.
             pub fn parse(raw: &str) -> Result<Self, Invalid> {
                 let s = clean(raw)?;
-                digits(s, $min, $max)?;
+                digits(s, Self::MIN_LEN, Self::MAX_LEN)?;
                 Ok(Self(s.to_owned()))
             }
 

@@ -35,6 +35,16 @@ pub fn today_in_india() -> Date {
 }
 
 impl DateOfBirth {
+    /// Day and month: 1 or 2 digits (a leading zero is optional).
+    pub const DAY_MONTH_LEN: (usize, usize) = (1, 2);
+    /// Year: exactly 4 digits.
+    pub const YEAR_LEN: usize = 4;
+    /// The earliest year accepted.
+    pub const MIN_YEAR: u16 = 1900;
+    /// The rule beyond the lengths, for forms and hints.
+    pub const RULE: &'static str =
+        "day, month and year together form a real calendar date, not after today (India time)";
+
     /// Validates the three parts against today's date in India.
     pub fn from_parts(day: &str, month: &str, year: &str) -> Result<Self, ValidationErrors> {
         Self::from_parts_on(day, month, year, today_in_india())
@@ -61,23 +71,30 @@ impl DateOfBirth {
         year: Option<&str>,
         today: Date,
     ) -> Option<Self> {
-        let number = |max_len: usize| {
+        let number = |(min_len, max_len): (usize, usize)| {
             move |raw: &str| -> Result<u16, Invalid> {
                 let s = clean(raw)?;
-                digits(s, if max_len == 4 { 4 } else { 1 }, max_len)?;
+                digits(s, min_len, max_len)?;
                 // 1 to 4 ASCII digits always fit in u16; the error is for form only
                 s.parse()
                     .map_err(|_| Invalid::new(Rule::Charset, "must contain only digits"))
             }
         };
-        let d = c.required("dayOfBirth", day, number(2));
-        let m = c.required("monthOfBirth", month, number(2));
-        let y = c.required("yearOfBirth", year, number(4));
+        let d = c.required("dayOfBirth", day, number(Self::DAY_MONTH_LEN));
+        let m = c.required("monthOfBirth", month, number(Self::DAY_MONTH_LEN));
+        let y = c.required(
+            "yearOfBirth",
+            year,
+            number((Self::YEAR_LEN, Self::YEAR_LEN)),
+        );
         let y = y.and_then(|y| {
             c.record(
                 "yearOfBirth",
-                if y < 1900 {
-                    Err(Invalid::new(Rule::TooEarly, "must be 1900 or later"))
+                if y < Self::MIN_YEAR {
+                    Err(Invalid::with_message(
+                        Rule::TooEarly,
+                        format!("must be {} or later", Self::MIN_YEAR),
+                    ))
                 } else {
                     Ok(y)
                 },

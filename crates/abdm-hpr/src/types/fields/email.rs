@@ -17,12 +17,20 @@ const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~.-";
 pub struct Email(String);
 
 impl Email {
+    /// The longest address accepted.
+    pub const MAX_LEN: usize = 254;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "one @; before it ASCII letters, digits and common symbols; after it a domain such as example.com (punycode for international names)";
+
     /// Validates an e-mail address.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = clean(raw)?;
         let bad = |message| Err(Invalid::new(Rule::Format, message));
-        if s.len() > 254 {
-            return Err(Invalid::new(Rule::Length, "must be at most 254 characters"));
+        if s.len() > Self::MAX_LEN {
+            return Err(Invalid::with_message(
+                Rule::Length,
+                format!("must be at most {} characters", Self::MAX_LEN),
+            ));
         }
         let Some((local, domain)) = s.split_once('@') else {
             return bad("must contain one @");

@@ -21,6 +21,13 @@ pub const HPR_DOMAIN: &str = "@hpr.abdm";
 pub struct HprId(String);
 
 impl HprId {
+    /// The shortest username accepted.
+    pub const MIN_LEN: usize = 4;
+    /// The longest username accepted.
+    pub const MAX_LEN: usize = 50;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "ASCII letters, digits, '.' and '_'; starts with a letter or digit and does not end with '.' or '_'; @hpr.abdm is added for you";
+
     /// Validates a username, with or without the `@hpr.abdm` suffix.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = clean(raw)?;
@@ -31,8 +38,11 @@ impl HprId {
             }
             None => s,
         };
-        if !(4..=50).contains(&user.len()) {
-            return Err(Invalid::new(Rule::Length, "must be 4 to 50 characters"));
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&user.len()) {
+            return Err(Invalid::with_message(
+                Rule::Length,
+                format!("must be {} to {} characters", Self::MIN_LEN, Self::MAX_LEN),
+            ));
         }
         if !user
             .bytes()

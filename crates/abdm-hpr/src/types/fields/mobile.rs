@@ -20,6 +20,11 @@ use crate::types::{Invalid, Rule, mask};
 pub struct Mobile(String);
 
 impl Mobile {
+    /// The number of digits, after the prefix is removed.
+    pub const LEN: usize = 10;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "an Indian mobile number starting with 6 to 9; a +91, 91 or 0 prefix and spaces, hyphens and parentheses are ignored";
+
     /// Normalises and validates a mobile number.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = strip_separators(clean(raw)?, &[' ', '-', '(', ')']);
@@ -36,10 +41,10 @@ impl Mobile {
                 "must contain only the digits 0-9 (optionally after +91)",
             ));
         }
-        if national.len() != 10 {
-            return Err(Invalid::new(
+        if national.len() != Self::LEN {
+            return Err(Invalid::with_message(
                 Rule::Length,
-                "must be a 10-digit mobile number",
+                format!("must be a {}-digit mobile number", Self::LEN),
             ));
         }
         if !matches!(national.as_bytes()[0], b'6'..=b'9') {

@@ -27,6 +27,10 @@ pub struct Photo {
 }
 
 impl Photo {
+    /// The rule, for forms and hints (the size limit is [`MAX_PHOTO_BYTES`]).
+    pub const RULE: &'static str =
+        "a base64 JPEG or PNG image (a data:image/...;base64, prefix is accepted)";
+
     /// Validates a base64 photo.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         // Not `clean`: line breaks inside base64 are allowed and removed below.

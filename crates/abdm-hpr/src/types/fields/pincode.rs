@@ -15,10 +15,15 @@ use crate::types::{Invalid, Rule};
 pub struct Pincode(String);
 
 impl Pincode {
+    /// The number of digits.
+    pub const LEN: usize = 6;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "digits only, not starting with 0; one space inside is ignored";
+
     /// Validates a PIN code.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = clean(raw)?.replacen(' ', "", 1);
-        digits(&s, 6, 6)?;
+        digits(&s, Self::LEN, Self::LEN)?;
         if s.starts_with('0') {
             return Err(Invalid::new(Rule::FirstDigit, "must not start with 0"));
         }

@@ -25,10 +25,15 @@ pub struct Otp(Zeroizing<String>);
 impl ZeroizeOnDrop for Otp {}
 
 impl Otp {
+    /// The number of digits.
+    pub const LEN: usize = 6;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "digits only";
+
     /// Validates an OTP.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = clean(raw)?;
-        digits(s, 6, 6)?;
+        digits(s, Self::LEN, Self::LEN)?;
         Ok(Self(Zeroizing::new(s.to_owned())))
     }
 
@@ -62,6 +67,13 @@ pub struct Password(Zeroizing<String>);
 impl ZeroizeOnDrop for Password {}
 
 impl Password {
+    /// The fewest characters accepted.
+    pub const MIN_LEN: usize = 8;
+    /// The most characters accepted (the project's choice).
+    pub const MAX_LEN: usize = 128;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "at least one upper-case letter, one lower-case letter, one digit and one special character; no control characters; kept exactly as typed";
+
     /// Checks the password policy.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if raw.trim().is_empty() {
@@ -69,8 +81,11 @@ impl Password {
         }
         reject_control(raw)?;
         let n = raw.chars().count();
-        if !(8..=128).contains(&n) {
-            return Err(Invalid::new(Rule::Length, "must be 8 to 128 characters"));
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&n) {
+            return Err(Invalid::with_message(
+                Rule::Length,
+                format!("must be {} to {} characters", Self::MIN_LEN, Self::MAX_LEN),
+            ));
         }
         let has = |f: fn(&char) -> bool| raw.chars().any(|c| f(&c));
         let missing: Vec<&str> = [

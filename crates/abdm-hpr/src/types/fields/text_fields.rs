@@ -25,9 +25,14 @@ fn bounded(raw: &str, max: usize) -> Result<String, Invalid> {
 pub struct PersonName(String);
 
 impl PersonName {
+    /// The longest name accepted, in characters.
+    pub const MAX_LEN: usize = 100;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "any script; leading and trailing spaces are ignored";
+
     /// Validates a name.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded(raw, 100).map(Self)
+        bounded(raw, Self::MAX_LEN).map(Self)
     }
 
     /// The trimmed name.
@@ -48,9 +53,14 @@ redacted_fmt!(PersonName);
 pub struct Address(String);
 
 impl Address {
+    /// The longest address accepted, in characters.
+    pub const MAX_LEN: usize = 500;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = PersonName::RULE;
+
     /// Validates an address.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded(raw, 500).map(Self)
+        bounded(raw, Self::MAX_LEN).map(Self)
     }
 
     /// The trimmed address.
@@ -70,9 +80,12 @@ macro_rules! setting {
         pub struct $ty(String);
 
         impl $ty {
+            /// The longest value accepted, in characters.
+            pub const MAX_LEN: usize = 64;
+
             /// Validates an override.
             pub fn parse(raw: &str) -> Result<Self, Invalid> {
-                bounded(raw, 64).map(Self)
+                bounded(raw, Self::MAX_LEN).map(Self)
             }
 
             /// The value as sent on the wire.

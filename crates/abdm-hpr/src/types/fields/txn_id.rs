@@ -18,11 +18,19 @@ use crate::types::{Invalid, Rule, mask};
 pub struct TxnId(String);
 
 impl TxnId {
+    /// The longest id accepted.
+    pub const MAX_LEN: usize = 256;
+    /// The rule beyond the length, for forms and hints.
+    pub const RULE: &'static str = "printable ASCII without whitespace, as issued by the registry";
+
     /// Validates a transaction id.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = clean(raw)?;
-        if s.len() > 256 {
-            return Err(Invalid::new(Rule::Length, "must be at most 256 characters"));
+        if s.len() > Self::MAX_LEN {
+            return Err(Invalid::with_message(
+                Rule::Length,
+                format!("must be at most {} characters", Self::MAX_LEN),
+            ));
         }
         if !s.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Invalid::new(
