@@ -23,11 +23,15 @@
 //! the full Aadhaar number.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use abdm_hpr::categories;
-use abdm_hpr::flow::{FieldDescriptor, PayloadHint, RegistrationSession, Stage, Step, StepOutcome};
+use abdm_hpr::flow::{
+    FieldDescriptor, MemoryStore, PayloadHint, RegistrationService, RegistrationSession, Stage,
+    Step, StepOutcome, SystemClock,
+};
 use abdm_hpr::types::Mobile;
-use abdm_hpr::{Error, RegistryApi};
+use abdm_hpr::{Error, RegistryBackend};
 use hpr_sandbox::{Sandbox, Sms};
 use serde_json::{Value, json};
 use tokio::runtime::Handle;
@@ -127,8 +131,10 @@ enum Sent {
 }
 
 /// The wizard. Build it with [`Wizard::new`] and call [`Wizard::run`] once.
-pub struct Wizard<'a, A, P> {
-    api: &'a A,
+pub struct Wizard<'a, P> {
+    /// Every step goes through the engine's service (the in-memory store holds this one
+    /// registration), as `hpr step` and `hpr serve` do.
+    service: RegistrationService,
     rt: Handle,
     prompter: &'a mut P,
     out: &'a mut dyn Write,
@@ -142,10 +148,13 @@ pub struct Wizard<'a, A, P> {
     aadhaar: Option<String>,
 }
 
-impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
-    /// A wizard calling `api` on the runtime `rt`.
+/// The id of the wizard's one registration in its in-memory store.
+const REGISTRATION: &str = "wizard";
+
+impl<'a, P: Prompter> Wizard<'a, P> {
+    /// A wizard registering through `backend` on the runtime `rt`.
     pub fn new(
-        api: &'a A,
+        backend: Arc<dyn RegistryBackend>,
         rt: Handle,
         prompter: &'a mut P,
         out: &'a mut dyn Write,
@@ -153,7 +162,11 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
         opts: Options,
     ) -> Self {
         Self {
-            api,
+            service: RegistrationService::new(
+                backend,
+                Arc::new(MemoryStore::new()),
+                Arc::new(SystemClock),
+            ),
             rt,
             prompter,
             out,
@@ -573,20 +586,31 @@ impl<'a, A: RegistryApi, P: Prompter> Wizard<'a, A, P> {
     // Registry calls
 
     /// The one place the wizard reaches the registry: runs `step` with `payload` through the
-    /// session, racing Ctrl-C (`None`). Nothing changes in the session unless the call succeeds.
+    /// engine's service, racing Ctrl-C (`None`), then takes the session as the service saved it
+    /// (unchanged after a refusal; marked unconfirmed after a lost answer).
     fn call_registry(
         &mut self,
         step: Step,
         payload: Value,
     ) -> Option<abdm_hpr::Result<StepOutcome>> {
-        let (api, interrupt, session) = (self.api, self.opts.interrupt, &mut self.session);
-        self.rt.block_on(async move {
+        let (service, interrupt) = (&self.service, self.opts.interrupt);
+        let answer = self.rt.block_on(async move {
+            let run = async {
+                match service.get(REGISTRATION).await {
+                    Ok(_) => service.step(REGISTRATION, step, payload, None).await,
+                    Err(_) => service.start(REGISTRATION, payload).await,
+                }
+            };
             tokio::select! {
                 biased;
                 () = interrupt.wait() => None,
-                outcome = session.run(api, step, payload) => Some(outcome),
+                outcome = run => Some(outcome.map(|(_, outcome)| outcome)),
             }
-        })
+        });
+        if let Ok(stored) = self.rt.block_on(self.service.get(REGISTRATION)) {
+            self.session = stored.session;
+        }
+        answer
     }
 
     /// One call with a spinner. Fake SMS received meanwhile are shown before the next prompt.

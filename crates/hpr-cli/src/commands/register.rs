@@ -73,7 +73,7 @@ pub fn run(args: RegisterArgs, backend: &BackendArgs) -> Result<ExitStatus, CliE
     let mut stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
     let status = Wizard::new(
-        &backend.client,
+        backend.client.clone(),
         runtime.handle().clone(),
         &mut prompter,
         &mut stdout,

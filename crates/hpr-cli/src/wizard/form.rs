@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use abdm_hpr::flow::{FieldDescriptor, FieldKind, PayloadHint, Step};
 use abdm_hpr::types::{HPR_DOMAIN, ValidationErrors, mask};
-use abdm_hpr::{Error, RegistryApi};
+use abdm_hpr::Error;
 use serde_json::{Map, Value};
 
 use super::{Flow, Stop, Wizard};
@@ -113,7 +113,7 @@ fn echo(field: &FieldDescriptor) -> Echo {
     }
 }
 
-impl<A: RegistryApi, P: Prompter> Wizard<'_, A, P> {
+impl<P: Prompter> Wizard<'_, P> {
     /// Asks every field of `hint` the user still has to supply, then lets the engine validate
     /// the whole payload for `step`; only the fields it refuses are asked again, with its
     /// message. Returns the payload, valid for `step` now.

@@ -188,7 +188,7 @@ fn run_wizard(h: &Harness, answers: Vec<A>, interrupt: Interrupt) -> Run {
         }),
     };
     let status = Wizard::new(
-        &h.client,
+        std::sync::Arc::new(h.client.clone()),
         h.rt.handle().clone(),
         &mut script,
         &mut out,
