@@ -53,16 +53,16 @@ fn s(v: &str) -> Option<String> {
     Some(v.to_owned())
 }
 
-/// Validates `input` (a fresh clone per iteration) and serializes the request.
+/// Validates `input` (a fresh clone per iteration) and encodes the request as the gateway does.
 fn validate_and_serialize<I, R>(bencher: Bencher, input: I)
 where
     I: Clone + Sync,
-    R: TryFrom<I> + serde::Serialize,
+    R: TryFrom<I> + abdm_hpr::backend::StepRequest,
     <R as TryFrom<I>>::Error: std::fmt::Debug,
 {
     bencher.with_inputs(|| input.clone()).bench_values(|input| {
         let request = R::try_from(black_box(input)).expect("valid input");
-        serde_json::to_vec(&request).expect("serializable")
+        abdm_hpr::gateway::encode(&request.into_request()).expect("serializable")
     });
 }
 

@@ -759,7 +759,9 @@ fn create_baseline_is_valid() {
             .collect::<Vec<_>>(),
     );
     let req = input.validate_on(TODAY).unwrap();
-    let json = serde_json::to_value(&req).unwrap();
+    let body =
+        abdm_hpr::gateway::encode(&abdm_hpr::backend::StepRequest::into_request(req)).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
     let mut wires: Vec<_> = cases.iter().map(|c| c.wire.to_owned()).collect();
     wires.sort();

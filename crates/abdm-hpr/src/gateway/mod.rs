@@ -5,6 +5,7 @@
 //! sandbox use it to speak A exactly.
 
 mod decode;
+mod wire;
 
 use crate::backend::{Request, Response};
 use crate::error::{Error, Result};
@@ -34,14 +35,54 @@ pub fn step_at(path: &str) -> Option<Step> {
 /// The JSON body A expects for `request`: its keys, order and `null`s (CONTRACT §2.3).
 pub fn encode(request: &Request) -> Result<Vec<u8>> {
     let body = match request {
-        Request::GenerateAadhaarOtp(r) => serde_json::to_vec(r),
-        Request::VerifyAadhaarOtp(r) => serde_json::to_vec(r),
-        Request::CheckAccountExist(r) => serde_json::to_vec(r),
-        Request::DemographicAuthViaMobile(r) => serde_json::to_vec(r),
-        Request::GenerateMobileOtp(r) => serde_json::to_vec(r),
-        Request::VerifyMobileOtp(r) => serde_json::to_vec(r),
-        Request::GetHprIdSuggestion(r) => serde_json::to_vec(r),
-        Request::CreateHprIdWithPreverified(r) => serde_json::to_vec(r),
+        Request::GenerateAadhaarOtp(r) => serde_json::to_vec(&wire::GenerateAadhaarOtp {
+            aadhaar: &r.aadhaar,
+        }),
+        Request::VerifyAadhaarOtp(r) => serde_json::to_vec(&wire::VerifyAadhaarOtp {
+            domain_name: &r.domain_name,
+            id_type: &r.id_type,
+            otp: &r.otp,
+            restrictions: r.restrictions.as_deref(),
+            txn_id: &r.txn_id,
+        }),
+        Request::CheckAccountExist(r) => serde_json::to_vec(&wire::CheckAccountExist {
+            txn_id: &r.txn_id,
+            preverified_check: r.preverified_check,
+        }),
+        Request::DemographicAuthViaMobile(r) => serde_json::to_vec(&wire::DemographicAuth {
+            txn_id: &r.txn_id,
+            mobile_number: &r.mobile_number,
+        }),
+        Request::GenerateMobileOtp(r) => serde_json::to_vec(&wire::GenerateMobileOtp {
+            mobile: &r.mobile,
+            txn_id: &r.txn_id,
+        }),
+        Request::VerifyMobileOtp(r) => serde_json::to_vec(&wire::VerifyMobileOtp {
+            otp: &r.otp,
+            txn_id: &r.txn_id,
+        }),
+        Request::GetHprIdSuggestion(r) => {
+            serde_json::to_vec(&wire::HprIdSuggestion { txn_id: &r.txn_id })
+        }
+        Request::CreateHprIdWithPreverified(r) => serde_json::to_vec(&wire::CreateHprId {
+            address: &r.address,
+            day_of_birth: r.date_of_birth.day(),
+            district_code: &r.district_code,
+            email: &r.email,
+            first_name: &r.first_name,
+            hp_category_code: &r.hp_category_code,
+            hp_sub_category_code: &r.hp_sub_category_code,
+            hpr_id: &r.hpr_id,
+            last_name: &r.last_name,
+            middle_name: r.middle_name.as_ref(),
+            month_of_birth: r.date_of_birth.month(),
+            password: &r.password,
+            pincode: &r.pincode,
+            profile_photo: r.profile_photo.as_ref(),
+            state_code: &r.state_code,
+            txn_id: &r.txn_id,
+            year_of_birth: r.date_of_birth.year(),
+        }),
     };
     body.map_err(|e| Error::Config(format!("request could not be serialized: {e}")))
 }

@@ -1,4 +1,5 @@
-//! Request bodies of the 8 gateway operations (CONTRACT §2.3), with exact wire names and order.
+//! The domain requests of the 8 registration steps: validated newtypes, no backend's wire shape
+//! (each backend adapter writes its own bodies, e.g. [`gateway::encode`](crate::gateway::encode)).
 //!
 //! Each request is built from validated newtypes, so an existing request is always valid. To build
 //! one from loose input (a JSON payload, a form), fill the matching `*Input` and convert it with
@@ -12,7 +13,6 @@
 //! assert_eq!(fields, ["otp", "txnId"]);
 //! ```
 
-use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 
 use super::fields::{
@@ -71,8 +71,8 @@ macro_rules! input {
 // ---------------------------------------------------------------------------------------------
 // A1 generate Aadhaar OTP
 
-/// `POST /aadhaar/generateOtp` — `{"aadhaar": …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Step 1: send an OTP to the Aadhaar-linked mobile.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "GenerateAadhaarOtpInput")]
 pub struct GenerateAadhaarOtpRequest {
     /// The professional's Aadhaar number.
@@ -102,9 +102,9 @@ impl TryFrom<GenerateAadhaarOtpInput> for GenerateAadhaarOtpRequest {
 // ---------------------------------------------------------------------------------------------
 // A2 verify Aadhaar OTP
 
-/// `POST /aadhaar/verifyOtp` — `{"domainName","idType","otp","restrictions","txnId"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "VerifyAadhaarOtpInput")]
+/// Step 2: verify the Aadhaar OTP.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "VerifyAadhaarOtpInput")]
 pub struct VerifyAadhaarOtpRequest {
     /// Defaults to `@hpr.abdm`.
     pub domain_name: DomainName,
@@ -169,9 +169,9 @@ impl TryFrom<VerifyAadhaarOtpInput> for VerifyAadhaarOtpRequest {
 // ---------------------------------------------------------------------------------------------
 // A3 check account exists
 
-/// `POST /check/account-exist` — `{"txnId","preverifiedCheck"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "CheckAccountExistInput")]
+/// Step 3: does an HPR account exist for this Aadhaar?
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "CheckAccountExistInput")]
 pub struct CheckAccountExistRequest {
     /// Transaction id.
     pub txn_id: TxnId,
@@ -232,9 +232,9 @@ impl TryFrom<CheckAccountExistInput> for CheckAccountExistRequest {
 // ---------------------------------------------------------------------------------------------
 // A4 demographic auth via mobile
 
-/// `POST /demographic-auth/mobile` — `{"txnId","mobileNumber"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "DemographicAuthInput")]
+/// Step 4: is this mobile the Aadhaar-linked one?
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "DemographicAuthInput")]
 pub struct DemographicAuthRequest {
     /// Transaction id.
     pub txn_id: TxnId,
@@ -269,9 +269,9 @@ impl TryFrom<DemographicAuthInput> for DemographicAuthRequest {
 // ---------------------------------------------------------------------------------------------
 // A5 generate mobile OTP
 
-/// `POST /generate/mobileOtp` — `{"mobile","txnId"}` (the key is `mobile`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "GenerateMobileOtpInput")]
+/// Step 5: send an OTP to another mobile.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "GenerateMobileOtpInput")]
 pub struct GenerateMobileOtpRequest {
     /// The mobile that receives the OTP.
     pub mobile: Mobile,
@@ -306,9 +306,9 @@ impl TryFrom<GenerateMobileOtpInput> for GenerateMobileOtpRequest {
 // ---------------------------------------------------------------------------------------------
 // A6 verify mobile OTP
 
-/// `POST /verify/mobileOtp` — `{"otp","txnId"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "VerifyMobileOtpInput")]
+/// Step 6: verify the mobile OTP.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "VerifyMobileOtpInput")]
 pub struct VerifyMobileOtpRequest {
     /// The OTP sent to the mobile.
     pub otp: Otp,
@@ -343,9 +343,9 @@ impl TryFrom<VerifyMobileOtpInput> for VerifyMobileOtpRequest {
 // ---------------------------------------------------------------------------------------------
 // A7 HPR ID suggestions
 
-/// `POST /hpId/suggestion` — `{"txnId"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "HprIdSuggestionInput")]
+/// Step 7: suggest HPR ID usernames.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "HprIdSuggestionInput")]
 pub struct HprIdSuggestionRequest {
     /// Transaction id.
     pub txn_id: TxnId,
@@ -374,7 +374,7 @@ impl TryFrom<HprIdSuggestionInput> for HprIdSuggestionRequest {
 // ---------------------------------------------------------------------------------------------
 // A8 create HPR ID
 
-/// `POST /hprId/create` — 17 keys in the peer's order; `middleName`/`profilePhoto` `null` when absent.
+/// Step 8, create the HPR ID: the 15 required fields, an optional middle name and photo.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "CreateHprIdInput")]
 pub struct CreateHprIdRequest {
@@ -408,30 +408,6 @@ pub struct CreateHprIdRequest {
     pub state_code: StateCode,
     /// Transaction id.
     pub txn_id: TxnId,
-}
-
-impl Serialize for CreateHprIdRequest {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("CreateHprIdRequest", 17)?;
-        st.serialize_field("address", &self.address)?;
-        st.serialize_field("dayOfBirth", self.date_of_birth.day())?;
-        st.serialize_field("districtCode", &self.district_code)?;
-        st.serialize_field("email", &self.email)?;
-        st.serialize_field("firstName", &self.first_name)?;
-        st.serialize_field("hpCategoryCode", &self.hp_category_code)?;
-        st.serialize_field("hpSubCategoryCode", &self.hp_sub_category_code)?;
-        st.serialize_field("hprId", &self.hpr_id)?;
-        st.serialize_field("lastName", &self.last_name)?;
-        st.serialize_field("middleName", &self.middle_name)?;
-        st.serialize_field("monthOfBirth", self.date_of_birth.month())?;
-        st.serialize_field("password", &self.password)?;
-        st.serialize_field("pincode", &self.pincode)?;
-        st.serialize_field("profilePhoto", &self.profile_photo)?;
-        st.serialize_field("stateCode", &self.state_code)?;
-        st.serialize_field("txnId", &self.txn_id)?;
-        st.serialize_field("yearOfBirth", self.date_of_birth.year())?;
-        st.end()
-    }
 }
 
 input!(

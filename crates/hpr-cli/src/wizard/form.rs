@@ -8,9 +8,9 @@
 
 use std::collections::BTreeSet;
 
+use abdm_hpr::Error;
 use abdm_hpr::flow::{FieldDescriptor, FieldKind, PayloadHint, Step};
 use abdm_hpr::types::{HPR_DOMAIN, ValidationErrors, mask};
-use abdm_hpr::Error;
 use serde_json::{Map, Value};
 
 use super::{Flow, Stop, Wizard};
