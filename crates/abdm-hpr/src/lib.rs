@@ -34,8 +34,8 @@
 #![warn(missing_docs)]
 
 pub mod backend;
-#[cfg(feature = "gateway")]
 pub mod categories;
+#[cfg(feature = "gateway")]
 pub mod client;
 pub mod error;
 pub mod flow;

@@ -297,8 +297,8 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_fault_rate)]
     pub fault_rate: f64,
 
-    /// Faults to draw from when --fault-rate fires: 500, 503, timeout, reset, malformed
-    /// [default: all].
+    /// Faults to draw from when --fault-rate fires: 500, 503, timeout, reset, malformed,
+    /// lost-answer (the request takes effect, its answer is dropped) [default: all].
     #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_fault)]
     pub faults: Vec<FaultKind>,
 

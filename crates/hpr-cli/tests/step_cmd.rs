@@ -707,6 +707,68 @@ fn a_second_run_on_the_same_state_file_exits_6_and_the_first_result_is_kept() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Unconfirmed steps
+
+/// Runs a verified-branch registration up to the create step; returns a username to create.
+fn up_to_create(h: &Harness, state: &Path, aadhaar: &str) -> String {
+    start(h, state, aadhaar);
+    let linked = h.sandbox().identity(aadhaar).unwrap().mobile;
+    h.ok(
+        state,
+        "demographic_auth_via_mobile",
+        Some(json!({"mobileNumber": linked})),
+    );
+    let out = h.ok(state, "get_hpr_id_suggestion", None);
+    out["data"][0].as_str().expect("a suggestion").to_owned()
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_is_unconfirmed_and_then_reconciled() {
+    let h = Harness::new();
+    for (aadhaar, resolve_with) in [
+        ("234123412346", "check_account_exist"),
+        ("498765432102", "create_hpr_id_with_preverified"),
+    ] {
+        let state = h.path(&format!("{resolve_with}.json"));
+        let username = up_to_create(&h, &state, aadhaar);
+        // the registry creates the account, then the connection drops before the answer
+        h.sandbox()
+            .fail_next("/hprId/create", hpr_sandbox::FaultKind::LostAnswer);
+        let accounts = h.sandbox().accounts().len();
+        let run = h.step(
+            &state,
+            "create_hpr_id_with_preverified",
+            Some(create_payload(&username)),
+        );
+        let err = run.error("transport", 4);
+        assert_eq!(err["unconfirmed"], true, "{err}");
+        assert!(message(err).contains("unconfirmed"), "{err}");
+        assert_eq!(
+            h.sandbox().accounts().len(),
+            accounts + 1,
+            "the account exists"
+        );
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        assert_eq!(saved["unconfirmed"], "create_hpr_id_with_preverified");
+        assert_safe_state(&state, aadhaar);
+
+        // either the account check, or create again (which checks first), completes it
+        let payload = (resolve_with != "check_account_exist").then(|| create_payload(&username));
+        let out = h.ok(&state, resolve_with, payload);
+        assert_eq!(next_step(&out), &Value::Null, "{out}");
+        assert_eq!(out["data"]["hprId"], format!("{username}@hpr.abdm"));
+        assert_eq!(
+            h.sandbox().accounts().len(),
+            accounts + 1,
+            "not created twice"
+        );
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        assert_eq!(saved["stage"], "completed");
+        assert!(saved.get("unconfirmed").is_none(), "{saved}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Ctrl-C
 
 #[test]

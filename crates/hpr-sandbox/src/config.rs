@@ -21,16 +21,20 @@ pub enum FaultKind {
     Reset,
     /// Answer `200` with a body that is not valid JSON.
     Malformed,
+    /// Run the operation (it takes effect), then drop the connection before the answer: the
+    /// client cannot know whether its OTP was sent or its ID created.
+    LostAnswer,
 }
 
 impl FaultKind {
     /// All kinds.
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 6] = [
         FaultKind::Status500,
         FaultKind::Status503,
         FaultKind::Timeout,
         FaultKind::Reset,
         FaultKind::Malformed,
+        FaultKind::LostAnswer,
     ];
 
     /// The name used on the command line and in `x-sandbox-fault`.
@@ -41,6 +45,7 @@ impl FaultKind {
             FaultKind::Timeout => "timeout",
             FaultKind::Reset => "reset",
             FaultKind::Malformed => "malformed",
+            FaultKind::LostAnswer => "lost-answer",
         }
     }
 }
@@ -57,7 +62,7 @@ impl FromStr for FaultKind {
                 Error::config(
                     "faults",
                     format!(
-                        "unknown fault `{}` (expected 500, 503, timeout, reset or malformed)",
+                        "unknown fault `{}` (expected 500, 503, timeout, reset, malformed or lost-answer)",
                         s.trim()
                     ),
                 )

@@ -10,7 +10,8 @@
 //! - OTPs are "sent" as fake SMS lines on stdout and are readable through the admin API
 //!   (`GET /_sandbox/otp/{txnId}`) and [`Sandbox::latest_otp`].
 //! - Errors use the ABDM envelope with the HIS codes of CONTRACT §4.
-//! - Faults (500, 503, timeout, reset, malformed) can be injected at random or per request.
+//! - Faults (500, 503, timeout, reset, malformed, lost-answer) can be injected at random, per
+//!   request (`x-sandbox-fault`) or armed for the next request to a path ([`Sandbox::fail_next`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hpr_sandbox::Error> {
@@ -97,6 +98,8 @@ struct Inner {
     faults: FaultDice,
     /// Set when the server starts shutting down; ends requests held by the `timeout` fault.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// One-shot faults armed for the next request to a path ([`Sandbox::fail_next`]).
+    armed: std::sync::Mutex<Vec<(String, FaultKind)>>,
     /// Writes the state file, when there is one.
     saver: Option<Arc<persist::Saver>>,
 }
@@ -137,6 +140,7 @@ impl Sandbox {
                 requests: RequestLog::new(capacity),
                 faults,
                 stopping: tokio::sync::watch::channel(false).0,
+                armed: std::sync::Mutex::new(Vec::new()),
                 saver,
             }),
         })
@@ -222,6 +226,28 @@ impl Sandbox {
             server: Some(server),
             writer,
         })
+    }
+
+    /// Makes the next contract request to `path` (e.g. `/hprId/create`) fail with `kind` — for
+    /// tests of what a client does when, say, a create runs but its answer is lost
+    /// ([`FaultKind::LostAnswer`]). Several armed faults apply in order.
+    pub fn fail_next(&self, path: &str, kind: FaultKind) {
+        self.armed().push((path.to_owned(), kind));
+    }
+
+    /// Takes the first fault armed for `path`.
+    pub(crate) fn take_armed_fault(&self, path: &str) -> Option<FaultKind> {
+        let mut armed = self.armed();
+        let at = armed.iter().position(|(p, _)| p == path)?;
+        Some(armed.remove(at).1)
+    }
+
+    fn armed(&self) -> std::sync::MutexGuard<'_, Vec<(String, FaultKind)>> {
+        // a list of plain values cannot be left half-changed by a panic
+        self.inner
+            .armed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The latest OTP sent for a transaction.

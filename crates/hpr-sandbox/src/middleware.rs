@@ -161,11 +161,12 @@ pub(crate) async fn latency_and_faults(
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }
-    let requested = match request
+    let armed = sandbox.take_armed_fault(request.uri().path());
+    let header = request
         .headers()
         .get(FAULT_HEADER)
-        .map(|v| v.to_str().unwrap_or(""))
-    {
+        .map(|v| v.to_str().unwrap_or(""));
+    let requested = match armed.map(|kind| kind.as_str()).or(header) {
         Some(name) => match name.parse::<FaultKind>() {
             Ok(kind) => Some(kind),
             Err(e) => {
@@ -182,6 +183,11 @@ pub(crate) async fn latency_and_faults(
     };
     match requested {
         None => next.run(request).await,
+        Some(FaultKind::LostAnswer) => {
+            // the operation takes effect; only its answer is lost
+            let _ = next.run(request).await;
+            fault_response(FaultKind::Reset, sandbox.inner.stopping.subscribe()).await
+        }
         Some(kind) => fault_response(kind, sandbox.inner.stopping.subscribe()).await,
     }
 }
@@ -217,7 +223,7 @@ async fn fault_response(
             }
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
-        FaultKind::Reset => {
+        FaultKind::Reset | FaultKind::LostAnswer => {
             // headers go out, then the body fails: hyper aborts the connection mid-response
             let stream = futures_util::stream::once(std::future::ready(
                 Err::<axum::body::Bytes, _>(std::io::Error::other("connection reset (injected)")),

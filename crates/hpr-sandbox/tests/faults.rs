@@ -271,3 +271,41 @@ async fn the_admin_api_needs_no_key_and_ignores_the_fault_header() {
     assert_eq!(r.status, 200, "{}", r.text);
     h.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_lost_answer_takes_effect_and_reaches_the_client_as_unconfirmed() {
+    let h = start_default().await;
+    let mut sms = h.running.subscribe_sms();
+    // armed for one request to one path: the OTP is sent, the answer never arrives
+    h.running
+        .fail_next("/aadhaar/generateOtp", FaultKind::LostAnswer);
+    let err = h
+        .client
+        .generate_aadhaar_otp(&generate_request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                sent: abdm_hpr::error::RequestSent::Maybe,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_unconfirmed(), "{err:?}");
+    assert!(sms.try_recv().is_ok(), "the OTP went out all the same");
+    // only once: the next request to that path is answered
+    assert!(
+        h.client
+            .generate_aadhaar_otp(&aadhaar_otp_request("498765432102"))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        "Lost-Answer".parse::<FaultKind>().unwrap(),
+        FaultKind::LostAnswer
+    );
+    h.running.shutdown().await;
+}
