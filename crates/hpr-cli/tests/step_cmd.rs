@@ -632,6 +632,23 @@ fn flow_errors_exit_5_list_the_allowed_steps_and_change_nothing() {
 // ---------------------------------------------------------------------------------------------
 // Two runs on one state file
 
+/// Starts `hpr step generate_aadhaar_otp` on `state` against the "registry" at `addr`, in the
+/// background, with its output captured.
+fn spawn_generate_otp(addr: SocketAddr, state: &Path) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("hpr"))
+        .env_remove("HPR_API_URL")
+        .env_remove("HPR_API_KEY")
+        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
+        .args(["step", "generate_aadhaar_otp", "--payload"])
+        .arg(json!({"aadhaar": AADHAAR}).to_string())
+        .arg("--state")
+        .arg(state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn a_second_run_on_the_same_state_file_exits_6_and_the_first_result_is_kept() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -644,18 +661,7 @@ fn a_second_run_on_the_same_state_file_exits_6_and_the_first_result_is_kept() {
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let state = h.path("s.json");
-    let first = std::process::Command::new(assert_cmd::cargo::cargo_bin("hpr"))
-        .env_remove("HPR_API_URL")
-        .env_remove("HPR_API_KEY")
-        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
-        .args(["step", "generate_aadhaar_otp", "--payload"])
-        .arg(json!({"aadhaar": AADHAAR}).to_string())
-        .arg("--state")
-        .arg(&state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = spawn_generate_otp(addr, &state);
     let accepted = h
         .runtime
         .block_on(async { tokio::time::timeout(RUN_LIMIT, listener.accept()).await });
@@ -786,18 +792,7 @@ fn ctrl_c_while_waiting_exits_130_and_keeps_the_state_file() {
     let session = serde_json::to_vec_pretty(&abdm_hpr::flow::RegistrationSession::new()).unwrap();
     std::fs::write(&state, &session).unwrap();
 
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hpr"))
-        .env_remove("HPR_API_URL")
-        .env_remove("HPR_API_KEY")
-        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
-        .args(["step", "generate_aadhaar_otp", "--payload"])
-        .arg(json!({"aadhaar": AADHAAR}).to_string())
-        .arg("--state")
-        .arg(&state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_generate_otp(addr, &state);
 
     // once the request is on its way, the Ctrl-C handler is in place
     let accepted = h
