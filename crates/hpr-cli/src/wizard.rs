@@ -408,11 +408,20 @@ impl<'a, P: Prompter> Wizard<'a, P> {
         if !category.is_empty() {
             rows.push(("Category", category));
         }
-        self.card(
-            "Already registered",
-            Some("An HPR ID already exists for this Aadhaar number."),
-            &rows,
-        );
+        if result.existing {
+            self.card(
+                "Already registered",
+                Some("An HPR ID already exists for this Aadhaar number."),
+                &rows,
+            );
+        } else {
+            // the check that follows a create whose answer was lost: it did go through
+            self.card(
+                "HPR ID created",
+                Some("The registry created it; only its first answer was lost."),
+                &rows,
+            );
+        }
         Ok(())
     }
 
@@ -796,6 +805,14 @@ impl<'a, P: Prompter> Wizard<'a, P> {
             other => other.to_string(),
         };
         let _ = writeln!(self.err, "{} {}", p.red("✗"), p.red(&message));
+        if e.is_unconfirmed() {
+            let note = if e.operation() == Some(Step::CreateHprIdWithPreverified) {
+                "The HPR ID may have been created anyway (unconfirmed): trying again first asks the registry, so it is never created twice."
+            } else {
+                "The registry may have done it anyway (unconfirmed), e.g. sent the OTP."
+            };
+            let _ = writeln!(self.err, "  {}", p.yellow(note));
+        }
     }
 
     /// A summary card on stdout.

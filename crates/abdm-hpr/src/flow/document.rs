@@ -138,7 +138,7 @@ impl ErrorDocument {
         if error.is_unconfirmed() {
             body.unconfirmed = true;
             body.message.push_str(
-                ". The step may have taken effect at the registry: the session records it as unconfirmed",
+                ". The step may have taken effect at the registry although no answer said so (unconfirmed)",
             );
         }
         doc

@@ -595,3 +595,26 @@ fn review_values_never_show_secrets() {
         "asha.verma@hpr.abdm"
     );
 }
+
+#[test]
+fn a_create_whose_answer_is_lost_is_confirmed_on_retry_and_created_once() {
+    let h = harness(|_| {});
+    // the registry creates the account, then the connection drops before the answer
+    h.running
+        .fail_next("/hprId/create", hpr_sandbox::FaultKind::LostAnswer);
+    let mut answers = vec![text(AADHAAR), A::Otp, text(&linked_mobile(&h, AADHAAR))];
+    answers.extend(rest_of_registration());
+    answers.push(A::Pick("Try again"));
+    let run = run_wizard(&h, answers, Interrupt::Never);
+
+    assert_eq!(run.status, ExitStatus::Success, "{}", run.err);
+    assert!(run.err.contains("unconfirmed"), "{}", run.err);
+    assert_eq!(run.asked("? What now?"), 1);
+    let accounts = h.running.accounts();
+    assert_eq!(accounts.len(), 1, "created once");
+    assert!(run.out.contains("HPR ID created"), "{}", run.out);
+    assert_eq!(
+        hpr_id_number(&run.out),
+        Some(accounts[0].hpr_id_number.as_str())
+    );
+}
