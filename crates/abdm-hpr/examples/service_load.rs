@@ -1,0 +1,272 @@
+//! Registrations per second through the registration engine, beside today's guided-flow path,
+//! measured in one run on one machine.
+//!
+//! ```text
+//! cargo run --release -p abdm-hpr --example service_load -- [REGISTRATIONS] [CONCURRENCY]
+//! ```
+//!
+//! (defaults 2000 and 32). Three paths, each on a fresh sandbox (seed 1, fixed OTP, no resend
+//! throttling, SMS silent, no request log):
+//!
+//! - `session+http`: today's path, as `flow_load` runs it — `RegistrationSession` driven through
+//!   `GatewayClient` over loopback HTTP to the sandbox served on 127.0.0.1;
+//! - `service+inproc`: `RegistrationService` + `MemoryStore` + `hpr_sandbox::InProcessBackend`
+//!   (no socket; every request still goes through the wire encoding and the sandbox's rules);
+//! - `service+http`: `RegistrationService` + `MemoryStore` + `GatewayClient` over loopback, so
+//!   the difference to `service+inproc` is the cost of HTTP, and to `session+http` the cost of the
+//!   engine (load, validate, apply, save with a revision check, JSON payloads and outcomes).
+//!
+//! Each registration is the whole flow (7 or 8 calls); even-numbered ones give the Aadhaar-linked
+//! mobile (verified branch), odd-numbered ones another mobile (mobile-OTP branch). The service
+//! paths are driven the way a front end drives them: follow `next_step`, send the expected
+//! revision, and give create whatever the hint's `required_fields` still lists.
+//!
+//! The three paths run in 3 rounds, the order rotated each round (ABC, BCA, CAB), so warm-up and
+//! whatever else the machine is doing do not favour one path. The table gives registrations/s as
+//! the median (min–max) of the rounds, per-registration latency percentiles over all rounds, the
+//! failures and how many took the mobile-OTP branch. Any failed registration (or a sandbox that
+//! ends with fewer accounts than registrations) makes the example exit with status 1.
+//!
+//! Numbers depend on the machine and its load: compare the rows of one run, not runs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod load_common;
+
+use std::fmt;
+use std::sync::Arc;
+
+use abdm_hpr::RegistryBackend;
+use abdm_hpr::flow::{MemoryStore, PayloadHint, RegistrationService, Stage, Step, SystemClock};
+use hpr_sandbox::{InProcessBackend, Sandbox};
+use load_common::{Branch, OTP, RunStats, aadhaar, mobile, percentile_ms, run};
+use serde_json::{Value, json};
+
+const ROUNDS: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    SessionHttp,
+    ServiceInProcess,
+    ServiceHttp,
+}
+
+impl Path {
+    const ALL: [Path; 3] = [Path::SessionHttp, Path::ServiceInProcess, Path::ServiceHttp];
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, so widths in format strings apply
+        f.pad(match self {
+            Path::SessionHttp => "session+http (flow_load)",
+            Path::ServiceInProcess => "service+inproc",
+            Path::ServiceHttp => "service+http",
+        })
+    }
+}
+
+/// Values for demographics the e-KYC and account check did not supply, if the hint asks.
+const DEMOGRAPHICS: [(&str, &str); 9] = [
+    ("address", "12 MG Road"),
+    ("dayOfBirth", "1"),
+    ("monthOfBirth", "1"),
+    ("yearOfBirth", "1990"),
+    ("firstName", "Asha"),
+    ("lastName", "Verma"),
+    ("pincode", "110001"),
+    ("stateCode", "9"),
+    ("districtCode", "145"),
+];
+
+/// Create's payload: the caller's fields, plus any field `hint` still requires.
+fn create_payload(n: u64, hint: Option<&PayloadHint>) -> Result<Value, String> {
+    let mut payload = json!({
+        "hprId": format!("load.user{n}"),
+        "password": "Ayushman@143",
+        "email": format!("user{n}@example.com"),
+        "hpCategoryCode": "1",
+        "hpSubCategoryCode": "1",
+    });
+    let map = payload.as_object_mut().expect("an object");
+    for field in hint.map_or(&[][..], |h| &h.required_fields) {
+        if map.contains_key(field) {
+            continue;
+        }
+        let (_, value) = DEMOGRAPHICS
+            .iter()
+            .find(|(name, _)| name == field)
+            .ok_or_else(|| format!("create requires `{field}`, which this benchmark lacks"))?;
+        map.insert(field.clone(), Value::from(*value));
+    }
+    Ok(payload)
+}
+
+/// One whole registration through `service`, following `next_step` from the outcomes.
+async fn register_service(
+    service: &RegistrationService,
+    sandbox: &Sandbox,
+    n: u64,
+) -> Result<Branch, String> {
+    let aadhaar = aadhaar(n);
+    let mobile = mobile(sandbox, &aadhaar, n);
+    let id = format!("reg-{n}");
+    let fail = |e: abdm_hpr::Error| e.to_string();
+    let (mut stored, mut outcome) = service
+        .start(&id, json!({ "aadhaar": aadhaar.expose() }))
+        .await
+        .map_err(fail)?;
+    let mut branch = Branch::Verified;
+    let mut steps = 1;
+    while let Some(step) = outcome.next_step {
+        steps += 1;
+        if steps > 8 {
+            return Err(format!("more than 8 steps (next: {step:?})"));
+        }
+        let payload = match step {
+            Step::VerifyAadhaarOtp | Step::VerifyMobileOtp => json!({ "otp": OTP }),
+            Step::DemographicAuthViaMobile => json!({ "mobileNumber": mobile.expose() }),
+            Step::GenerateMobileOtp => {
+                branch = Branch::MobileOtp;
+                Value::Null
+            }
+            Step::CreateHprIdWithPreverified => {
+                create_payload(n, outcome.next_step_payload_hint.as_ref())?
+            }
+            Step::CheckAccountExist | Step::GetHprIdSuggestion => Value::Null,
+            Step::GenerateAadhaarOtp => return Err("asked to start again".into()),
+        };
+        (stored, outcome) = service
+            .step(&id, step, payload, Some(stored.revision))
+            .await
+            .map_err(fail)?;
+    }
+    match (stored.session.stage(), stored.session.result()) {
+        (Stage::Completed, Some(result)) if !result.existing => Ok(branch),
+        (stage, _) => Err(format!("ended at stage {stage:?}, not a new account")),
+    }
+}
+
+/// One timed run of `path` on a fresh sandbox; also checks that the sandbox holds one new account
+/// per successful registration (a shortfall counts as failures).
+async fn measure(path: Path, total: u64, concurrency: u64) -> RunStats {
+    let sandbox = load_common::sandbox();
+    let (stats, running) = match path {
+        Path::SessionHttp => {
+            let (running, client) = load_common::serve(sandbox.clone()).await;
+            let sb = sandbox.clone();
+            let stats = run(total, concurrency, move |n| {
+                let client = client.clone();
+                let sandbox = sb.clone();
+                async move { load_common::register_session(&client, &sandbox, n).await }
+            })
+            .await;
+            (stats, Some(running))
+        }
+        Path::ServiceInProcess | Path::ServiceHttp => {
+            let (backend, running): (Arc<dyn RegistryBackend>, _) = if path == Path::ServiceHttp {
+                let (running, client) = load_common::serve(sandbox.clone()).await;
+                (Arc::new(client), Some(running))
+            } else {
+                (Arc::new(InProcessBackend::new(sandbox.clone())), None)
+            };
+            let service = RegistrationService::new(
+                backend,
+                Arc::new(MemoryStore::new()),
+                Arc::new(SystemClock),
+            );
+            let sb = sandbox.clone();
+            let stats = run(total, concurrency, move |n| {
+                let service = service.clone();
+                let sandbox = sb.clone();
+                async move { register_service(&service, &sandbox, n).await }
+            })
+            .await;
+            (stats, running)
+        }
+    };
+    if let Some(running) = running {
+        running.shutdown().await;
+    }
+    let mut stats = stats;
+    let accounts = sandbox.accounts().len() as u64;
+    let succeeded = stats.latencies.len() as u64;
+    if accounts < succeeded {
+        eprintln!(
+            "{path}: {succeeded} registrations succeeded but the sandbox has {accounts} accounts"
+        );
+        stats.failures += succeeded - accounts;
+    }
+    stats
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "n/a".into())
+}
+
+fn main() {
+    let (total, concurrency) = load_common::args();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "service_load: {total} registrations per run, concurrency {concurrency}, {ROUNDS} rounds, {cores} cores, load average {}",
+        load_average()
+    );
+    let runtime = load_common::runtime();
+    let mut results: Vec<(Path, Vec<RunStats>)> =
+        Path::ALL.iter().map(|&p| (p, Vec::new())).collect();
+    for round in 0..ROUNDS {
+        for i in 0..Path::ALL.len() {
+            let slot = (round + i) % Path::ALL.len();
+            let path = Path::ALL[slot];
+            let stats = runtime.block_on(measure(path, total, concurrency));
+            println!(
+                "  round {} {path:<26} {:>7.0} registrations/s  ({} ok, {} failed, {:.2} s)",
+                round + 1,
+                stats.rate(),
+                stats.latencies.len(),
+                stats.failures,
+                stats.elapsed.as_secs_f64(),
+            );
+            results[slot].1.push(stats);
+        }
+    }
+
+    println!();
+    println!(
+        "{:<26} {:>29} {:>8} {:>8} {:>8} {:>11}",
+        "path", "registrations/s med (min-max)", "p50 ms", "p99 ms", "failures", "mobile-OTP"
+    );
+    let mut failures = 0;
+    for (path, runs) in &results {
+        let mut rates: Vec<f64> = runs.iter().map(RunStats::rate).collect();
+        rates.sort_by(f64::total_cmp);
+        let rate = format!(
+            "{:.0} ({:.0}-{:.0})",
+            rates[rates.len() / 2],
+            rates[0],
+            rates[rates.len() - 1]
+        );
+        let mut latencies: Vec<_> = runs
+            .iter()
+            .flat_map(|r| r.latencies.iter().copied())
+            .collect();
+        latencies.sort();
+        let failed: u64 = runs.iter().map(|r| r.failures).sum();
+        let mobile_otp: u64 = runs.iter().map(|r| r.mobile_otp).sum();
+        failures += failed;
+        println!(
+            "{:<26} {rate:>29} {:>8.2} {:>8.2} {failed:>8} {:>11}",
+            path.to_string(),
+            percentile_ms(&latencies, 0.50),
+            percentile_ms(&latencies, 0.99),
+            format!("{mobile_otp}/{}", latencies.len()),
+        );
+    }
+    println!("load average after: {}", load_average());
+    if failures > 0 {
+        eprintln!("service_load: {failures} registrations failed");
+        std::process::exit(1);
+    }
+}
