@@ -404,3 +404,48 @@ proptest! {
         })?;
     }
 }
+
+/// Yields once before every call, so that two concurrent steps interleave.
+#[derive(Debug)]
+struct Interleaved(InProcessBackend);
+
+impl RegistryBackend for Interleaved {
+    fn call<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, abdm_hpr::Result<Response>> {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            self.0.call(request).await
+        })
+    }
+}
+
+#[tokio::test]
+async fn of_two_concurrent_steps_on_one_revision_exactly_one_is_saved() {
+    let service = service(Arc::new(Interleaved(InProcessBackend::new(sandbox()))));
+    let (stored, _) = service
+        .start("r", json!({"aadhaar": AADHAAR}))
+        .await
+        .unwrap();
+    let (stored, _) = service
+        .step(
+            "r",
+            Step::VerifyAadhaarOtp,
+            json!({"otp": FIXED_OTP}),
+            Some(stored.revision),
+        )
+        .await
+        .unwrap();
+    let revision = Some(stored.revision);
+    let (a, b) = tokio::join!(
+        service.step("r", Step::CheckAccountExist, Value::Null, revision),
+        service.step("r", Step::CheckAccountExist, Value::Null, revision),
+    );
+    let conflicts = [&a, &b]
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Conflict(_))))
+        .count();
+    assert_eq!(conflicts, 1, "{a:?} {b:?}");
+    assert!(a.is_ok() || b.is_ok());
+    let saved = service.get("r").await.unwrap();
+    assert_eq!(saved.revision, stored.revision + 1);
+    assert_eq!(saved.session.stage(), Stage::NewAccount);
+}

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::RegistrationSession;
+use super::service::DEFAULT_TTL;
 use super::store::{Revision, SessionStore, StoredSession, stale};
 use crate::backend::BoxFuture;
 use crate::error::{Error, Result};
@@ -126,13 +127,21 @@ impl FileStore {
             .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
         let session: RegistrationSession = serde_json::from_value(value)
             .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
-        let created_at = from_secs(books.created_at);
+        // a version-1 file has no bookkeeping: it counts as written when the file was
+        let written = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|_| SystemTime::now());
+        let created_at = books.created_at.map_or(written, |s| from_secs(Some(s)));
+        let expires_at = books.expires_at.map_or_else(
+            || created_at.checked_add(DEFAULT_TTL).unwrap_or(created_at),
+            |s| from_secs(Some(s)),
+        );
         Ok(Some(StoredSession {
             id: self.path.display().to_string(),
             revision: books.revision.unwrap_or(1),
             session,
             created_at,
-            expires_at: books.expires_at.map_or(created_at, |s| from_secs(Some(s))),
+            expires_at,
         }))
     }
 
@@ -256,5 +265,107 @@ impl SessionStore for FileStore {
                 .collect()
         });
         Box::pin(async move { result })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn record(session: RegistrationSession) -> StoredSession {
+        let now = SystemTime::now();
+        StoredSession {
+            id: "s".into(),
+            revision: 1,
+            session,
+            created_at: now,
+            expires_at: now + Duration::from_secs(60),
+        }
+    }
+
+    fn block_on<T>(f: BoxFuture<'_, T>) -> T {
+        // the store's futures are ready at once
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut f = f;
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the file store never waits"),
+        }
+    }
+
+    #[test]
+    fn the_lock_is_held_while_the_store_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let first = FileStore::open(&path).unwrap();
+        let second = FileStore::open(&path).unwrap_err();
+        assert!(matches!(second, Error::Conflict(_)), "{second:?}");
+        drop(first);
+        FileStore::open(&path).unwrap();
+    }
+
+    #[test]
+    fn saves_compare_the_revision_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let store = FileStore::open(&path).unwrap();
+        assert!(block_on(store.get("s")).unwrap().is_none());
+        block_on(store.create(&record(RegistrationSession::new()))).unwrap();
+        let again = block_on(store.create(&record(RegistrationSession::new()))).unwrap_err();
+        assert!(matches!(again, Error::Conflict(_)), "{again:?}");
+        assert_eq!(
+            block_on(store.put("s", 1, &RegistrationSession::new())).unwrap(),
+            2
+        );
+        let stale = block_on(store.put("s", 1, &RegistrationSession::new())).unwrap_err();
+        assert!(matches!(stale, Error::Conflict(_)), "{stale:?}");
+        drop(store);
+
+        let store = FileStore::open(&path).unwrap();
+        let stored = block_on(store.get("s")).unwrap().unwrap();
+        assert_eq!(stored.revision, 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(
+            block_on(store.list_expired(SystemTime::now()))
+                .unwrap()
+                .is_empty()
+        );
+        let later = SystemTime::now() + Duration::from_secs(3600);
+        assert_eq!(block_on(store.list_expired(later)).unwrap().len(), 1);
+        assert!(block_on(store.delete("s")).unwrap());
+        assert!(!block_on(store.delete("s")).unwrap());
+    }
+
+    #[test]
+    fn a_version_1_file_gets_its_bookkeeping_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        std::fs::write(
+            &path,
+            r#"{"version":1,"stage":"start","txnId":null,"aadhaarLast4":null,"linkedMobile":null,"mobile":null,"prefill":{},"suggestions":[],"result":null}"#,
+        )
+        .unwrap();
+        let store = FileStore::open(&path).unwrap();
+        let stored = store.load().unwrap().unwrap();
+        assert_eq!(stored.revision, 1);
+        assert!(stored.created_at > UNIX_EPOCH);
+        assert!(stored.expires_at > SystemTime::now(), "not expired at once");
+    }
+
+    #[test]
+    fn a_missing_folder_is_named_before_anything_is_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = FileStore::open(&dir.path().join("nope/s.json")).unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains("nope")),
+            "{err:?}"
+        );
     }
 }
