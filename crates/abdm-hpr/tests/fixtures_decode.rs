@@ -5,6 +5,16 @@
 
 mod common;
 
+/// `body` decoded as the gateway adapter decodes a 200 answer.
+fn gw<T: abdm_hpr::gateway::FromGateway>(body: &str) -> abdm_hpr::Result<T> {
+    T::from_gateway(200, body.as_bytes())
+}
+
+/// [`gw`] of a JSON value.
+fn gw_value<T: abdm_hpr::gateway::FromGateway>(body: serde_json::Value) -> abdm_hpr::Result<T> {
+    gw(&body.to_string())
+}
+
 use abdm_hpr::types::{
     AccountCheck, CheckAccountExistRequest, CreateHprIdInput, CreateHprIdRequest,
     CreateHprIdResponse, DemographicAuthRequest, DemographicAuthResponse,
@@ -136,12 +146,10 @@ fn a1_generate_aadhaar_otp_response() {
 
 #[test]
 fn a1_missing_txn_id_is_rejected() {
-    let err =
-        serde_json::from_str::<GenerateAadhaarOtpResponse>(r#"{"mobileNumber":"******3210"}"#)
-            .unwrap_err();
+    let err = gw::<GenerateAadhaarOtpResponse>(r#"{"mobileNumber":"******3210"}"#).unwrap_err();
     assert!(err.to_string().contains("txnId"), "{err}");
-    let err = serde_json::from_str::<GenerateAadhaarOtpResponse>(r#"{"txnId":null}"#).unwrap_err();
-    assert!(err.is_data(), "{err}");
+    let err = gw::<GenerateAadhaarOtpResponse>(r#"{"txnId":null}"#).unwrap_err();
+    assert!(matches!(err, abdm_hpr::Error::Decode { .. }), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +214,7 @@ fn a2_both_aliases_first_non_null_wins() {
     assert_eq!(r.birth_date.as_deref(), Some("15-08-1988")); // birthDate set, birthdate null
 
     // both non-null: the first spelling of the contract's list wins, whatever the key order
-    let r: VerifyAadhaarOtpResponse = serde_json::from_str(&format!(
+    let r: VerifyAadhaarOtpResponse = gw(&format!(
         r#"{{"txnId":"{TXN}","mobileNumber":"******9999","mobile":"******3210",
             "profilePhoto":"/9j/other","photo":"/9j/first",
             "birthdate":"01-01-1990","birthDate":"15-08-1988"}}"#
@@ -237,7 +245,7 @@ fn a2_reserializes_with_contract_names() {
         assert!(!obj.contains_key(alias), "{alias} must not be serialized");
     }
     // and it decodes back to the same value
-    let again: VerifyAadhaarOtpResponse = serde_json::from_value(out).unwrap();
+    let again: VerifyAadhaarOtpResponse = gw_value(out).unwrap();
     assert_eq!(again, r);
 }
 
@@ -245,7 +253,7 @@ fn a2_reserializes_with_contract_names() {
 fn a2_missing_txn_id_is_rejected() {
     let mut v = fixture_value("a2_verify_aadhaar_otp.peer.response.json");
     v.as_object_mut().unwrap().remove("txnId");
-    let err = serde_json::from_value::<VerifyAadhaarOtpResponse>(v).unwrap_err();
+    let err = gw_value::<VerifyAadhaarOtpResponse>(v).unwrap_err();
     assert!(err.to_string().contains("txnId"), "{err}");
 }
 
@@ -319,12 +327,12 @@ fn a3_existing_account() {
 fn a3_hpr_id_number_decides_even_against_new_flag() {
     let mut v = fixture_value("a3_check_account_exist.existing.response.json");
     v["new"] = Value::Bool(true);
-    let r: AccountCheck = serde_json::from_value(v).unwrap();
+    let r: AccountCheck = gw_value(v).unwrap();
     assert!(matches!(r, AccountCheck::Existing(ref e) if e.hpr_id_number == HPR_ID_NUMBER));
 
     let mut v = fixture_value("a3_check_account_exist.new.response.json");
     v["new"] = Value::Bool(false);
-    let r: AccountCheck = serde_json::from_value(v).unwrap();
+    let r: AccountCheck = gw_value(v).unwrap();
     assert!(matches!(r, AccountCheck::New(_)), "{r:?}");
 }
 
@@ -337,7 +345,7 @@ fn a3_existing_without_hpr_id_is_rejected() {
         if let Some(h) = hpr_id {
             obj.insert("hprId".into(), h);
         }
-        let err = serde_json::from_value::<AccountCheck>(v).unwrap_err();
+        let err = gw_value::<AccountCheck>(v).unwrap_err();
         assert!(err.to_string().contains("hprId"), "{err}");
     }
 }
@@ -361,14 +369,13 @@ fn a4_verified_must_be_a_json_boolean() {
         r#"{"verified":null}"#,
         r#"{}"#,
     ] {
-        let err = serde_json::from_str::<DemographicAuthResponse>(body).unwrap_err();
+        let err = gw::<DemographicAuthResponse>(body).unwrap_err();
         assert!(
-            err.to_string().contains("verified") || err.is_data(),
+            err.to_string().contains("verified") || matches!(err, abdm_hpr::Error::Decode { .. }),
             "{body}: {err}"
         );
     }
-    let err =
-        serde_json::from_str::<DemographicAuthResponse>(r#"{"verified":"true"}"#).unwrap_err();
+    let err = gw::<DemographicAuthResponse>(r#"{"verified":"true"}"#).unwrap_err();
     assert!(err.to_string().contains("expected a boolean"), "{err}");
 }
 
@@ -386,9 +393,9 @@ fn a5_a6_mobile_otp_responses() {
         assert_eq!(r.mobile_number, None);
     }
     // mobileNumber is optional: a missing key is fine, a missing txnId is not
-    let r: MobileOtpResponse = serde_json::from_str(&format!(r#"{{"txnId":"{TXN}"}}"#)).unwrap();
+    let r: MobileOtpResponse = gw(&format!(r#"{{"txnId":"{TXN}"}}"#)).unwrap();
     assert_eq!(r.mobile_number, None);
-    let err = serde_json::from_str::<MobileOtpResponse>(r#"{"mobileNumber":null}"#).unwrap_err();
+    let err = gw::<MobileOtpResponse>(r#"{"mobileNumber":null}"#).unwrap_err();
     assert!(err.to_string().contains("txnId"), "{err}");
 }
 
@@ -409,9 +416,9 @@ fn a7_wrapper_or_non_string_items_are_rejected() {
         r#"{{"suggestions":{}}}"#,
         fixture("a7_hpr_id_suggestion.response.json").trim()
     );
-    assert!(serde_json::from_str::<HprIdSuggestions>(&wrapped).is_err());
-    assert!(serde_json::from_str::<HprIdSuggestions>(r#"["asha.verma", 7]"#).is_err());
-    assert!(serde_json::from_str::<HprIdSuggestions>("null").is_err());
+    assert!(gw::<HprIdSuggestions>(&wrapped).is_err());
+    assert!(gw::<HprIdSuggestions>(r#"["asha.verma", 7]"#).is_err());
+    assert!(gw::<HprIdSuggestions>("null").is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,7 +471,7 @@ fn a8_needs_token_hpr_id_number_and_hpr_id() {
     for needed in ["token", "hprIdNumber", "hprId"] {
         let mut v = fixture_value("a8_create_hpr_id.minimal.response.json");
         v.as_object_mut().unwrap().remove(needed);
-        let err = serde_json::from_value::<CreateHprIdResponse>(v).unwrap_err();
+        let err = gw_value::<CreateHprIdResponse>(v).unwrap_err();
         assert!(err.to_string().contains(needed), "{needed}: {err}");
     }
 }

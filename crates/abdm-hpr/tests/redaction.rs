@@ -6,6 +6,11 @@
 
 mod common;
 
+/// `body` decoded as the gateway adapter decodes a 200 answer.
+fn from_gateway<T: abdm_hpr::gateway::FromGateway>(body: serde_json::Value) -> abdm_hpr::Result<T> {
+    T::from_gateway(200, body.to_string().as_bytes())
+}
+
 use abdm_hpr::client::{GatewayClient, GatewayClientBuilder};
 use abdm_hpr::types::{
     Aadhaar, AccountCheck, Address, CategoryCode, CheckAccountExistInput, CheckAccountExistRequest,
@@ -299,11 +304,11 @@ fn every_input_debug_shows_only_presence() {
 #[test]
 fn every_response_debug_is_clean() {
     let generate: GenerateAadhaarOtpResponse =
-        serde_json::from_value(json!({"txnId": TXN, "mobileNumber": MOBILE})).unwrap();
+        from_gateway(json!({"txnId": TXN, "mobileNumber": MOBILE})).unwrap();
     assert_debug_clean(&generate);
     assert!(format!("{generate:?}").contains("XXXXXX3210"));
 
-    let kyc: VerifyAadhaarOtpResponse = serde_json::from_value(json!({
+    let kyc: VerifyAadhaarOtpResponse = from_gateway(json!({
         "txnId": TXN, "mobile": MOBILE, "photo": TRUNCATED_PHOTO, "gender": "F", "name": FULL_NAME,
         "email": EMAIL, "pincode": PINCODE, "birthDate": "15-08-1988", "careOf": "W/O Ravi Verma",
         "house": "12", "street": "Station Road", "landmark": "Near Ghaziabad Junction",
@@ -318,7 +323,7 @@ fn every_response_debug_is_clean() {
         assert!(!format!("{kyc:?}").contains(value), "{value}");
     }
 
-    let new: AccountCheck = serde_json::from_value(json!({
+    let new: AccountCheck = from_gateway(json!({
         "txnId": TXN, "token": TOKEN, "hprIdNumber": "", "name": FULL_NAME, "firstName": FIRST,
         "middleName": MIDDLE, "lastName": LAST, "gender": "F", "yearOfBirth": "1988",
         "monthOfBirth": "08", "dayOfBirth": "15", "stateCode": STATE_CODE, "stateName": "Uttar Pradesh",
@@ -329,7 +334,7 @@ fn every_response_debug_is_clean() {
     assert!(matches!(new, AccountCheck::New(_)));
     assert_debug_clean(&new);
 
-    let existing: AccountCheck = serde_json::from_value(json!({
+    let existing: AccountCheck = from_gateway(json!({
         "token": TOKEN, "hprIdNumber": HPR_ID_NUMBER, "hprId": format!("{HPR_ID}@hpr.abdm"),
         "categoryId": 1, "categoryName": "Doctor", "subCategoryId": 1,
         "categorySubName": "Modern Medicine", "new": false
@@ -339,19 +344,19 @@ fn every_response_debug_is_clean() {
     assert_debug_clean(&existing);
 
     let verified: DemographicAuthResponse =
-        serde_json::from_value(json!({"verified": true, "uidaiToken": TOKEN})).unwrap();
+        from_gateway(json!({"verified": true, "uidaiToken": TOKEN})).unwrap();
     assert_debug_clean(&verified);
 
     let mobile: MobileOtpResponse =
-        serde_json::from_value(json!({"txnId": TXN, "mobileNumber": MOBILE})).unwrap();
+        from_gateway(json!({"txnId": TXN, "mobileNumber": MOBILE})).unwrap();
     assert_debug_clean(&mobile);
 
     let suggestions: HprIdSuggestions =
-        serde_json::from_value(json!([HPR_ID, "ashaverma1988", "verma.asha"])).unwrap();
+        from_gateway(json!([HPR_ID, "ashaverma1988", "verma.asha"])).unwrap();
     assert_eq!(format!("{suggestions:?}"), "HprIdSuggestions(3 ids)");
     assert_debug_clean(&suggestions);
 
-    let created: CreateHprIdResponse = serde_json::from_value(json!({
+    let created: CreateHprIdResponse = from_gateway(json!({
         "token": TOKEN, "hprIdNumber": HPR_ID_NUMBER, "hprId": format!("{HPR_ID}@hpr.abdm"),
         "name": FULL_NAME, "gender": "F", "yearOfBirth": "1988", "monthOfBirth": "08",
         "dayOfBirth": "15", "firstName": FIRST, "middleName": MIDDLE, "lastName": LAST,

@@ -52,16 +52,14 @@ fn locate(path: String, message: &str) -> (String, String) {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::gateway::FromGateway as _;
     use crate::types::DemographicAuthResponse;
 
     #[test]
     fn messages_drop_values() {
-        let err = decode::<DemographicAuthResponse>(
-            Operation::DemographicAuthViaMobile,
-            200,
-            br#"{"verified":"secret-token-value"}"#,
-        )
-        .unwrap_err();
+        let err =
+            DemographicAuthResponse::from_gateway(200, br#"{"verified":"secret-token-value"}"#)
+                .unwrap_err();
         let text = err.to_string();
         assert!(!text.contains("secret-token-value"), "{text}");
         assert!(
@@ -72,12 +70,8 @@ mod tests {
 
     #[test]
     fn missing_fields_are_located() {
-        let err = decode::<crate::types::MobileOtpResponse>(
-            Operation::VerifyMobileOtp,
-            200,
-            br#"{"mobileNumber":null}"#,
-        )
-        .unwrap_err();
+        let err = crate::types::MobileOtpResponse::from_gateway(200, br#"{"mobileNumber":null}"#)
+            .unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, message, .. } if path == "txnId" && message == "missing field `txnId`"),
             "{err:?}"
@@ -86,14 +80,9 @@ mod tests {
 
     #[test]
     fn empty_and_trailing_garbage() {
-        let empty =
-            decode::<DemographicAuthResponse>(Operation::DemographicAuthViaMobile, 200, b" ");
+        let empty = DemographicAuthResponse::from_gateway(200, b" ");
         assert!(matches!(empty, Err(Error::Decode { ref message, .. }) if message == "empty body"));
-        let trailing = decode::<DemographicAuthResponse>(
-            Operation::DemographicAuthViaMobile,
-            200,
-            br#"{"verified":true} x"#,
-        );
+        let trailing = DemographicAuthResponse::from_gateway(200, br#"{"verified":true} x"#);
         assert!(matches!(trailing, Err(Error::Decode { .. })));
     }
 }

@@ -5,6 +5,7 @@
 //! sandbox use it to speak A exactly.
 
 mod decode;
+mod responses;
 mod wire;
 
 use crate::backend::{Request, Response};
@@ -12,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::step::Step;
 
 pub use decode::decode;
+pub use responses::FromGateway;
 
 /// The gateway path of a step, appended to the base URL (`https://h/api` + `/aadhaar/generateOtp`).
 pub fn path(step: Step) -> &'static str {
@@ -89,18 +91,21 @@ pub fn encode(request: &Request) -> Result<Vec<u8>> {
 
 /// Decodes a 2xx body of `step` into its response, naming the JSON path of any problem.
 pub fn decode_response(step: Step, status: u16, body: &[u8]) -> Result<Response> {
+    fn read<T: FromGateway>(status: u16, body: &[u8]) -> Result<T> {
+        T::from_gateway(status, body)
+    }
     Ok(match step {
-        Step::GenerateAadhaarOtp => Response::GenerateAadhaarOtp(decode(step, status, body)?),
-        Step::VerifyAadhaarOtp => Response::VerifyAadhaarOtp(Box::new(decode(step, status, body)?)),
-        Step::CheckAccountExist => Response::CheckAccountExist(decode(step, status, body)?),
-        Step::DemographicAuthViaMobile => {
-            Response::DemographicAuthViaMobile(decode(step, status, body)?)
-        }
-        Step::GenerateMobileOtp => Response::GenerateMobileOtp(decode(step, status, body)?),
-        Step::VerifyMobileOtp => Response::VerifyMobileOtp(decode(step, status, body)?),
-        Step::GetHprIdSuggestion => Response::GetHprIdSuggestion(decode(step, status, body)?),
+        Step::GenerateAadhaarOtp => Response::GenerateAadhaarOtp(read(status, body)?),
+        Step::VerifyAadhaarOtp => Response::VerifyAadhaarOtp(Box::new(read(status, body)?)),
+        Step::CheckAccountExist => Response::CheckAccountExist(read(status, body)?),
+        Step::DemographicAuthViaMobile => Response::DemographicAuthViaMobile(read(status, body)?),
+        Step::GenerateMobileOtp => Response::GenerateMobileOtp(
+            decode::<responses::MobileOtpWire>(step, status, body)?.into(),
+        ),
+        Step::VerifyMobileOtp => Response::VerifyMobileOtp(read(status, body)?),
+        Step::GetHprIdSuggestion => Response::GetHprIdSuggestion(read(status, body)?),
         Step::CreateHprIdWithPreverified => {
-            Response::CreateHprIdWithPreverified(Box::new(decode(step, status, body)?))
+            Response::CreateHprIdWithPreverified(Box::new(read(status, body)?))
         }
     })
 }

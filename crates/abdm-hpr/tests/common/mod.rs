@@ -171,9 +171,9 @@ pub fn fixture_value(name: &str) -> Value {
     value(&fixture(name))
 }
 
-/// `tests/fixtures/<name>` decoded into `T`.
-pub fn decoded<T: serde::de::DeserializeOwned>(name: &str) -> T {
-    serde_json::from_str(&fixture(name))
+/// `tests/fixtures/<name>` decoded into `T` as the gateway adapter decodes a 200 answer.
+pub fn decoded<T: abdm_hpr::gateway::FromGateway>(name: &str) -> T {
+    T::from_gateway(200, fixture(name).as_bytes())
         .unwrap_or_else(|e| panic!("fixture {name} does not decode: {e}"))
 }
 
