@@ -50,6 +50,24 @@ fn create_payload(hpr_id: &str) -> Value {
     })
 }
 
+/// Starts registration `r` for [`AADHAAR`] and verifies its OTP; returns what was saved.
+async fn to_verified(service: &RegistrationService) -> abdm_hpr::flow::StoredSession {
+    let (stored, _) = service
+        .start("r", json!({"aadhaar": AADHAAR}))
+        .await
+        .unwrap();
+    service
+        .step(
+            "r",
+            Step::VerifyAadhaarOtp,
+            json!({"otp": FIXED_OTP}),
+            Some(stored.revision),
+        )
+        .await
+        .unwrap()
+        .0
+}
+
 /// Runs steps 2–7 through the service (the mobile is not the linked one: the OTP branch).
 async fn to_suggestions(service: &RegistrationService, id: &str, aadhaar: &str) {
     service
@@ -138,25 +156,14 @@ async fn the_same_registration_runs_on_any_backend_behind_dyn() {
 async fn a_stale_revision_is_a_conflict_and_sends_nothing() {
     let sandbox = sandbox();
     let service = service(Arc::new(InProcessBackend::new(sandbox.clone())));
-    let (stored, _) = service
-        .start("r", json!({"aadhaar": AADHAAR}))
-        .await
-        .unwrap();
-    service
-        .step(
-            "r",
-            Step::VerifyAadhaarOtp,
-            json!({"otp": FIXED_OTP}),
-            Some(stored.revision),
-        )
-        .await
-        .unwrap();
+    let stored = to_verified(&service).await;
+    // the revision before the OTP was verified
     let err = service
         .step(
             "r",
             Step::CheckAccountExist,
             Value::Null,
-            Some(stored.revision),
+            Some(stored.revision - 1),
         )
         .await
         .unwrap_err();
@@ -421,19 +428,7 @@ impl RegistryBackend for Interleaved {
 #[tokio::test]
 async fn of_two_concurrent_steps_on_one_revision_exactly_one_is_saved() {
     let service = service(Arc::new(Interleaved(InProcessBackend::new(sandbox()))));
-    let (stored, _) = service
-        .start("r", json!({"aadhaar": AADHAAR}))
-        .await
-        .unwrap();
-    let (stored, _) = service
-        .step(
-            "r",
-            Step::VerifyAadhaarOtp,
-            json!({"otp": FIXED_OTP}),
-            Some(stored.revision),
-        )
-        .await
-        .unwrap();
+    let stored = to_verified(&service).await;
     let revision = Some(stored.revision);
     let (a, b) = tokio::join!(
         service.step("r", Step::CheckAccountExist, Value::Null, revision),

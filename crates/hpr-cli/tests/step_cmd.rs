@@ -42,6 +42,16 @@ struct Harness {
 }
 
 impl Harness {
+    /// A loopback listener standing in for a registry that answers only when the test does.
+    fn silent_registry(&self) -> (tokio::net::TcpListener, SocketAddr) {
+        let listener = self
+            .runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        (listener, addr)
+    }
+
     fn new() -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -655,11 +665,7 @@ fn a_second_run_on_the_same_state_file_exits_6_and_the_first_result_is_kept() {
     let h = Harness::new();
     // a "registry" that answers only when the test says so: the first run waits on it, holding
     // the state file
-    let listener = h
-        .runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
+    let (listener, addr) = h.silent_registry();
     let state = h.path("s.json");
     let first = spawn_generate_otp(addr, &state);
     let accepted = h
@@ -781,11 +787,7 @@ fn a_create_whose_answer_is_lost_is_unconfirmed_and_then_reconciled() {
 fn ctrl_c_while_waiting_exits_130_and_keeps_the_state_file() {
     let h = Harness::new();
     // a "registry" that accepts the connection and never answers
-    let listener = h
-        .runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
+    let (listener, addr) = h.silent_registry();
 
     // an existing session, to check it is left byte for byte
     let state = h.path("s.json");
