@@ -119,6 +119,9 @@ pub struct SandboxConfig {
     pub max_body_bytes: usize,
     /// How many contract requests `GET /_sandbox/requests` remembers (default 10,000).
     pub request_log_capacity: usize,
+    /// Most live transactions kept at once (default 1,000,000); past it a new Aadhaar OTP gets
+    /// `429` with a `Retry-After` until the earliest transaction expires.
+    pub max_transactions: usize,
 }
 
 impl Default for SandboxConfig {
@@ -139,6 +142,7 @@ impl Default for SandboxConfig {
             state_file: None,
             max_body_bytes: 2 * 1024 * 1024,
             request_log_capacity: 10_000,
+            max_transactions: 1_000_000,
         }
     }
 }
@@ -160,6 +164,7 @@ impl fmt::Debug for SandboxConfig {
             .field("identities", &self.identities.len())
             .field("state_file", &self.state_file)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_transactions", &self.max_transactions)
             .finish_non_exhaustive()
     }
 }
@@ -195,6 +200,12 @@ impl SandboxConfig {
             return Err(Error::config(
                 "max_otp_attempts",
                 "max OTP attempts must be at least 1",
+            ));
+        }
+        if self.max_transactions == 0 {
+            return Err(Error::config(
+                "max_transactions",
+                "max transactions must be at least 1",
             ));
         }
         if self.api_keys.iter().any(|k| k.trim().is_empty()) {

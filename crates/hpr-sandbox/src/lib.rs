@@ -253,8 +253,11 @@ impl Sandbox {
     /// The latest OTP sent for a transaction.
     pub fn latest_otp(&self, txn_id: &str) -> Option<SentOtp> {
         let state = self.inner.core.lock();
-        let (otp, kind) = state.txns.get(txn_id)?.last_otp.clone()?;
-        Some(SentOtp { otp, kind })
+        let (otp, kind) = state.txn(txn_id)?.last_otp?;
+        Some(SentOtp {
+            otp: otp.as_str().to_owned(),
+            kind,
+        })
     }
 
     /// The identity behind an Aadhaar number (seeded, or derived), or `None` if the number is invalid.

@@ -14,7 +14,7 @@ use crate::body::{Body, flag, invalid_fields, text};
 use crate::clock::later;
 use crate::geo;
 use crate::his::HisError;
-use crate::state::{Account, Core, OtpKind, PendingOtp, Sms, State, Step, Txn};
+use crate::state::{Account, Code, Core, OtpKind, PendingOtp, Sms, State, Step, Txn};
 use crate::suggest;
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
@@ -86,15 +86,12 @@ fn resend_wait(core: &Core, otp: &PendingOtp, now: Instant) -> Result<(), HisErr
     Ok(())
 }
 
-/// Moves a transaction looked up earlier under the same lock to `step`.
-fn set_step(state: &mut State, txn_id: Option<&str>, step: Step) {
-    if let Some(txn) = txn_id.and_then(|id| state.txns.get_mut(id)) {
-        txn.step = step;
-    }
-}
-
-fn new_otp(core: &Core, state: &mut State) -> String {
-    core.config.fixed_otp.clone().unwrap_or_else(|| state.otp())
+fn new_otp(core: &Core, state: &mut State) -> Code {
+    core.config
+        .fixed_otp
+        .as_deref()
+        .and_then(Code::new)
+        .unwrap_or_else(|| state.otp())
 }
 
 /// Checks a submitted OTP against the pending one of `kind`, counting wrong tries.
@@ -125,7 +122,7 @@ fn check_otp(
         )
         .on("otp"));
     }
-    if pending.code != submitted.expose() {
+    if !pending.code.matches(submitted.expose()) {
         // saturating: `max_otp_attempts` may be as large as u32::MAX
         pending.wrong = pending.wrong.saturating_add(1);
         let left = core.config.max_otp_attempts.saturating_sub(pending.wrong);
@@ -163,62 +160,63 @@ impl Core {
         let aadhaar = one_field(body, "aadhaar", "HIS-1012", Aadhaar::parse)?;
         let now = self.now();
         let mut state = self.lock();
+        state.expire_some(now);
         // a still-pending OTP for this Aadhaar is throttled, a lockout holds for the resend
         // interval (so wrong guesses stay limited), then the new transaction supersedes the old
-        if let Some(previous) = state.pending_by_aadhaar.get(aadhaar.expose()).cloned() {
-            if let Some(t) = state.txns.get(&previous) {
-                match (t.locked_at, t.otp.as_ref()) {
+        let pending = state
+            .txns_of(&aadhaar)
+            .filter(|(_, t)| t.step == Step::AadhaarOtpSent)
+            .last()
+            .map(|(key, t)| {
+                let wait = match (t.locked_at, t.otp.as_ref()) {
                     (Some(at), _) if now < later(at, self.config.resend_interval) => {
                         let left = (later(at, self.config.resend_interval) - now)
                             .as_secs()
                             .max(1);
-                        return Err(HisError::new(
+                        Err(HisError::new(
                             UNPROCESSABLE,
                             format!(
                                 "Too many wrong OTPs for this Aadhaar: wait {left} s before requesting a new one"
                             ),
                             "HIS-1041",
                             "Max OTP attempts reached",
-                        ));
+                        ))
                     }
                     (None, Some(p)) if p.kind == OtpKind::Aadhaar && now < p.expires_at => {
-                        resend_wait(self, p, now)?;
+                        resend_wait(self, p, now)
                     }
-                    _ => {}
-                }
-            }
-            state.txns.remove(&previous);
+                    _ => Ok(()),
+                };
+                (key, wait)
+            });
+        if let Some((previous, wait)) = pending {
+            wait?;
+            state.remove_txn(previous);
         }
+        state.make_room(&aadhaar, self.config.max_transactions, now)?;
         let identity = self.identity_in(&state, &aadhaar);
-        let txn_id = state.uuid();
+        let (key, txn_id) = state.new_txn_id();
         let code = new_otp(self, &mut state);
-        let txn = Txn {
-            aadhaar: aadhaar.clone(),
-            expires_at: later(now, self.config.txn_ttl),
-            step: Step::AadhaarOtpSent,
-            otp: Some(PendingOtp {
-                code: code.clone(),
+        let txn = Txn::new(
+            &aadhaar,
+            later(now, self.config.txn_ttl),
+            PendingOtp {
+                code,
                 kind: OtpKind::Aadhaar,
                 sent_at: now,
                 expires_at: later(now, self.config.otp_ttl),
                 wrong: 0,
                 mobile: None,
-            }),
-            last_otp: Some((code.clone(), OtpKind::Aadhaar)),
-            locked_at: None,
-            verified_mobile: None,
-        };
-        state.insert_txn(txn_id.clone(), txn, now);
-        state
-            .pending_by_aadhaar
-            .insert(aadhaar.expose().to_owned(), txn_id.clone());
+            },
+        );
+        state.insert_txn(key, txn);
         drop(state);
         let masked = identity.masked_mobile();
         self.send_sms(Sms {
             txn_id: txn_id.clone(),
             kind: OtpKind::Aadhaar,
             to: mask::last4(&identity.mobile),
-            otp: code,
+            otp: code.as_str().to_owned(),
         });
         Ok(json!({"txnId": txn_id, "mobileNumber": masked}))
     }
@@ -244,8 +242,7 @@ impl Core {
         let otp = one_field(body, "otp", "HIS-1003", Otp::parse)?;
         check_otp(self, txn, OtpKind::Aadhaar, &otp, now)?;
         txn.step = Step::AadhaarVerified;
-        let aadhaar = txn.aadhaar.clone();
-        state.pending_by_aadhaar.remove(aadhaar.expose());
+        let aadhaar = txn.aadhaar()?;
         let id = self.identity_in(&state, &aadhaar);
         Ok(json!({
             "txnId": txn_id,
@@ -295,9 +292,9 @@ impl Core {
             ],
             Step::AadhaarVerified,
         )?;
-        let aadhaar = txn.aadhaar.clone();
+        let aadhaar = txn.aadhaar()?;
         if let Some(account) = state.accounts.get(aadhaar.expose()).cloned() {
-            set_step(&mut state, txn_id.as_deref(), Step::ExistingAccount);
+            state.finish(txn_id.as_deref(), Step::ExistingAccount);
             let token = state.token(&account.hpr_id);
             return Ok(json!({
                 "token": token,
@@ -310,7 +307,9 @@ impl Core {
                 "new": false,
             }));
         }
-        set_step(&mut state, txn_id.as_deref(), Step::NewAccount);
+        if let Ok(txn) = state.txn_mut(txn_id.as_deref(), now) {
+            txn.step = Step::NewAccount;
+        }
         let id = self.identity_in(&state, &aadhaar);
         let token = state.token("registration");
         Ok(json!({
@@ -346,12 +345,12 @@ impl Core {
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
         let mobile = one_field(body, "mobileNumber", "HIS-1011", Mobile::parse)?;
-        let aadhaar = txn.aadhaar.clone();
+        let aadhaar = txn.aadhaar()?;
         let linked = self.identity_in(&state, &aadhaar).mobile;
         let verified = mobile.expose() == linked;
         if verified {
             let txn = state.txn_mut(txn_id.as_deref(), now)?;
-            txn.verified_mobile = Some(linked);
+            txn.verified_mobile = Some(linked.into());
         }
         Ok(json!({"verified": verified}))
     }
@@ -370,21 +369,21 @@ impl Core {
         let code = new_otp(self, &mut state);
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         txn.otp = Some(PendingOtp {
-            code: code.clone(),
+            code,
             kind: OtpKind::Mobile,
             sent_at: now,
             expires_at: later(now, self.config.otp_ttl),
             wrong: 0,
-            mobile: Some(mobile.expose().to_owned()),
+            mobile: Some(mobile.expose().into()),
         });
-        txn.last_otp = Some((code.clone(), OtpKind::Mobile));
+        txn.last_otp = Some((code, OtpKind::Mobile));
         drop(state);
         let txn_id = txn_id.unwrap_or_default();
         self.send_sms(Sms {
             txn_id: txn_id.clone(),
             kind: OtpKind::Mobile,
             to: mobile.masked(),
-            otp: code,
+            otp: code.as_str().to_owned(),
         });
         Ok(json!({"txnId": txn_id, "mobileNumber": null}))
     }
@@ -409,7 +408,7 @@ impl Core {
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
-        let aadhaar = txn.aadhaar.clone();
+        let aadhaar = txn.aadhaar()?;
         let identity = self.identity_in(&state, &aadhaar);
         let ids = suggest::suggestions(&identity, |candidate| state.taken_ids.contains(candidate));
         Ok(json!(ids))
@@ -422,7 +421,7 @@ impl Core {
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
-        let Some(mobile) = txn.verified_mobile.clone() else {
+        let Some(mobile) = txn.verified_mobile.as_deref().map(str::to_owned) else {
             return Err(HisError::new(
                 UNPROCESSABLE,
                 "Verify a mobile number first (demographic auth or mobile OTP)",
@@ -430,7 +429,7 @@ impl Core {
                 "Mobile verification required",
             ));
         };
-        let aadhaar = txn.aadhaar.clone();
+        let aadhaar = txn.aadhaar()?;
         let identity = self.identity_in(&state, &aadhaar);
 
         let mut c = Checker::new();
@@ -597,7 +596,7 @@ impl Core {
             category_sub_name: sub_category.1.to_owned(),
         };
         state.add_account(account);
-        set_step(&mut state, txn_id.as_deref(), Step::Created);
+        state.finish(txn_id.as_deref(), Step::Created);
         drop(state);
         self.mark_changed();
         let name = [

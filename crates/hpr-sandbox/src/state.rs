@@ -1,11 +1,14 @@
 //! The simulator's memory: identities, transactions with their OTPs, created accounts.
 //!
 //! Everything lives behind one mutex in [`Core`]; each contract request holds it for a few
-//! microseconds. Only identities and accounts are persisted (see [`crate::persist`]).
+//! microseconds, whatever the number of live transactions: expiry pops a few entries of a
+//! time-ordered index per request instead of scanning, a finished transaction keeps only its
+//! Aadhaar number, and live transactions are capped per Aadhaar and in total. Only identities and
+//! accounts are persisted (see [`crate::persist`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use abdm_hpr::types::Aadhaar;
 use axum::http::StatusCode;
@@ -63,35 +66,143 @@ pub(crate) enum Step {
     AadhaarVerified,
     /// Step 3 found no account: steps 4–8 allowed.
     NewAccount,
-    /// Step 3 found an account: the flow is over.
+    /// Step 3 found an account: the flow is over (the transaction keeps only its Aadhaar).
     ExistingAccount,
-    /// Step 8 done.
+    /// Step 8 done (the transaction keeps only its Aadhaar).
     Created,
 }
 
+/// A six-digit OTP, kept inline (no allocation per transaction).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Code([u8; 6]);
+
+impl Code {
+    /// Six ASCII digits, or `None`.
+    pub fn new(digits: &str) -> Option<Code> {
+        let bytes: [u8; 6] = digits.as_bytes().try_into().ok()?;
+        bytes.iter().all(u8::is_ascii_digit).then_some(Code(bytes))
+    }
+
+    /// `n` (below 1,000,000) as six digits.
+    fn from_number(mut n: u32) -> Code {
+        let mut bytes = [b'0'; 6];
+        for b in bytes.iter_mut().rev() {
+            *b = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        Code(bytes)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // always ASCII digits
+        std::str::from_utf8(&self.0).unwrap_or("000000")
+    }
+
+    /// Whether `submitted` is this code.
+    pub fn matches(&self, submitted: &str) -> bool {
+        self.0.as_slice() == submitted.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// A transaction id: the 128 bits of its UUID (16 bytes instead of a 36-byte string).
+pub(crate) type TxnKey = u128;
+
+/// The key of a transaction id as the sandbox writes them (lower-case hyphenated UUID); any
+/// other spelling is an unknown transaction, as before.
+pub(crate) fn txn_key(txn_id: &str) -> Option<TxnKey> {
+    if txn_id.len() != 36 || txn_id.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    uuid::Uuid::try_parse(txn_id).ok().map(|u| u.as_u128())
+}
+
+/// An Aadhaar number as an integer (12 digits), for compact keys.
+pub(crate) fn aadhaar_number(aadhaar: &Aadhaar) -> u64 {
+    // `Aadhaar` guarantees 12 ASCII digits
+    aadhaar
+        .expose()
+        .bytes()
+        .fold(0u64, |n, b| n * 10 + u64::from(b.wrapping_sub(b'0') % 10))
+}
+
+/// Live transactions one Aadhaar number may have; a new OTP supersedes the oldest beyond this.
+pub(crate) const MAX_TXNS_PER_AADHAAR: usize = 5;
+
+/// How long an expired transaction still answers `HIS-2045` (then it is forgotten and answers
+/// `HIS-1026` as unknown). It still counts against `max_transactions`, but a new transaction
+/// that finds the sandbox full evicts expired ones first.
+pub(crate) const EXPIRED_GRACE: Duration = Duration::from_secs(5 * 60);
+
+/// Expired transactions forgotten per request at most (the index is time-ordered, so this is
+/// a few pops, never a scan).
+const EXPIRE_BATCH: usize = 8;
+
 #[derive(Debug, Clone)]
 pub(crate) struct PendingOtp {
-    pub code: String,
+    pub code: Code,
     pub kind: OtpKind,
     pub sent_at: Instant,
     pub expires_at: Instant,
     pub wrong: u32,
     /// For a mobile OTP: the number it was sent to.
-    pub mobile: Option<String>,
+    pub mobile: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Txn {
-    /// Kept parsed, so later steps need not re-validate it.
-    pub aadhaar: Aadhaar,
+    /// The Aadhaar number, as an integer ([`Txn::aadhaar`] gives it back validated).
+    pub aadhaar: u64,
     pub expires_at: Instant,
     pub step: Step,
     pub otp: Option<PendingOtp>,
-    pub last_otp: Option<(String, OtpKind)>,
+    pub last_otp: Option<(Code, OtpKind)>,
     /// When too many wrong OTPs locked the transaction.
     pub locked_at: Option<Instant>,
     /// The mobile proven by demographic auth or a mobile OTP.
-    pub verified_mobile: Option<String>,
+    pub verified_mobile: Option<Box<str>>,
+}
+
+impl Txn {
+    /// A transaction for `aadhaar`, at step 1.
+    pub fn new(aadhaar: &Aadhaar, expires_at: Instant, otp: PendingOtp) -> Txn {
+        Txn {
+            aadhaar: aadhaar_number(aadhaar),
+            expires_at,
+            step: Step::AadhaarOtpSent,
+            last_otp: Some((otp.code, otp.kind)),
+            otp: Some(otp),
+            locked_at: None,
+            verified_mobile: None,
+        }
+    }
+
+    /// The Aadhaar number the transaction was started with.
+    pub fn aadhaar(&self) -> Result<Aadhaar, HisError> {
+        Aadhaar::parse(&format!("{:012}", self.aadhaar)).map_err(|_| {
+            HisError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal sandbox error",
+                "HIS-500",
+                "A transaction lost its Aadhaar number",
+            )
+        })
+    }
+
+    /// Ends the flow at `step`, dropping everything but the Aadhaar number: the account check
+    /// still answers with the account (found by Aadhaar), other steps with `HIS-1029`.
+    fn finish(&mut self, step: Step) {
+        self.step = step;
+        self.otp = None;
+        self.last_otp = None;
+        self.locked_at = None;
+        self.verified_mobile = None;
+    }
 }
 
 /// An HPR account created in the sandbox (persisted).
@@ -141,18 +252,17 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 pub(crate) struct State {
     pub rng: StdRng,
     pub identities: HashMap<String, Identity>,
-    pub txns: HashMap<String, Txn>,
-    /// Aadhaar → transaction whose Aadhaar OTP is pending (for the resend throttle).
-    pub pending_by_aadhaar: HashMap<String, String>,
+    txns: HashMap<TxnKey, Txn>,
+    /// `(expires_at, key)` of every transaction in `txns`, earliest first.
+    expiry: BTreeSet<(Instant, TxnKey)>,
+    /// Aadhaar number → its transactions in `txns`, oldest first (at most
+    /// [`MAX_TXNS_PER_AADHAAR`]).
+    by_aadhaar: HashMap<u64, Vec<TxnKey>>,
     pub accounts: HashMap<String, Account>,
     /// Lower-case usernames in use.
     pub taken_ids: HashSet<String>,
     pub hpr_numbers: HashSet<String>,
-    inserts_since_sweep: usize,
 }
-
-/// Sweep expired transactions after this many new ones, so memory stays bounded under load.
-const SWEEP_EVERY: usize = 4096;
 
 impl State {
     fn new(rng: StdRng) -> Self {
@@ -160,11 +270,11 @@ impl State {
             rng,
             identities: HashMap::new(),
             txns: HashMap::new(),
-            pending_by_aadhaar: HashMap::new(),
+            expiry: BTreeSet::new(),
+            by_aadhaar: HashMap::new(),
             accounts: HashMap::new(),
             taken_ids: HashSet::new(),
             hpr_numbers: HashSet::new(),
-            inserts_since_sweep: 0,
         }
     }
 
@@ -176,30 +286,141 @@ impl State {
         self.accounts.insert(account.aadhaar.clone(), account);
     }
 
-    pub fn insert_txn(&mut self, id: String, txn: Txn, now: Instant) {
-        self.inserts_since_sweep += 1;
-        if self.inserts_since_sweep >= SWEEP_EVERY {
-            self.inserts_since_sweep = 0;
-            self.txns.retain(|_, t| t.expires_at > now);
-            let txns = &self.txns;
-            self.pending_by_aadhaar
-                .retain(|_, id| txns.contains_key(id));
-        }
-        self.txns.insert(id, txn);
+    /// Live transactions (expired ones still in their grace period included).
+    #[cfg(test)]
+    pub fn txn_count(&self) -> usize {
+        self.txns.len()
     }
 
-    /// A random v4 UUID from the seeded generator.
-    pub fn uuid(&mut self) -> String {
+    /// The transaction behind an id, expired or not.
+    pub fn txn(&self, txn_id: &str) -> Option<&Txn> {
+        self.txns.get(&txn_key(txn_id)?)
+    }
+
+    /// The transactions of an Aadhaar number, oldest first.
+    pub fn txns_of(&self, aadhaar: &Aadhaar) -> impl Iterator<Item = (TxnKey, &Txn)> {
+        self.by_aadhaar
+            .get(&aadhaar_number(aadhaar))
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.txns.get(key).map(|txn| (*key, txn)))
+    }
+
+    /// Stores a new transaction under `key`. The caller has made room (see
+    /// [`State::make_room`]).
+    pub fn insert_txn(&mut self, key: TxnKey, txn: Txn) {
+        self.expiry.insert((txn.expires_at, key));
+        self.by_aadhaar.entry(txn.aadhaar).or_default().push(key);
+        if let Some(old) = self.txns.insert(key, txn) {
+            // a repeated id (only after a reset re-seeds the generator, and then the map was
+            // cleared): keep the indexes consistent anyway
+            self.expiry.remove(&(old.expires_at, key));
+        }
+    }
+
+    /// Forgets a transaction (and its index entries).
+    pub fn remove_txn(&mut self, key: TxnKey) -> Option<Txn> {
+        let txn = self.txns.remove(&key)?;
+        self.expiry.remove(&(txn.expires_at, key));
+        if let Some(keys) = self.by_aadhaar.get_mut(&txn.aadhaar) {
+            keys.retain(|k| *k != key);
+            if keys.is_empty() {
+                self.by_aadhaar.remove(&txn.aadhaar);
+            }
+        }
+        Some(txn)
+    }
+
+    /// Forgets up to `budget` transactions whose expiry is at or before `cutoff`, earliest
+    /// first; returns how many.
+    fn expire_until(&mut self, cutoff: Instant, budget: usize) -> usize {
+        let mut forgotten = 0;
+        while forgotten < budget {
+            let Some(&(expires_at, key)) = self.expiry.first() else {
+                break;
+            };
+            if expires_at > cutoff {
+                break;
+            }
+            if self.remove_txn(key).is_none() {
+                // not in the map: drop the stray index entry
+                self.expiry.pop_first();
+            }
+            forgotten += 1;
+        }
+        forgotten
+    }
+
+    /// One increment of expiry: forgets a few transactions expired more than
+    /// [`EXPIRED_GRACE`] ago. Called on every contract request; O(few × log n).
+    pub fn expire_some(&mut self, now: Instant) -> usize {
+        match now.checked_sub(EXPIRED_GRACE) {
+            Some(cutoff) => self.expire_until(cutoff, EXPIRE_BATCH),
+            None => 0,
+        }
+    }
+
+    /// Makes room for one new transaction of `aadhaar`: the oldest of its transactions beyond
+    /// [`MAX_TXNS_PER_AADHAAR`] − 1 are superseded (forgotten); past `max_total`, expired
+    /// transactions are forgotten even within their grace period. Fails with `429` (and a
+    /// `Retry-After` until the earliest expiry) when the sandbox is still full.
+    pub fn make_room(
+        &mut self,
+        aadhaar: &Aadhaar,
+        max_total: usize,
+        now: Instant,
+    ) -> Result<(), HisError> {
+        let number = aadhaar_number(aadhaar);
+        while let Some(keys) = self
+            .by_aadhaar
+            .get_mut(&number)
+            .filter(|keys| keys.len() >= MAX_TXNS_PER_AADHAAR)
+        {
+            let oldest = keys.remove(0);
+            self.remove_txn(oldest);
+        }
+        if self.txns.len() >= max_total {
+            let excess = self.txns.len() + 1 - max_total;
+            self.expire_until(now, excess.max(EXPIRE_BATCH));
+        }
+        if self.txns.len() < max_total {
+            return Ok(());
+        }
+        let wait = self
+            .expiry
+            .first()
+            .map_or(Duration::ZERO, |(at, _)| at.saturating_duration_since(now));
+        let mut full = HisError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many live transactions in the sandbox: retry later",
+            "HIS-429",
+            format!("The sandbox holds at most {max_total} live transactions"),
+        );
+        full.retry_after = Some(wait.as_secs().max(1));
+        Err(full)
+    }
+
+    /// Ends a transaction's flow at `step` (account created or found), dropping its data.
+    pub fn finish(&mut self, txn_id: Option<&str>, step: Step) {
+        if let Some(txn) = txn_id
+            .and_then(txn_key)
+            .and_then(|key| self.txns.get_mut(&key))
+        {
+            txn.finish(step);
+        }
+    }
+
+    /// A random v4 UUID from the seeded generator, as a key and as the id clients see.
+    pub fn new_txn_id(&mut self) -> (TxnKey, String) {
         let mut bytes = [0u8; 16];
         self.rng.fill_bytes(&mut bytes);
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .to_string()
+        let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
+        (uuid.as_u128(), uuid.to_string())
     }
 
     /// Six random digits.
-    pub fn otp(&mut self) -> String {
-        format!("{:06}", self.rng.random_range(0..1_000_000u32))
+    pub fn otp(&mut self) -> Code {
+        Code::from_number(self.rng.random_range(0..1_000_000u32))
     }
 
     /// A fake JWT-shaped token.
@@ -232,7 +453,8 @@ impl State {
         }
     }
 
-    /// Finds a live transaction, or the error a client should see.
+    /// Finds a live transaction, or the error a client should see (and does one increment of
+    /// expiry).
     pub fn txn_mut(&mut self, txn_id: Option<&str>, now: Instant) -> Result<&mut Txn, HisError> {
         let Some(id) = txn_id else {
             return Err(HisError::new(
@@ -243,12 +465,15 @@ impl State {
             )
             .on("txnId"));
         };
-        let expired = match self.txns.get(id) {
+        let Some(key) = txn_key(id) else {
+            return Err(unknown_txn());
+        };
+        let expired = match self.txns.get(&key) {
             None => return Err(unknown_txn()),
             Some(t) => t.expires_at <= now,
         };
         if expired {
-            self.txns.remove(id);
+            self.remove_txn(key);
             return Err(HisError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "This transaction has expired: start again with an Aadhaar OTP",
@@ -257,7 +482,9 @@ impl State {
             )
             .on("txnId"));
         }
-        let Some(txn) = self.txns.get_mut(id) else {
+        // after the lookup, so that the transaction asked for answers for itself
+        self.expire_some(now);
+        let Some(txn) = self.txns.get_mut(&key) else {
             return Err(unknown_txn());
         };
         if txn.locked_at.is_some() {
@@ -412,5 +639,178 @@ impl Core {
         }
         drop(state);
         self.mark_changed();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use serde_json::json;
+
+    const TTL: Duration = Duration::from_secs(30 * 60);
+
+    /// A valid Aadhaar number from `n`.
+    fn aadhaar(n: u64) -> Aadhaar {
+        let mut digits = [0u8; 12];
+        digits[0] = 2;
+        let mut rest = n;
+        for d in digits[1..11].iter_mut().rev() {
+            *d = (rest % 10) as u8;
+            rest /= 10;
+        }
+        digits[11] = abdm_hpr::types::verhoeff::check_digit(&digits[..11]);
+        let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+        Aadhaar::parse(&text).unwrap()
+    }
+
+    fn pending(now: Instant) -> PendingOtp {
+        PendingOtp {
+            code: Code::new("123456").unwrap(),
+            kind: OtpKind::Aadhaar,
+            sent_at: now,
+            expires_at: now + Duration::from_secs(600),
+            wrong: 0,
+            mobile: None,
+        }
+    }
+
+    fn add(state: &mut State, n: u64, now: Instant) -> TxnKey {
+        let key = u128::from(n) + 1;
+        state.insert_txn(key, Txn::new(&aadhaar(n), now + TTL, pending(now)));
+        key
+    }
+
+    fn consistent(state: &State) {
+        assert_eq!(state.expiry.len(), state.txns.len());
+        let indexed: usize = state.by_aadhaar.values().map(Vec::len).sum();
+        assert_eq!(indexed, state.txns.len());
+    }
+
+    #[test]
+    fn expiry_forgets_exactly_the_expired_transactions_a_few_at_a_time() {
+        let clock = ManualClock::new();
+        let t0 = clock.now();
+        let mut state = State::new(StdRng::seed_from_u64(1));
+        let early: Vec<TxnKey> = (0..20).map(|n| add(&mut state, n, t0)).collect();
+        clock.advance(Duration::from_secs(120));
+        let late: Vec<TxnKey> = (20..25).map(|n| add(&mut state, n, clock.now())).collect();
+        consistent(&state);
+
+        // expired, but within the grace period: still there (they answer HIS-2045)
+        clock.advance(TTL);
+        assert_eq!(state.expire_some(clock.now()), 0);
+        assert_eq!(state.txn_count(), 25);
+
+        // past the grace period of the early ones only: forgotten in increments of EXPIRE_BATCH
+        clock.advance(EXPIRED_GRACE - Duration::from_secs(60));
+        let now = clock.now();
+        let mut increments = Vec::new();
+        loop {
+            let n = state.expire_some(now);
+            if n == 0 {
+                break;
+            }
+            increments.push(n);
+            consistent(&state);
+        }
+        assert_eq!(increments, [8, 8, 4]);
+        assert_eq!(state.txn_count(), 5);
+        assert!(early.iter().all(|k| !state.txns.contains_key(k)));
+        assert!(late.iter().all(|k| state.txns.contains_key(k)));
+        assert_eq!(state.by_aadhaar.len(), 5);
+
+        // then the late ones
+        clock.advance(Duration::from_secs(120));
+        assert_eq!(state.expire_some(clock.now()), 5);
+        assert_eq!(state.txn_count(), 0);
+        assert!(state.by_aadhaar.is_empty() && state.expiry.is_empty());
+    }
+
+    #[test]
+    fn a_sixth_transaction_of_one_aadhaar_supersedes_the_oldest() {
+        let clock = ManualClock::new();
+        let mut state = State::new(StdRng::seed_from_u64(1));
+        let mut keys = Vec::new();
+        for i in 0..7u64 {
+            state.make_room(&aadhaar(7), 100, clock.now()).unwrap();
+            let key = u128::from(i) + 1;
+            let txn = Txn::new(&aadhaar(7), clock.now() + TTL, pending(clock.now()));
+            state.insert_txn(key, txn);
+            keys.push(key);
+            consistent(&state);
+        }
+        let live: Vec<TxnKey> = state.txns_of(&aadhaar(7)).map(|(k, _)| k).collect();
+        assert_eq!(live, keys[2..]);
+        assert_eq!(state.txn_count(), MAX_TXNS_PER_AADHAAR);
+    }
+
+    #[test]
+    fn the_total_cap_answers_429_until_transactions_expire() {
+        let clock = ManualClock::new();
+        let mut state = State::new(StdRng::seed_from_u64(1));
+        for n in 0..3 {
+            state.make_room(&aadhaar(n), 3, clock.now()).unwrap();
+            add(&mut state, n, clock.now());
+        }
+        clock.advance(Duration::from_secs(60));
+        let full = state.make_room(&aadhaar(9), 3, clock.now()).unwrap_err();
+        assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(full.details[0].code, "HIS-429");
+        assert_eq!(
+            full.retry_after,
+            Some((TTL - Duration::from_secs(60)).as_secs())
+        );
+        // once they expire (even within the grace period) a new one fits
+        clock.advance(TTL);
+        state.make_room(&aadhaar(9), 3, clock.now()).unwrap();
+        assert!(state.txn_count() < 3);
+        consistent(&state);
+    }
+
+    #[test]
+    fn a_finished_transaction_keeps_only_its_aadhaar() {
+        let clock = ManualClock::new();
+        let config = SandboxConfig {
+            seed: Some(3),
+            fixed_otp: Some("123456".into()),
+            ..SandboxConfig::default()
+        };
+        let core = Core::new(config, Arc::new(clock.clone()), Snapshot::default()).unwrap();
+        let who = aadhaar(42);
+        core.lock().add_account(Account {
+            aadhaar: who.expose().to_owned(),
+            hpr_id_number: "71-0000-0000-0001".into(),
+            hpr_id: "someone@hpr.abdm".into(),
+            category_id: 1,
+            sub_category_id: 1,
+            category_name: "Doctor".into(),
+            category_sub_name: "Modern Medicine".into(),
+        });
+        let body = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let sent = core
+            .generate_aadhaar_otp(&body(json!({"aadhaar": who.expose()})))
+            .unwrap();
+        let txn_id = sent["txnId"].as_str().unwrap().to_owned();
+        core.verify_aadhaar_otp(&body(json!({"txnId": txn_id, "otp": "123456"})))
+            .unwrap();
+        let check = body(json!({"txnId": txn_id, "preverifiedCheck": true}));
+        let found = core.check_account_exist(&check).unwrap();
+        assert_eq!(found["new"], false);
+        {
+            let state = core.lock();
+            let txn = state.txn(&txn_id).unwrap();
+            assert_eq!(txn.step, Step::ExistingAccount);
+            assert!(txn.otp.is_none() && txn.last_otp.is_none());
+            assert!(txn.locked_at.is_none() && txn.verified_mobile.is_none());
+        }
+        // the account is still found (by Aadhaar); other steps say the flow is over
+        let again = core.check_account_exist(&check).unwrap();
+        assert_eq!(again["hprId"], "someone@hpr.abdm");
+        let suggest = core
+            .suggestions(&body(json!({"txnId": txn_id})))
+            .unwrap_err();
+        assert_eq!(suggest.details[0].code, "HIS-1029");
     }
 }
