@@ -260,6 +260,11 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = value_parser!(u64).range(1..=MAX_SECS))]
     pub txn_ttl_secs: u64,
 
+    /// Most live transactions at once; past it a new Aadhaar OTP gets 429 with Retry-After
+    /// until the earliest transaction expires.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = value_parser!(u64).range(1..=100_000_000))]
+    pub max_transactions: u64,
+
     /// Wrong OTPs allowed before a transaction is locked.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = value_parser!(u32).range(1..))]
     pub max_otp_attempts: u32,
@@ -434,6 +439,7 @@ mod tests {
         assert_eq!(args.addr, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(args.otp_ttl_secs, 600);
         assert_eq!(args.txn_ttl_secs, 1800);
+        assert_eq!(args.max_transactions, 1_000_000);
         assert_eq!(args.max_otp_attempts, 3);
         assert_eq!(args.resend_interval_secs, 30);
         assert_eq!(args.fault_rate, 0.0);

@@ -58,6 +58,8 @@ fn config_from(args: &SandboxArgs) -> Result<SandboxConfig, CliError> {
         fixed_otp: args.fixed_otp.clone(),
         otp_ttl: Duration::from_secs(args.otp_ttl_secs),
         txn_ttl: Duration::from_secs(args.txn_ttl_secs),
+        // at most 100,000,000 (the flag's range), so it fits any usize
+        max_transactions: usize::try_from(args.max_transactions).unwrap_or(usize::MAX),
         max_otp_attempts: args.max_otp_attempts,
         resend_interval: Duration::from_secs(args.resend_interval_secs),
         api_keys: args.api_keys.clone(),
@@ -93,6 +95,7 @@ fn flag_of(setting: &str) -> &'static str {
         "api_keys" => "--api-key",
         "otp_ttl" => "--otp-ttl-secs",
         "txn_ttl" => "--txn-ttl-secs",
+        "max_transactions" => "--max-transactions",
         "resend_interval" => "--resend-interval-secs",
         "latency" => "--latency-ms",
         _ => "hpr sandbox",
