@@ -113,7 +113,7 @@ fn check_otp(
         }
         _ => return Err(not_now(txn, wanted)),
     };
-    if now >= pending.expires_at {
+    if now >= later(pending.sent_at, core.config.otp_ttl) {
         return Err(HisError::new(
             UNPROCESSABLE,
             "The OTP has expired: request a new one",
@@ -182,7 +182,10 @@ impl Core {
                             "Max OTP attempts reached",
                         ))
                     }
-                    (None, Some(p)) if p.kind == OtpKind::Aadhaar && now < p.expires_at => {
+                    (None, Some(p))
+                        if p.kind == OtpKind::Aadhaar
+                            && now < later(p.sent_at, self.config.otp_ttl) =>
+                    {
                         resend_wait(self, p, now)
                     }
                     _ => Ok(()),
@@ -204,7 +207,6 @@ impl Core {
                 code,
                 kind: OtpKind::Aadhaar,
                 sent_at: now,
-                expires_at: later(now, self.config.otp_ttl),
                 wrong: 0,
                 mobile: None,
             },
@@ -372,7 +374,6 @@ impl Core {
             code,
             kind: OtpKind::Mobile,
             sent_at: now,
-            expires_at: later(now, self.config.otp_ttl),
             wrong: 0,
             mobile: Some(mobile.expose().into()),
         });

@@ -6,6 +6,7 @@
 //! Aadhaar number, and live transactions are capped per Aadhaar and in total. Only identities and
 //! accounts are persisted (see [`crate::persist`]).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -110,8 +111,58 @@ impl std::fmt::Debug for Code {
     }
 }
 
-/// A transaction id: the 128 bits of its UUID (16 bytes instead of a 36-byte string).
-pub(crate) type TxnKey = u128;
+/// A transaction id: the 128 bits of its UUID (16 bytes instead of a 36-byte string; two `u64`
+/// rather than a `u128`, whose 16-byte alignment would pad every map entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct TxnKey([u64; 2]);
+
+impl TxnKey {
+    fn from_u128(bits: u128) -> TxnKey {
+        TxnKey([(bits >> 64) as u64, bits as u64])
+    }
+}
+
+/// The transactions of one Aadhaar number, oldest first: one inline (the common case), more in
+/// a `Vec`.
+#[derive(Debug, Clone)]
+enum TxnKeys {
+    One(TxnKey),
+    Many(Vec<TxnKey>),
+}
+
+impl TxnKeys {
+    fn as_slice(&self) -> &[TxnKey] {
+        match self {
+            TxnKeys::One(key) => std::slice::from_ref(key),
+            TxnKeys::Many(keys) => keys,
+        }
+    }
+
+    fn push(&mut self, key: TxnKey) {
+        match self {
+            TxnKeys::One(first) => *self = TxnKeys::Many(vec![*first, key]),
+            TxnKeys::Many(keys) => keys.push(key),
+        }
+    }
+
+    /// Removes `key`; returns whether any remain.
+    fn remove(&mut self, key: TxnKey) -> bool {
+        match self {
+            TxnKeys::One(only) => *only != key,
+            TxnKeys::Many(keys) => {
+                keys.retain(|k| *k != key);
+                match keys.as_slice() {
+                    [] => false,
+                    [only] => {
+                        *self = TxnKeys::One(*only);
+                        true
+                    }
+                    _ => true,
+                }
+            }
+        }
+    }
+}
 
 /// The key of a transaction id as the sandbox writes them (lower-case hyphenated UUID); any
 /// other spelling is an unknown transaction, as before.
@@ -119,7 +170,9 @@ pub(crate) fn txn_key(txn_id: &str) -> Option<TxnKey> {
     if txn_id.len() != 36 || txn_id.bytes().any(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    uuid::Uuid::try_parse(txn_id).ok().map(|u| u.as_u128())
+    uuid::Uuid::try_parse(txn_id)
+        .ok()
+        .map(|u| TxnKey::from_u128(u.as_u128()))
 }
 
 /// An Aadhaar number as an integer (12 digits), for compact keys.
@@ -147,8 +200,8 @@ const EXPIRE_BATCH: usize = 8;
 pub(crate) struct PendingOtp {
     pub code: Code,
     pub kind: OtpKind,
+    /// It expires `otp_ttl` later.
     pub sent_at: Instant,
-    pub expires_at: Instant,
     pub wrong: u32,
     /// For a mobile OTP: the number it was sent to.
     pub mobile: Option<Box<str>>,
@@ -257,7 +310,7 @@ pub(crate) struct State {
     expiry: BTreeSet<(Instant, TxnKey)>,
     /// Aadhaar number → its transactions in `txns`, oldest first (at most
     /// [`MAX_TXNS_PER_AADHAAR`]).
-    by_aadhaar: HashMap<u64, Vec<TxnKey>>,
+    by_aadhaar: HashMap<u64, TxnKeys>,
     pub accounts: HashMap<String, Account>,
     /// Lower-case usernames in use.
     pub taken_ids: HashSet<String>,
@@ -301,8 +354,9 @@ impl State {
     pub fn txns_of(&self, aadhaar: &Aadhaar) -> impl Iterator<Item = (TxnKey, &Txn)> {
         self.by_aadhaar
             .get(&aadhaar_number(aadhaar))
-            .into_iter()
-            .flatten()
+            .map(TxnKeys::as_slice)
+            .unwrap_or_default()
+            .iter()
             .filter_map(|key| self.txns.get(key).map(|txn| (*key, txn)))
     }
 
@@ -310,7 +364,12 @@ impl State {
     /// [`State::make_room`]).
     pub fn insert_txn(&mut self, key: TxnKey, txn: Txn) {
         self.expiry.insert((txn.expires_at, key));
-        self.by_aadhaar.entry(txn.aadhaar).or_default().push(key);
+        match self.by_aadhaar.entry(txn.aadhaar) {
+            Entry::Occupied(mut keys) => keys.get_mut().push(key),
+            Entry::Vacant(slot) => {
+                slot.insert(TxnKeys::One(key));
+            }
+        }
         if let Some(old) = self.txns.insert(key, txn) {
             // a repeated id (only after a reset re-seeds the generator, and then the map was
             // cleared): keep the indexes consistent anyway
@@ -322,13 +381,17 @@ impl State {
     pub fn remove_txn(&mut self, key: TxnKey) -> Option<Txn> {
         let txn = self.txns.remove(&key)?;
         self.expiry.remove(&(txn.expires_at, key));
-        if let Some(keys) = self.by_aadhaar.get_mut(&txn.aadhaar) {
-            keys.retain(|k| *k != key);
-            if keys.is_empty() {
-                self.by_aadhaar.remove(&txn.aadhaar);
-            }
-        }
+        self.unindex(txn.aadhaar, key);
         Some(txn)
+    }
+
+    /// Removes `key` from the transactions of Aadhaar `number`.
+    fn unindex(&mut self, number: u64, key: TxnKey) {
+        if let Some(keys) = self.by_aadhaar.get_mut(&number)
+            && !keys.remove(key)
+        {
+            self.by_aadhaar.remove(&number);
+        }
     }
 
     /// Forgets up to `budget` transactions whose expiry is at or before `cutoff`, earliest
@@ -371,13 +434,17 @@ impl State {
         now: Instant,
     ) -> Result<(), HisError> {
         let number = aadhaar_number(aadhaar);
-        while let Some(keys) = self
+        while let Some(&oldest) = self
             .by_aadhaar
-            .get_mut(&number)
+            .get(&number)
+            .map(TxnKeys::as_slice)
             .filter(|keys| keys.len() >= MAX_TXNS_PER_AADHAAR)
+            .and_then(<[TxnKey]>::first)
         {
-            let oldest = keys.remove(0);
-            self.remove_txn(oldest);
+            if self.remove_txn(oldest).is_none() {
+                // an index entry without its transaction: drop it all the same
+                self.unindex(number, oldest);
+            }
         }
         if self.txns.len() >= max_total {
             let excess = self.txns.len() + 1 - max_total;
@@ -415,7 +482,7 @@ impl State {
         let mut bytes = [0u8; 16];
         self.rng.fill_bytes(&mut bytes);
         let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
-        (uuid.as_u128(), uuid.to_string())
+        (TxnKey::from_u128(uuid.as_u128()), uuid.to_string())
     }
 
     /// Six random digits.
@@ -670,21 +737,24 @@ mod tests {
             code: Code::new("123456").unwrap(),
             kind: OtpKind::Aadhaar,
             sent_at: now,
-            expires_at: now + Duration::from_secs(600),
             wrong: 0,
             mobile: None,
         }
     }
 
     fn add(state: &mut State, n: u64, now: Instant) -> TxnKey {
-        let key = u128::from(n) + 1;
+        let key = TxnKey::from_u128(u128::from(n) + 1);
         state.insert_txn(key, Txn::new(&aadhaar(n), now + TTL, pending(now)));
         key
     }
 
     fn consistent(state: &State) {
         assert_eq!(state.expiry.len(), state.txns.len());
-        let indexed: usize = state.by_aadhaar.values().map(Vec::len).sum();
+        let indexed: usize = state
+            .by_aadhaar
+            .values()
+            .map(|keys| keys.as_slice().len())
+            .sum();
         assert_eq!(indexed, state.txns.len());
     }
 
@@ -729,13 +799,23 @@ mod tests {
     }
 
     #[test]
+    fn a_transaction_stays_small() {
+        // what one live transaction costs in the map and the indexes, before the map's slack
+        let entry = std::mem::size_of::<(TxnKey, Txn)>();
+        let index = std::mem::size_of::<(u64, TxnKeys)>();
+        println!("txn entry {entry} B, Aadhaar index entry {index} B");
+        assert!(entry <= 128, "{entry}");
+        assert!(index <= 32, "{index}");
+    }
+
+    #[test]
     fn a_sixth_transaction_of_one_aadhaar_supersedes_the_oldest() {
         let clock = ManualClock::new();
         let mut state = State::new(StdRng::seed_from_u64(1));
         let mut keys = Vec::new();
         for i in 0..7u64 {
             state.make_room(&aadhaar(7), 100, clock.now()).unwrap();
-            let key = u128::from(i) + 1;
+            let key = TxnKey::from_u128(u128::from(i) + 1);
             let txn = Txn::new(&aadhaar(7), clock.now() + TTL, pending(clock.now()));
             state.insert_txn(key, txn);
             keys.push(key);
