@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p hpr-sandbox --example load -- [--registrations N] [--concurrency C]
 //!     [--otp-seconds S] [--url http://127.0.0.1:PORT] [--key KEY] [--flood-client raw|hyper]
-//!     [--server-threads N] [--client-threads N]
+//!     [--server-threads N] [--client-threads N] [--live-transactions N] [--rss-otps N]
 //! ```
 //!
 //! By default the sandbox runs in-process on `127.0.0.1:0` (SMS silent, fixed OTP), on the same
@@ -20,6 +20,13 @@
 //!   number; reports requests/s (200 responses only) and p50/p99, errors separately. The default
 //!   client is a bare TCP connection with a pre-serialized request and `httparse` (the cheapest
 //!   honest client); `--flood-client hyper` uses `hyper::client::conn::http1` instead.
+//!
+//! - `--live-transactions N` (in-process only): phase 2 runs twice on a reset sandbox, first with
+//!   no live transactions, then with N live ones created beforehand through
+//!   [`hpr_sandbox::InProcessBackend`] (N distinct Aadhaar numbers, outside the timings); the two
+//!   results are printed side by side.
+//! - `--rss-otps N` (in-process only, first): the process's VmRSS (Linux `/proc/self/status`)
+//!   before and after N generate-Aadhaar-OTP requests over the flood connections.
 //!
 //! For an in-process sandbox, `srv p50/p99` is the time spent inside the sandbox's handler stack,
 //! from its bounded request log (the most recent 10,000 requests). The `cpu` line splits CPU time
@@ -50,7 +57,8 @@ use tokio::net::TcpStream;
 
 const USAGE: &str = "usage: load [--registrations N] [--concurrency C] [--otp-seconds S] \
                      [--url http://127.0.0.1:PORT] [--key KEY] [--flood-client raw|hyper] \
-                     [--server-threads N] [--client-threads N]";
+                     [--server-threads N] [--client-threads N] [--live-transactions N] \
+                     [--rss-otps N]";
 const FIXED_OTP: &str = "123456";
 const PASSWORD: &str = "Load@Test143";
 /// Upper bound on phase-2 requests per second of flood (a count bound beside the time bound).
@@ -104,6 +112,10 @@ struct Args {
     /// Worker threads of the client runtime.
     client_threads: usize,
     flood_client: FloodClient,
+    /// Live transactions created before a second flood (0: one flood only).
+    live_transactions: u64,
+    /// OTP requests between two VmRSS readings (0: not measured).
+    rss_otps: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -116,6 +128,8 @@ fn parse_args() -> Result<Args, String> {
         server_threads: 0,
         client_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         flood_client: FloodClient::Raw,
+        live_transactions: 0,
+        rss_otps: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -158,6 +172,19 @@ fn parse_args() -> Result<Args, String> {
                     .ok()
                     .filter(|s: &f64| (0.0..=600.0).contains(s))
                     .ok_or_else(|| bad(&v))?;
+            }
+            "--live-transactions" | "--rss-otps" => {
+                let v = value()?;
+                let n = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= 5_000_000)
+                    .ok_or_else(|| bad(&v))?;
+                if name == "--live-transactions" {
+                    args.live_transactions = n;
+                } else {
+                    args.rss_otps = n;
+                }
             }
             "--url" => args.url = Some(value()?),
             "--key" => args.key = value()?,
@@ -549,16 +576,63 @@ async fn run(args: Args, server_rt: Option<tokio::runtime::Handle>) -> Result<()
         args.concurrency
     );
 
+    let in_process = match &target {
+        Target::InProcess(sandbox) => Some(sandbox),
+        Target::External(_) => None,
+    };
+    if (args.live_transactions > 0 || args.rss_otps > 0) && in_process.is_none() {
+        return Err("--live-transactions and --rss-otps need the in-process sandbox".into());
+    }
     let mut failed = false;
+    if let (Some(sandbox), true) = (in_process, args.rss_otps > 0) {
+        let before = vm_rss_kib();
+        let flood = Flood {
+            duration: Duration::from_secs(600),
+            cap_total: args.rss_otps,
+        };
+        let (stats, _) = phase2(&args, &endpoint, Some(sandbox), flood, "rss").await?;
+        failed |= stats;
+        let after = vm_rss_kib();
+        println!(
+            "  VmRSS {} before, {} after {} generate-Aadhaar-OTP requests",
+            show_kib(before),
+            show_kib(after),
+            args.rss_otps
+        );
+        sandbox.reset();
+    }
     if args.registrations > 0 {
         failed |= phase1(&args, &target, &base_url).await?;
     }
     if args.otp_seconds > 0.0 {
-        let sandbox = match &target {
-            Target::InProcess(sandbox) => Some(sandbox),
-            Target::External(_) => None,
+        let flood = Flood {
+            duration: Duration::from_secs_f64(args.otp_seconds),
+            cap_total: (args.otp_seconds.ceil() as u64).max(1) * MAX_FLOOD_RATE,
         };
-        failed |= phase2(&args, &endpoint, sandbox).await?;
+        match (in_process, args.live_transactions) {
+            (Some(sandbox), live) if live > 0 => {
+                sandbox.reset();
+                let (f0, row0) = phase2(&args, &endpoint, Some(sandbox), flood, "0 live").await?;
+                sandbox.reset();
+                let started = Instant::now();
+                preload(sandbox, live).await?;
+                println!();
+                println!(
+                    "created {live} live transactions in {:.2} s (in-process, not timed below); VmRSS {}",
+                    started.elapsed().as_secs_f64(),
+                    show_kib(vm_rss_kib())
+                );
+                let label = format!("{live} live");
+                let (f1, row1) = phase2(&args, &endpoint, Some(sandbox), flood, &label).await?;
+                println!();
+                println!("phase 2 side by side (live transactions at the start of the flood):");
+                println!("  {}", flood_header());
+                println!("  {row0}");
+                println!("  {row1}");
+                failed |= f0 | f1;
+            }
+            (sandbox, _) => failed |= phase2(&args, &endpoint, sandbox, flood, "").await?.0,
+        }
     }
     if let Some(running) = running {
         match &server_rt {
@@ -794,14 +868,66 @@ struct FloodStats {
     first_error: Option<String>,
 }
 
+/// How long and how many requests at most a flood sends.
+#[derive(Clone, Copy)]
+struct Flood {
+    duration: Duration,
+    cap_total: u64,
+}
+
+fn flood_header() -> String {
+    format!(
+        "{:<36} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "operation", "ok", "req/s", "p50 ms", "p99 ms", "srv p50", "srv p99", "errors"
+    )
+}
+
+/// Creates `n` live transactions (distinct Aadhaar numbers starting with 4) through the in-process
+/// backend: the same operation the HTTP route runs, without a socket.
+async fn preload(sandbox: &Sandbox, n: u64) -> Result<(), String> {
+    let backend = hpr_sandbox::InProcessBackend::new(sandbox.clone());
+    let offset = run_offset(n);
+    for i in 0..n {
+        let request = GenerateAadhaarOtpRequest {
+            aadhaar: aadhaar_string(4, offset + i)
+                .parse()
+                .map_err(|e: abdm_hpr::types::Invalid| e.to_string())?,
+        };
+        backend
+            .generate_aadhaar_otp(&request)
+            .await
+            .map_err(|e| format!("preload {i}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// This process's resident set size in KiB (Linux `/proc/self/status`).
+fn vm_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn show_kib(kib: Option<u64>) -> String {
+    kib.map_or_else(
+        || "unknown (no /proc)".into(),
+        |k| format!("{:.1} MB", k as f64 / 1024.0),
+    )
+}
+
+/// Runs one flood; returns whether requests failed, and its result row.
 async fn phase2(
     args: &Args,
     endpoint: &Endpoint,
     sandbox: Option<&Sandbox>,
-) -> Result<bool, String> {
-    let duration = Duration::from_secs_f64(args.otp_seconds);
+    flood: Flood,
+    label: &str,
+) -> Result<(bool, String), String> {
+    let Flood {
+        duration,
+        cap_total,
+    } = flood;
     let connections = args.concurrency as u64;
-    let cap_total = (args.otp_seconds.ceil() as u64).max(1) * MAX_FLOOD_RATE;
     let per_conn = cap_total.div_ceil(connections);
     let offset = run_offset(per_conn * connections);
     let path = format!("{}/aadhaar/generateOtp", endpoint.prefix);
@@ -853,13 +979,12 @@ async fn phase2(
     println!(
         "phase 2: generate-Aadhaar-OTP flood, {connections} keep-alive connections x 1 in flight ({client}), {elapsed:.2} s"
     );
-    println!(
-        "  {:<32} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
-        "operation", "ok", "req/s", "p50 ms", "p99 ms", "srv p50", "srv p99", "errors"
-    );
-    println!(
-        "  {:<32} {:>7} {:>9.0} {:>9.2} {:>9.2} {} {:>7}",
-        "generate_aadhaar_otp",
+    let name = match label {
+        "" => "generate_aadhaar_otp".to_owned(),
+        label => format!("generate_aadhaar_otp ({label})"),
+    };
+    let row = format!(
+        "{name:<36} {:>7} {:>9.0} {:>9.2} {:>9.2} {} {:>7}",
         total.ok,
         total.ok as f64 / elapsed,
         percentile(&total.latencies, 50.0),
@@ -867,6 +992,8 @@ async fn phase2(
         server_side(sandbox, PATHS[0]),
         total.http_errors + total.transport_errors
     );
+    println!("  {}", flood_header());
+    println!("  {row}");
     println!("  {cpu}");
     if let Some(e) = &total.first_error {
         println!(
@@ -874,7 +1001,7 @@ async fn phase2(
             total.http_errors, total.transport_errors
         );
     }
-    Ok(total.http_errors + total.transport_errors > 0)
+    Ok((total.http_errors + total.transport_errors > 0, row))
 }
 
 /// One keep-alive connection sending requests back to back until `deadline` or `cap` requests.
