@@ -431,6 +431,16 @@ mod tests {
     }
 
     #[test]
+    fn max_transactions_is_at_least_one() {
+        let cli = Cli::try_parse_from(["hpr", "sandbox", "--max-transactions", "5"]).unwrap();
+        let Command::Sandbox(args) = cli.command else {
+            panic!("expected the sandbox command")
+        };
+        assert_eq!(args.max_transactions, 5);
+        assert!(Cli::try_parse_from(["hpr", "sandbox", "--max-transactions", "0"]).is_err());
+    }
+
+    #[test]
     fn defaults() {
         let cli = Cli::try_parse_from(["hpr", "sandbox"]).unwrap();
         let Command::Sandbox(args) = cli.command else {
