@@ -495,6 +495,143 @@ fn validation_errors_exit_2_name_the_field_and_never_echo_the_value() {
     assert!(h.sandbox().requests().is_empty(), "nothing was sent");
 }
 
+/// The `(field, code)` pairs of a validation error document.
+fn field_codes(err: &Value) -> Vec<(String, String)> {
+    err["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap().to_owned(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
+        .collect()
+}
+
+#[test]
+fn strict_payload_edges_are_refused_before_anything_is_sent() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+
+    // identifiers must be JSON strings: a number is never read as digits (the minus of
+    // -234123412346 is no hyphen, 2.34e11 no Aadhaar)
+    for raw in [
+        r#"{"aadhaar":-234123412346}"#,
+        r#"{"aadhaar":234123412346}"#,
+        r#"{"aadhaar":2.34123412346e11}"#,
+    ] {
+        let run = h.step_raw(&state, "generate_aadhaar_otp", raw);
+        let err = run.error("validation", 2);
+        assert_eq!(field_codes(err), pairs(&[("aadhaar", "expected_string")]));
+        assert!(!run.stdout.contains("2341234"), "{}", run.stdout);
+    }
+
+    // a key given twice is refused (not "the last one wins")
+    let run = h.step_raw(
+        &state,
+        "generate_aadhaar_otp",
+        &format!(r#"{{"aadhaar":"{AADHAAR}","aadhaar":"{AADHAAR_2}"}}"#),
+    );
+    let err = run.error("validation", 2);
+    assert_eq!(field_codes(err), pairs(&[("aadhaar", "duplicate_field")]));
+    assert!(!run.stdout.contains(AADHAAR) && !run.stdout.contains(AADHAAR_2));
+
+    // an unknown key made of digits is masked
+    let run = h.step_raw(
+        &state,
+        "generate_aadhaar_otp",
+        &format!(r#"{{"{AADHAAR}":"x"}}"#),
+    );
+    let err = run.error("validation", 2);
+    assert_eq!(err["fields"][0]["code"], "unknown_field");
+    assert!(!run.stdout.contains("2346"), "{}", run.stdout);
+    assert!(!run.stderr.contains("2346"), "{}", run.stderr);
+    assert!(!state.exists());
+    assert!(h.sandbox().requests().is_empty(), "nothing was sent");
+
+    // a UTF-8 byte-order mark at the start of a payload file or stdin is skipped
+    let file = h.path("bom.json");
+    std::fs::write(&file, format!("\u{FEFF}{}", json!({"aadhaar": AADHAAR}))).unwrap();
+    let run = h.step_raw(
+        &state,
+        "generate_aadhaar_otp",
+        &format!("@{}", file.display()),
+    );
+    assert_eq!(run.code, 0, "{}", run.doc);
+    let mut cmd = step_command(&h.backend(), "verify_aadhaar_otp", "-", &state);
+    cmd.write_stdin(format!("\u{FEFF}{}", json!({"otp": OTP})));
+    let run = Run::of(&mut cmd);
+    assert_eq!(run.code, 0, "{}", run.doc);
+    // an OTP as a number is refused too
+    let run = h.step_raw(&state, "check_account_exist", r#"{"txnId":12345678}"#);
+    let err = run.error("validation", 2);
+    assert_eq!(field_codes(err), pairs(&[("txnId", "expected_string")]));
+}
+
+#[test]
+fn names_and_dates_are_checked_strictly_and_each_message_names_its_field_once() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+    let hpr_id = up_to_create(&h, &state, AADHAAR);
+    let sent = h.sandbox().requests().len();
+    let with = |extra: Value| {
+        let mut payload = create_payload(&hpr_id);
+        for (k, v) in extra.as_object().unwrap() {
+            payload[k] = v.clone();
+        }
+        h.step(&state, "create_hpr_id_with_preverified", Some(payload))
+    };
+
+    // a first name of two zero-width spaces, a bidi override, a name without a letter
+    let run = with(json!({
+        "firstName": "\u{200B}\u{200B}",
+        "lastName": "\u{202E}amreV",
+        "middleName": "--",
+    }));
+    let err = run.error("validation", 2);
+    assert_eq!(
+        field_codes(err),
+        pairs(&[
+            ("firstName", "control_character"),
+            ("lastName", "control_character"),
+            ("middleName", "charset"),
+        ])
+    );
+
+    // an out-of-range month names the month
+    let run = with(json!({"dayOfBirth": "15", "monthOfBirth": "13", "yearOfBirth": "1990"}));
+    let err = run.error("validation", 2);
+    assert_eq!(field_codes(err), pairs(&[("monthOfBirth", "invalid_date")]));
+    assert_eq!(err["fields"][0]["message"], "must be 1–12");
+    // an impossible combination names all three
+    let run = with(json!({"dayOfBirth": "30", "monthOfBirth": "2", "yearOfBirth": "1990"}));
+    let err = run.error("validation", 2);
+    assert_eq!(
+        field_codes(err),
+        pairs(&[
+            ("dayOfBirth", "invalid_date"),
+            ("monthOfBirth", "invalid_date"),
+            ("yearOfBirth", "invalid_date"),
+        ])
+    );
+    for f in err["fields"].as_array().unwrap() {
+        let field = f["field"].as_str().unwrap();
+        assert!(!message(f).contains(field), "{f}");
+    }
+    assert!(!message(err).contains("dayOfBirth dayOfBirth"), "{err}");
+    assert_eq!(h.sandbox().requests().len(), sent, "nothing was sent");
+    assert!(h.sandbox().accounts().is_empty());
+}
+
 #[test]
 fn config_errors_exit_2() {
     let h = Harness::new();

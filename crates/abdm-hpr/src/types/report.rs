@@ -43,6 +43,10 @@ pub enum Rule {
     Placeholder,
     /// A key this request does not have (a misspelling is never silently dropped).
     UnknownField,
+    /// An identifier (Aadhaar, OTP, mobile, pincode, txnId) given as a JSON number, not a string.
+    ExpectedString,
+    /// The same key twice in one JSON object.
+    DuplicateField,
 }
 
 impl Rule {
@@ -64,6 +68,8 @@ impl Rule {
             Rule::Encoding => "encoding",
             Rule::Placeholder => "placeholder",
             Rule::UnknownField => "unknown_field",
+            Rule::ExpectedString => "expected_string",
+            Rule::DuplicateField => "duplicate_field",
         }
     }
 }

@@ -198,9 +198,10 @@ fn read_payload(arg: Option<&str>) -> Result<Value, Failure> {
     } else {
         arg.to_owned()
     };
-    // serde_json's syntax messages give a position, never the text
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::invalid("payload", format!("is not valid JSON: {e}")))
+    // a UTF-8 byte-order mark some editors write at the start of a file is not part of the JSON
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    // syntax messages give a position, never the text; a key given twice is refused
+    abdm_hpr::flow::parse_payload(text).map_err(|report| Error::Validation(report).into())
 }
 
 fn read_limited(source: impl std::io::Read, name: &str) -> Result<String, Failure> {
