@@ -94,11 +94,11 @@ impl Harness {
         ["--api-url", &self.url, "--api-key", API_KEY]
     }
 
-    /// `hpr --api-url <sandbox> --api-key test-key step <step> --state <state> [--payload <json>]`.
+    /// `hpr step <step> --state <state> --api-url <sandbox> --api-key test-key [--payload <json>]`.
     fn step(&self, state: &Path, step: &str, payload: Option<Value>) -> Run {
         let mut cmd = hpr();
-        cmd.args(self.backend());
         cmd.args(["step", step, "--state"]).arg(state);
+        cmd.args(self.backend());
         if let Some(p) = payload {
             cmd.args(["--payload", &p.to_string()]);
         }
@@ -150,12 +150,12 @@ fn hpr() -> Command {
     cmd
 }
 
-/// `hpr <flags…> step <step> --payload <payload> --state <state>`.
+/// `hpr step <step> --payload <payload> --state <state> <flags…>`.
 fn step_command(flags: &[&str], step: &str, payload: &str, state: &Path) -> Command {
     let mut cmd = hpr();
-    cmd.args(flags)
-        .args(["step", step, "--payload", payload, "--state"])
-        .arg(state);
+    cmd.args(["step", step, "--payload", payload, "--state"])
+        .arg(state)
+        .args(flags);
     cmd
 }
 
@@ -633,6 +633,113 @@ fn names_and_dates_are_checked_strictly_and_each_message_names_its_field_once() 
 }
 
 #[test]
+fn usage_errors_print_the_json_error_document_too() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+    let state_arg = state.display().to_string();
+    for (args, says) in [
+        (vec!["step", "generate_aadhaar_otp"], "--state"),
+        (
+            vec![
+                "step",
+                "generate_aadhaar_otp",
+                "--state",
+                &state_arg,
+                "--bogus",
+            ],
+            "--bogus",
+        ),
+        (
+            vec![
+                "step",
+                "generate_aadhaar_otp",
+                "--state",
+                &state_arg,
+                "--timeout-secs",
+                "0",
+            ],
+            "--timeout-secs",
+        ),
+        // the client flags belong to the subcommand now
+        (
+            vec![
+                "--api-key",
+                API_KEY,
+                "step",
+                "generate_aadhaar_otp",
+                "--state",
+                &state_arg,
+            ],
+            "--api-key",
+        ),
+        // a payload without --payload is not echoed
+        (
+            vec![
+                "step",
+                "verify_aadhaar_otp",
+                "--state",
+                &state_arg,
+                r#"{"otp":"123456"}"#,
+            ],
+            "unexpected argument",
+        ),
+    ] {
+        let run = Run::of(hpr().args(&args));
+        let err = run.error("validation", 2);
+        assert!(message(err).contains(says), "{args:?}: {err}");
+        assert!(!run.stdout.contains(OTP), "{}", run.stdout);
+        assert!(
+            run.stderr.contains("error:"),
+            "the human text stays: {}",
+            run.stderr
+        );
+    }
+    assert!(!state.exists());
+
+    // help is not an error
+    let out = hpr().args(["step", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--api-url"));
+}
+
+#[test]
+fn each_subcommand_lists_only_its_flags() {
+    let help = |args: &[&str]| {
+        let out = hpr().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sandbox = help(&["sandbox", "--help"]);
+    for client_only in [
+        "--api-url",
+        "--hprid-auth",
+        "--facility-id",
+        "--timeout-secs",
+    ] {
+        assert!(
+            !sandbox.contains(client_only),
+            "{client_only} in sandbox help"
+        );
+    }
+    assert!(sandbox.contains("--api-key"), "the sandbox's accepted keys");
+    for sub in ["step", "register"] {
+        let text = help(&[sub, "--help"]);
+        for flag in [
+            "--api-url",
+            "--api-key",
+            "--hprid-auth",
+            "--facility-id",
+            "--timeout-secs",
+        ] {
+            assert!(text.contains(flag), "{flag} missing from hpr {sub} --help");
+        }
+    }
+    let register = help(&["register", "--help"]);
+    assert!(register.contains("--sandbox-seed") && register.contains("--sandbox-fixed-otp"));
+    assert!(!help(&["completions", "--help"]).contains("--api-url"));
+}
+
+#[test]
 fn config_errors_exit_2() {
     let h = Harness::new();
     let state = h.path("s.json");
@@ -785,9 +892,9 @@ fn spawn_generate_otp(addr: SocketAddr, state: &Path) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("hpr"))
         .env_remove("HPR_API_URL")
         .env_remove("HPR_API_KEY")
-        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
         .args(["step", "generate_aadhaar_otp", "--payload"])
         .arg(json!({"aadhaar": AADHAAR}).to_string())
+        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
         .arg("--state")
         .arg(state)
         .stdout(Stdio::piped())

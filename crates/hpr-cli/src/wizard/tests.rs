@@ -308,6 +308,7 @@ fn registers_with_the_aadhaar_linked_mobile() {
     );
     assert!(run.out.contains(&account.hpr_id));
     assert!(run.out.contains("Doctor · Dentist"));
+    assert!(run.out.contains(SANDBOX_CARD), "{}", run.out);
     assert!(
         run.err.lines().all(|l| !l.contains("HPR ID created")),
         "the card goes to stdout"
