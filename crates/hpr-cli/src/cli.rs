@@ -181,7 +181,7 @@ pub struct BackendArgs {
     pub facility_id: Option<String>,
 
     /// Overall timeout per request, in seconds, 1 to 3600 [default: 30].
-    #[arg(long, value_name = "SECS", value_parser = value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = value_parser!(u64).range(1..=3600))]
     pub timeout_secs: Option<u64>,
 }
 
@@ -194,7 +194,7 @@ pub struct RegisterArgs {
 
     /// Embedded sandbox only: seed for its invented people, OTPs and IDs, so the same seed and
     /// the same answers give the same screens [default: random].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub sandbox_seed: Option<u64>,
 
     /// Embedded sandbox only: send this 6-digit OTP every time.

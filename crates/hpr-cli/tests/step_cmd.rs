@@ -703,6 +703,61 @@ fn usage_errors_print_the_json_error_document_too() {
 }
 
 #[test]
+fn every_numeric_flag_is_range_checked_at_start() {
+    let max = (100u64 * 365 * 24 * 60 * 60 + 1).to_string();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["step", "x", "--state", "s", "--timeout-secs", "0"],
+            "--timeout-secs",
+        ),
+        (
+            &["step", "x", "--state", "s", "--timeout-secs", "3601"],
+            "--timeout-secs",
+        ),
+        (
+            &["step", "x", "--state", "s", "--timeout-secs", "-1"],
+            "--timeout-secs",
+        ),
+        (&["register", "--timeout-secs", "0"], "--timeout-secs"),
+        (&["register", "--sandbox-seed", "-1"], "--sandbox-seed"),
+        (
+            &["register", "--sandbox-seed", "18446744073709551616"],
+            "--sandbox-seed",
+        ),
+        (
+            &["register", "--sandbox-fixed-otp", "12345"],
+            "--sandbox-fixed-otp",
+        ),
+        (&["sandbox", "--otp-ttl-secs", "0"], "--otp-ttl-secs"),
+        (&["sandbox", "--otp-ttl-secs", &max], "--otp-ttl-secs"),
+        (&["sandbox", "--txn-ttl-secs", "0"], "--txn-ttl-secs"),
+        (&["sandbox", "--txn-ttl-secs", &max], "--txn-ttl-secs"),
+        (
+            &["sandbox", "--max-otp-attempts", "0"],
+            "--max-otp-attempts",
+        ),
+        (
+            &["sandbox", "--max-otp-attempts", "4294967296"],
+            "--max-otp-attempts",
+        ),
+        (
+            &["sandbox", "--resend-interval-secs", &max],
+            "--resend-interval-secs",
+        ),
+        (&["sandbox", "--latency-ms", "600001"], "--latency-ms"),
+        (&["sandbox", "--fault-rate", "NaN"], "--fault-rate"),
+        (&["sandbox", "--fault-rate=-0.5"], "--fault-rate"),
+        (&["sandbox", "--addr", "127.0.0.1:70000"], "--addr"),
+    ];
+    for (args, flag) in cases {
+        let out = hpr().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn each_subcommand_lists_only_its_flags() {
     let help = |args: &[&str]| {
         let out = hpr().args(args).output().unwrap();
