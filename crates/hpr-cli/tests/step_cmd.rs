@@ -792,6 +792,21 @@ fn each_subcommand_lists_only_its_flags() {
     let register = help(&["register", "--help"]);
     assert!(register.contains("--sandbox-seed") && register.contains("--sandbox-fixed-otp"));
     assert!(!help(&["completions", "--help"]).contains("--api-url"));
+
+    // the embedded sandbox's settings make no sense with a gateway
+    let out = hpr()
+        .args([
+            "register",
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--sandbox-seed",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--sandbox-seed"), "{stderr}");
 }
 
 #[test]
@@ -875,6 +890,8 @@ fn api_error_exits_3_and_leaves_the_state_for_a_retry() {
     assert_eq!(err["code"], "HIS-1013");
     assert_eq!(err["status"], 422);
     assert!(!run.stdout.contains(WRONG_OTP) && !run.stderr.contains(WRONG_OTP));
+    // the refusal is in the JSON; it is not logged as a warning by default
+    assert!(!run.stderr.contains("WARN"), "{}", run.stderr);
     assert_eq!(std::fs::read(&state).unwrap(), before, "state unchanged");
     assert_no_temporaries(&h);
 

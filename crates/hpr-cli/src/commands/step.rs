@@ -9,7 +9,7 @@
 //!
 //! | kind | exit | when |
 //! |---|---|---|
-//! | `validation` | 2 | a field breaks a rule, an unknown step name, a payload that is not JSON |
+//! | `validation` | 2 | a field breaks a rule, an unknown step name, a payload that is not JSON (or repeats a key), a command-line error (no `--state`, an unknown flag) |
 //! | `config` | 2 | no --api-url/HPR_API_URL or API key; an unreadable, corrupt or wrong-version state file |
 //! | `api` | 3 | the registry refused the request (`status`, HIS `code`) or answered unreadably |
 //! | `transport` | 4 | the network failed or timed out |
