@@ -19,7 +19,8 @@ pub enum Rule {
     Length,
     /// A character outside the allowed set (including non-ASCII digits).
     Charset,
-    /// Control characters are never accepted.
+    /// Control characters (Cc) and invisible format characters (Cf: zero-width, bidi controls, a
+    /// byte-order mark) are never accepted.
     ControlCharacter,
     /// The overall shape is wrong (e.g. an e-mail address without `@`).
     Format,
