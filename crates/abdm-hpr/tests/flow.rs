@@ -1015,12 +1015,17 @@ async fn a_mistyped_payload_value_names_the_field() {
         assert_eq!(fields(&report), ["otp"]);
         assert_eq!(report.errors()[0].rule, Rule::Format);
     }
-    // a number is read as its digits
-    assert!(
-        session
-            .prepare_json(Step::VerifyAadhaarOtp, json!({"otp": 123456}), today())
-            .is_ok()
-    );
+    // an identifier must be a JSON string: a number is refused, not read as its digits
+    for otp in [json!(123456), json!(123456.0)] {
+        let report = validation(session.prepare_json(
+            Step::VerifyAadhaarOtp,
+            json!({ "otp": otp }),
+            today(),
+        ));
+        assert_eq!(fields(&report), ["otp"]);
+        assert_eq!(report.errors()[0].rule, Rule::ExpectedString);
+        assert_absent(&report.to_string(), &["123456"]);
+    }
     // not an object at all
     let report = validation(session.prepare_json(Step::VerifyAadhaarOtp, json!(OTP), today()));
     assert_eq!(fields(&report), ["payload"]);

@@ -336,6 +336,18 @@ fn nothing_sensitive_reaches_the_trace_output() {
         log.lines().filter(|l| l.contains(" WARN ")).count() >= 3,
         "failures are logged as warnings:\n{log}"
     );
+    // a registry refusal is the caller's to report: DEBUG, not WARN
+    let refusals: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("traced: failed") && l.contains("HIS-1013"))
+        .collect();
+    assert!(!refusals.is_empty(), "{log}");
+    assert!(
+        refusals
+            .iter()
+            .all(|l| l.contains("DEBUG") && !l.contains(" WARN ")),
+        "{refusals:#?}"
+    );
 
     for value in NEVER_PRINTED.iter().chain(ALSO_NEVER) {
         let hits: Vec<&str> = log.lines().filter(|l| l.contains(value)).collect();

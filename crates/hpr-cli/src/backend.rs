@@ -29,7 +29,7 @@ impl Backend {
         };
         if args.api_key.is_none() {
             return Err(CliError::usage(
-                "no API key: set HPR_API_KEY or pass --api-key before the subcommand (`hpr --api-key KEY step ...`); `hpr sandbox` accepts any non-empty key",
+                "no API key: set HPR_API_KEY or pass --api-key KEY; `hpr sandbox` accepts any non-empty key",
             ));
         }
         let client = builder(args)
@@ -43,13 +43,20 @@ impl Backend {
         })
     }
 
-    /// The configured gateway if any, else a fresh sandbox called in this process.
-    pub fn remote_or_embedded(args: &BackendArgs) -> Result<Self, CliError> {
+    /// The configured gateway if any, else a fresh sandbox called in this process (with `seed`
+    /// and `fixed_otp`, when given: the same seed and inputs give the same people and screens).
+    pub fn remote_or_embedded(
+        args: &BackendArgs,
+        seed: Option<u64>,
+        fixed_otp: Option<String>,
+    ) -> Result<Self, CliError> {
         if args.api_url.is_some() {
             return Self::remote(args);
         }
         let config = SandboxConfig {
             sms: SmsOutput::Silent,
+            seed,
+            fixed_otp,
             ..SandboxConfig::default()
         };
         let sandbox = Sandbox::new(config).map_err(|e| CliError::failure(e.to_string()))?;
@@ -76,4 +83,27 @@ fn builder(args: &BackendArgs) -> abdm_hpr::GatewayClientBuilder {
         b = b.timeout(std::time::Duration::from_secs(secs));
     }
     b
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn embedded(seed: Option<u64>) -> Sandbox {
+        Backend::remote_or_embedded(&BackendArgs::default(), seed, Some("123456".into()))
+            .unwrap()
+            .embedded
+            .expect("no --api-url: the embedded sandbox")
+    }
+
+    #[test]
+    fn the_embedded_sandbox_takes_the_seed_and_the_fixed_otp() {
+        let (a, b) = (embedded(Some(42)), embedded(Some(42)));
+        assert_eq!(a.seed(), 42);
+        assert_eq!(a.config().fixed_otp.as_deref(), Some("123456"));
+        // the same seed invents the same person for the same Aadhaar number
+        assert!(a.identity("234123412346") == b.identity("234123412346"));
+        assert!(embedded(Some(43)).identity("234123412346") != a.identity("234123412346"));
+    }
 }

@@ -22,8 +22,9 @@ Examples:
   HPR_API_URL=http://127.0.0.1:8080 HPR_API_KEY=dev \\
     hpr step generate_aadhaar_otp --payload '{\"aadhaar\":\"234123412346\"}' --state s.json
 
-Configuration: flags > environment (HPR_API_URL, HPR_API_KEY, HPR_HPRID_AUTH,
-HPR_FACILITY_ID) > defaults.
+Configuration of `hpr step` and `hpr register`: their flags (--api-url, --api-key,
+--hprid-auth, --facility-id, --timeout-secs) > environment (HPR_API_URL, HPR_API_KEY,
+HPR_HPRID_AUTH, HPR_FACILITY_ID) > defaults.
 
 Exit codes:
   0    success (`hpr sandbox`: stopped with Ctrl-C or SIGTERM)
@@ -43,6 +44,9 @@ const REGISTER_AFTER_HELP: &str = "\
 Examples:
   # the wizard on an embedded offline sandbox (OTPs are shown on screen)
   hpr register
+
+  # the same embedded sandbox screens every run (same seed, same answers)
+  hpr register --sandbox-seed 42 --sandbox-fixed-otp 123456
 
   # the wizard against a gateway
   HPR_API_URL=https://gateway.example HPR_API_KEY=... hpr register
@@ -116,10 +120,6 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Which registry gateway to talk to (flags override the environment).
-    #[command(flatten)]
-    pub backend: BackendArgs,
-
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -150,17 +150,15 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
-/// Where the registry is and how to authenticate (global flags).
+/// Where the registry is and how to authenticate: the client flags of `hpr step` and
+/// `hpr register` (flags override the environment).
 #[derive(Debug, Clone, Default, Args)]
 pub struct BackendArgs {
     /// Base URL of the HPR gateway, e.g. http://127.0.0.1:8080 (a path prefix is kept).
-    #[arg(long, value_name = "URL", env = "HPR_API_URL", global = true)]
+    #[arg(long, value_name = "URL", env = "HPR_API_URL")]
     pub api_url: Option<String>,
 
-    /// API key, sent as `Authorization: Bearer <key>`. Give it before the subcommand
-    /// (`hpr --api-key KEY step ...`) or set HPR_API_KEY.
-    // not `global`: `hpr sandbox` has its own `--api-key` (the keys it accepts), and a global
-    // flag of the same name makes clap panic when it builds the `sandbox` subcommand
+    /// API key, sent as `Authorization: Bearer <key>`.
     #[arg(
         long = "api-key",
         value_name = "KEY",
@@ -174,36 +172,34 @@ pub struct BackendArgs {
         long,
         value_name = "VALUE",
         env = "HPR_HPRID_AUTH",
-        hide_env_values = true,
-        global = true
+        hide_env_values = true
     )]
     pub hprid_auth: Option<String>,
 
     /// Value of the `facilityid` header (sent only when set).
-    #[arg(long, value_name = "ID", env = "HPR_FACILITY_ID", global = true)]
+    #[arg(long, value_name = "ID", env = "HPR_FACILITY_ID")]
     pub facility_id: Option<String>,
 
-    /// Overall timeout per request, in seconds [default: 30].
-    #[arg(long, value_name = "SECS", global = true, value_parser = value_parser!(u64).range(1..))]
+    /// Overall timeout per request, in seconds, 1 to 3600 [default: 30].
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = value_parser!(u64).range(1..=3600))]
     pub timeout_secs: Option<u64>,
-}
-
-impl BackendArgs {
-    /// These settings with the subcommand's own `--api-key`, when given, taking precedence.
-    pub fn with_api_key(&self, api_key: Option<String>) -> Self {
-        Self {
-            api_key: api_key.or_else(|| self.api_key.clone()),
-            ..self.clone()
-        }
-    }
 }
 
 /// Flags of `hpr register`.
 #[derive(Debug, Args)]
 pub struct RegisterArgs {
-    /// API key, sent as `Authorization: Bearer <key>` (overrides `hpr --api-key` and HPR_API_KEY).
-    #[arg(long = "api-key", value_name = "KEY")]
-    pub api_key: Option<String>,
+    /// Which registry gateway to talk to (none: an embedded offline sandbox).
+    #[command(flatten)]
+    pub backend: BackendArgs,
+
+    /// Embedded sandbox only: seed for its invented people, OTPs and IDs, so the same seed and
+    /// the same answers give the same screens [default: random].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub sandbox_seed: Option<u64>,
+
+    /// Embedded sandbox only: send this 6-digit OTP every time.
+    #[arg(long, value_name = "OTP", value_parser = parse_otp)]
+    pub sandbox_fixed_otp: Option<String>,
 }
 
 /// Flags of `hpr step`.
@@ -223,9 +219,9 @@ pub struct StepArgs {
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
 
-    /// API key, sent as `Authorization: Bearer <key>` (overrides `hpr --api-key` and HPR_API_KEY).
-    #[arg(long = "api-key", value_name = "KEY")]
-    pub api_key: Option<String>,
+    /// Which registry gateway to talk to.
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }
 
 /// Flags of `hpr completions`.

@@ -29,6 +29,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // help and version go to stdout with code 0; usage errors to stderr with code 2
             let _ = e.print();
+            // `hpr step` also prints its JSON error document on stdout, as for any other failure
+            if e.use_stderr() && commands::step::is_step_command_line(std::env::args_os()) {
+                commands::step::print_usage_error(&e);
+            }
             return ExitCode::from(
                 u8::try_from(e.exit_code()).unwrap_or(exit::ExitStatus::Usage as u8),
             );
@@ -37,7 +41,7 @@ fn main() -> ExitCode {
     // the wizard's screen is for prompts: without -v only errors are logged there
     let interactive = matches!(cli.command, cli::Command::Register(_));
     logging::init(cli.verbose, interactive);
-    match commands::run(cli.command, &cli.backend) {
+    match commands::run(cli.command) {
         Ok(status) => status.into(),
         Err(e) => {
             eprintln!("error: {}", e.message);

@@ -81,6 +81,9 @@ impl Interrupt {
     }
 }
 
+/// The first line of every result card on the embedded sandbox.
+pub const SANDBOX_CARD: &str = "SANDBOX — not a real HPR ID";
+
 /// The embedded sandbox behind the client: its fake SMS are shown on screen.
 pub struct Embedded {
     /// Every fake SMS the sandbox sends.
@@ -821,6 +824,9 @@ impl<'a, P: Prompter> Wizard<'a, P> {
         let rule = "─".repeat(44usize.saturating_sub(title.chars().count()));
         let _ = writeln!(self.out);
         let _ = writeln!(self.out, "╭─ {} {rule}", p.bold(title));
+        if self.opts.embedded.is_some() {
+            let _ = writeln!(self.out, "│ {}", p.bold(SANDBOX_CARD));
+        }
         if let Some(intro) = intro {
             let _ = writeln!(self.out, "│ {intro}");
         }

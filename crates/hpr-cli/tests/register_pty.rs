@@ -188,6 +188,9 @@ fn register_in_a_terminal() {
     screen.expect("Please check your details");
     screen.answer("Create this HPR ID?", "y");
     screen.expect("HPR ID created");
+    // the card says it is not real (the dash between is not ASCII)
+    screen.expect("SANDBOX");
+    screen.expect("not a real HPR ID");
     let number = screen.expect_regex(HPR_ID_NUMBER);
     screen.expect("@hpr.abdm");
     // rexpect reads bytes one by one, so only ASCII is matched literally

@@ -94,11 +94,11 @@ impl Harness {
         ["--api-url", &self.url, "--api-key", API_KEY]
     }
 
-    /// `hpr --api-url <sandbox> --api-key test-key step <step> --state <state> [--payload <json>]`.
+    /// `hpr step <step> --state <state> --api-url <sandbox> --api-key test-key [--payload <json>]`.
     fn step(&self, state: &Path, step: &str, payload: Option<Value>) -> Run {
         let mut cmd = hpr();
-        cmd.args(self.backend());
         cmd.args(["step", step, "--state"]).arg(state);
+        cmd.args(self.backend());
         if let Some(p) = payload {
             cmd.args(["--payload", &p.to_string()]);
         }
@@ -150,12 +150,12 @@ fn hpr() -> Command {
     cmd
 }
 
-/// `hpr <flags…> step <step> --payload <payload> --state <state>`.
+/// `hpr step <step> --payload <payload> --state <state> <flags…>`.
 fn step_command(flags: &[&str], step: &str, payload: &str, state: &Path) -> Command {
     let mut cmd = hpr();
-    cmd.args(flags)
-        .args(["step", step, "--payload", payload, "--state"])
-        .arg(state);
+    cmd.args(["step", step, "--payload", payload, "--state"])
+        .arg(state)
+        .args(flags);
     cmd
 }
 
@@ -495,6 +495,320 @@ fn validation_errors_exit_2_name_the_field_and_never_echo_the_value() {
     assert!(h.sandbox().requests().is_empty(), "nothing was sent");
 }
 
+/// The `(field, code)` pairs of a validation error document.
+fn field_codes(err: &Value) -> Vec<(String, String)> {
+    err["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap().to_owned(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
+        .collect()
+}
+
+#[test]
+fn strict_payload_edges_are_refused_before_anything_is_sent() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+
+    // identifiers must be JSON strings: a number is never read as digits (the minus of
+    // -234123412346 is no hyphen, 2.34e11 no Aadhaar)
+    for raw in [
+        r#"{"aadhaar":-234123412346}"#,
+        r#"{"aadhaar":234123412346}"#,
+        r#"{"aadhaar":2.34123412346e11}"#,
+    ] {
+        let run = h.step_raw(&state, "generate_aadhaar_otp", raw);
+        let err = run.error("validation", 2);
+        assert_eq!(field_codes(err), pairs(&[("aadhaar", "expected_string")]));
+        assert!(!run.stdout.contains("2341234"), "{}", run.stdout);
+    }
+
+    // a key given twice is refused (not "the last one wins")
+    let run = h.step_raw(
+        &state,
+        "generate_aadhaar_otp",
+        &format!(r#"{{"aadhaar":"{AADHAAR}","aadhaar":"{AADHAAR_2}"}}"#),
+    );
+    let err = run.error("validation", 2);
+    assert_eq!(field_codes(err), pairs(&[("aadhaar", "duplicate_field")]));
+    assert!(!run.stdout.contains(AADHAAR) && !run.stdout.contains(AADHAAR_2));
+
+    // an unknown key made of digits is masked
+    let run = h.step_raw(
+        &state,
+        "generate_aadhaar_otp",
+        &format!(r#"{{"{AADHAAR}":"x"}}"#),
+    );
+    let err = run.error("validation", 2);
+    assert_eq!(err["fields"][0]["code"], "unknown_field");
+    assert!(!run.stdout.contains("2346"), "{}", run.stdout);
+    assert!(!run.stderr.contains("2346"), "{}", run.stderr);
+    assert!(!state.exists());
+    assert!(h.sandbox().requests().is_empty(), "nothing was sent");
+
+    // a UTF-8 byte-order mark at the start of a payload file or stdin is skipped
+    let file = h.path("bom.json");
+    std::fs::write(&file, format!("\u{FEFF}{}", json!({"aadhaar": AADHAAR}))).unwrap();
+    let run = h.step_raw(
+        &state,
+        "generate_aadhaar_otp",
+        &format!("@{}", file.display()),
+    );
+    assert_eq!(run.code, 0, "{}", run.doc);
+    let mut cmd = step_command(&h.backend(), "verify_aadhaar_otp", "-", &state);
+    cmd.write_stdin(format!("\u{FEFF}{}", json!({"otp": OTP})));
+    let run = Run::of(&mut cmd);
+    assert_eq!(run.code, 0, "{}", run.doc);
+    // an OTP as a number is refused too
+    let run = h.step_raw(&state, "check_account_exist", r#"{"txnId":12345678}"#);
+    let err = run.error("validation", 2);
+    assert_eq!(field_codes(err), pairs(&[("txnId", "expected_string")]));
+}
+
+#[test]
+fn names_and_dates_are_checked_strictly_and_each_message_names_its_field_once() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+    let hpr_id = up_to_create(&h, &state, AADHAAR);
+    let sent = h.sandbox().requests().len();
+    let with = |extra: Value| {
+        let mut payload = create_payload(&hpr_id);
+        for (k, v) in extra.as_object().unwrap() {
+            payload[k] = v.clone();
+        }
+        h.step(&state, "create_hpr_id_with_preverified", Some(payload))
+    };
+
+    // a first name of two zero-width spaces, a bidi override, a name without a letter
+    let run = with(json!({
+        "firstName": "\u{200B}\u{200B}",
+        "lastName": "\u{202E}amreV",
+        "middleName": "--",
+    }));
+    let err = run.error("validation", 2);
+    assert_eq!(
+        field_codes(err),
+        pairs(&[
+            ("firstName", "control_character"),
+            ("lastName", "control_character"),
+            ("middleName", "charset"),
+        ])
+    );
+
+    // an out-of-range month names the month
+    let run = with(json!({"dayOfBirth": "15", "monthOfBirth": "13", "yearOfBirth": "1990"}));
+    let err = run.error("validation", 2);
+    assert_eq!(field_codes(err), pairs(&[("monthOfBirth", "invalid_date")]));
+    assert_eq!(err["fields"][0]["message"], "must be 1–12");
+    // an impossible combination names all three
+    let run = with(json!({"dayOfBirth": "30", "monthOfBirth": "2", "yearOfBirth": "1990"}));
+    let err = run.error("validation", 2);
+    assert_eq!(
+        field_codes(err),
+        pairs(&[
+            ("dayOfBirth", "invalid_date"),
+            ("monthOfBirth", "invalid_date"),
+            ("yearOfBirth", "invalid_date"),
+        ])
+    );
+    for f in err["fields"].as_array().unwrap() {
+        let field = f["field"].as_str().unwrap();
+        assert!(!message(f).contains(field), "{f}");
+    }
+    assert!(!message(err).contains("dayOfBirth dayOfBirth"), "{err}");
+    assert_eq!(h.sandbox().requests().len(), sent, "nothing was sent");
+    assert!(h.sandbox().accounts().is_empty());
+}
+
+#[test]
+fn usage_errors_print_the_json_error_document_too() {
+    let h = Harness::new();
+    let state = h.path("s.json");
+    let state_arg = state.display().to_string();
+    for (args, says) in [
+        (vec!["step", "generate_aadhaar_otp"], "--state"),
+        (
+            vec![
+                "step",
+                "generate_aadhaar_otp",
+                "--state",
+                &state_arg,
+                "--bogus",
+            ],
+            "--bogus",
+        ),
+        (
+            vec![
+                "step",
+                "generate_aadhaar_otp",
+                "--state",
+                &state_arg,
+                "--timeout-secs",
+                "0",
+            ],
+            "--timeout-secs",
+        ),
+        // the client flags belong to the subcommand now
+        (
+            vec![
+                "--api-key",
+                API_KEY,
+                "step",
+                "generate_aadhaar_otp",
+                "--state",
+                &state_arg,
+            ],
+            "--api-key",
+        ),
+        // a payload without --payload is not echoed
+        (
+            vec![
+                "step",
+                "verify_aadhaar_otp",
+                "--state",
+                &state_arg,
+                r#"{"otp":"123456"}"#,
+            ],
+            "unexpected argument",
+        ),
+    ] {
+        let run = Run::of(hpr().args(&args));
+        let err = run.error("validation", 2);
+        assert!(message(err).contains(says), "{args:?}: {err}");
+        assert!(!run.stdout.contains(OTP), "{}", run.stdout);
+        assert!(
+            run.stderr.contains("error:"),
+            "the human text stays: {}",
+            run.stderr
+        );
+    }
+    assert!(!state.exists());
+
+    // help is not an error
+    let out = hpr().args(["step", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--api-url"));
+}
+
+#[test]
+fn every_numeric_flag_is_range_checked_at_start() {
+    let max = (100u64 * 365 * 24 * 60 * 60 + 1).to_string();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["step", "x", "--state", "s", "--timeout-secs", "0"],
+            "--timeout-secs",
+        ),
+        (
+            &["step", "x", "--state", "s", "--timeout-secs", "3601"],
+            "--timeout-secs",
+        ),
+        (
+            &["step", "x", "--state", "s", "--timeout-secs", "-1"],
+            "--timeout-secs",
+        ),
+        (&["register", "--timeout-secs", "0"], "--timeout-secs"),
+        (&["register", "--sandbox-seed", "-1"], "--sandbox-seed"),
+        (
+            &["register", "--sandbox-seed", "18446744073709551616"],
+            "--sandbox-seed",
+        ),
+        (
+            &["register", "--sandbox-fixed-otp", "12345"],
+            "--sandbox-fixed-otp",
+        ),
+        (&["sandbox", "--otp-ttl-secs", "0"], "--otp-ttl-secs"),
+        (&["sandbox", "--otp-ttl-secs", &max], "--otp-ttl-secs"),
+        (&["sandbox", "--txn-ttl-secs", "0"], "--txn-ttl-secs"),
+        (&["sandbox", "--txn-ttl-secs", &max], "--txn-ttl-secs"),
+        (
+            &["sandbox", "--max-otp-attempts", "0"],
+            "--max-otp-attempts",
+        ),
+        (
+            &["sandbox", "--max-otp-attempts", "4294967296"],
+            "--max-otp-attempts",
+        ),
+        (
+            &["sandbox", "--resend-interval-secs", &max],
+            "--resend-interval-secs",
+        ),
+        (&["sandbox", "--latency-ms", "600001"], "--latency-ms"),
+        (&["sandbox", "--fault-rate", "NaN"], "--fault-rate"),
+        (&["sandbox", "--fault-rate=-0.5"], "--fault-rate"),
+        (&["sandbox", "--addr", "127.0.0.1:70000"], "--addr"),
+    ];
+    for (args, flag) in cases {
+        let out = hpr().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn each_subcommand_lists_only_its_flags() {
+    let help = |args: &[&str]| {
+        let out = hpr().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sandbox = help(&["sandbox", "--help"]);
+    for client_only in [
+        "--api-url",
+        "--hprid-auth",
+        "--facility-id",
+        "--timeout-secs",
+    ] {
+        assert!(
+            !sandbox.contains(client_only),
+            "{client_only} in sandbox help"
+        );
+    }
+    assert!(sandbox.contains("--api-key"), "the sandbox's accepted keys");
+    for sub in ["step", "register"] {
+        let text = help(&[sub, "--help"]);
+        for flag in [
+            "--api-url",
+            "--api-key",
+            "--hprid-auth",
+            "--facility-id",
+            "--timeout-secs",
+        ] {
+            assert!(text.contains(flag), "{flag} missing from hpr {sub} --help");
+        }
+    }
+    let register = help(&["register", "--help"]);
+    assert!(register.contains("--sandbox-seed") && register.contains("--sandbox-fixed-otp"));
+    assert!(!help(&["completions", "--help"]).contains("--api-url"));
+
+    // the embedded sandbox's settings make no sense with a gateway
+    let out = hpr()
+        .args([
+            "register",
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--sandbox-seed",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--sandbox-seed"), "{stderr}");
+}
+
 #[test]
 fn config_errors_exit_2() {
     let h = Harness::new();
@@ -576,6 +890,8 @@ fn api_error_exits_3_and_leaves_the_state_for_a_retry() {
     assert_eq!(err["code"], "HIS-1013");
     assert_eq!(err["status"], 422);
     assert!(!run.stdout.contains(WRONG_OTP) && !run.stderr.contains(WRONG_OTP));
+    // the refusal is in the JSON; it is not logged as a warning by default
+    assert!(!run.stderr.contains("WARN"), "{}", run.stderr);
     assert_eq!(std::fs::read(&state).unwrap(), before, "state unchanged");
     assert_no_temporaries(&h);
 
@@ -648,9 +964,9 @@ fn spawn_generate_otp(addr: SocketAddr, state: &Path) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("hpr"))
         .env_remove("HPR_API_URL")
         .env_remove("HPR_API_KEY")
-        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
         .args(["step", "generate_aadhaar_otp", "--payload"])
         .arg(json!({"aadhaar": AADHAAR}).to_string())
+        .args(["--api-url", &format!("http://{addr}"), "--api-key", API_KEY])
         .arg("--state")
         .arg(state)
         .stdout(Stdio::piped())

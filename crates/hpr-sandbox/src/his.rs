@@ -122,6 +122,18 @@ impl IntoResponse for HisError {
     }
 }
 
+/// The answer to a known path called with the wrong method (every contract route is `POST`):
+/// a 405 envelope instead of axum's empty body (axum adds the `Allow` header).
+pub(crate) async fn method_not_allowed() -> Response {
+    HisError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        "HIS-405",
+        "This endpoint does not accept this HTTP method",
+    )
+    .into_response()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

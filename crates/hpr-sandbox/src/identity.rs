@@ -808,7 +808,10 @@ mod tests {
                 "middleName",
                 "lastName",
                 "gender",
+                // 31 April: all three date parts are named
                 "dayOfBirth",
+                "monthOfBirth",
+                "yearOfBirth",
                 "address",
                 "pincode",
                 "stateCode",

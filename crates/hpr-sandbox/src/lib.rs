@@ -192,7 +192,10 @@ impl Sandbox {
             // unknown admin paths are a 404 here, not a contract 401
             .route("/_sandbox/{*rest}", axum::routing::any(admin::unknown))
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
-        admin.merge(contract).with_state(self.clone())
+        admin
+            .merge(contract)
+            .method_not_allowed_fallback(his::method_not_allowed)
+            .with_state(self.clone())
     }
 
     /// Binds `addr` and serves in a background task until [`RunningSandbox::shutdown`].

@@ -560,6 +560,48 @@ async fn unknown_paths_get_a_404_envelope() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_on_a_known_path_gets_a_405_envelope() {
+    let h = start_default().await;
+    for path in [
+        "/aadhaar/generateOtp",
+        "/hprId/create",
+        "/hpId/suggestion",
+        "/_sandbox/reset",
+    ] {
+        let r = h.get(path).await;
+        assert_his(&r, 405, "HIS-405");
+        assert!(
+            r.header("allow").is_some_and(|a| a.contains("POST")),
+            "{path}"
+        );
+    }
+    let r = h.admin_post("/_sandbox/health", &json!({})).await;
+    assert_his(&r, 405, "HIS-405");
+    h.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn names_without_a_letter_or_with_invisible_characters_are_refused() {
+    let h = start_default().await;
+    let (txn, account) = h.to_mobile_verified(AADHAAR).await;
+    for (key, bad) in [
+        ("firstName", "\u{200B}\u{200B}"),
+        ("firstName", "--"),
+        ("lastName", "Ver\u{200D}ma"),
+        ("lastName", "\u{202E}amreV"),
+        ("middleName", "\u{FEFF}"),
+        ("address", "12 Station\u{2066} Rd"),
+    ] {
+        let mut body = create_body(&txn, &account, "name.rules");
+        body[key] = json!(bad);
+        let r = h.create(&body).await;
+        assert_his_at(&r, 400, "HIS-1003", key);
+    }
+    assert!(h.running.accounts().is_empty());
+    h.running.shutdown().await;
+}
+
+#[tokio::test]
 async fn bodies_over_2_mib_get_a_413_envelope() {
     let h = start_default().await;
     let limit = h.running.config().max_body_bytes;

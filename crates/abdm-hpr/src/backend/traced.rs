@@ -13,7 +13,9 @@ use crate::types::TxnId;
 /// The span records flow metadata only (CONTRACT §7): `operation`, the masked `txn_id`,
 /// `latency_ms`, and — filled in by the layers inside it — the HTTP `status` and the number of
 /// `attempts`. Bodies, OTPs, tokens and identifiers never appear. A success logs `completed` at
-/// DEBUG, a failure logs `failed` at WARN with the (value-free) error text.
+/// DEBUG; a failure logs `failed` with the (value-free) error text: at DEBUG when the registry
+/// refused the request (an API error: the caller reports it anyway, e.g. in `hpr step`'s JSON),
+/// at WARN for everything else (network, timeout, an unreadable answer).
 #[derive(Debug, Clone)]
 pub struct Traced<B> {
     inner: B,
@@ -57,7 +59,11 @@ impl<B: RegistryBackend> RegistryBackend for Traced<B> {
                         if let Some(status) = e.status() {
                             span.record("status", status);
                         }
-                        tracing::warn!(error = %e, "failed");
+                        if matches!(e, crate::Error::Api { .. }) {
+                            tracing::debug!(error = %e, "failed");
+                        } else {
+                            tracing::warn!(error = %e, "failed");
+                        }
                     }
                 }
                 result

@@ -33,7 +33,7 @@ pub use crate::step::Step;
 pub use document::{ErrorDocument, ErrorKind};
 pub use fields::{Choice, FieldDescriptor, FieldKind, FieldRules, catalog_names, describe};
 pub use file_store::FileStore;
-pub use input::StepInput;
+pub use input::{StepInput, parse_payload};
 pub use migrate::SESSION_VERSION;
 pub use outcome::{PayloadHint, StepOutcome};
 pub use service::{Clock, RegistrationService, SystemClock};

@@ -19,7 +19,8 @@ pub enum Rule {
     Length,
     /// A character outside the allowed set (including non-ASCII digits).
     Charset,
-    /// Control characters are never accepted.
+    /// Control characters (Cc) and invisible format characters (Cf: zero-width, bidi controls, a
+    /// byte-order mark) are never accepted.
     ControlCharacter,
     /// The overall shape is wrong (e.g. an e-mail address without `@`).
     Format,
@@ -43,6 +44,10 @@ pub enum Rule {
     Placeholder,
     /// A key this request does not have (a misspelling is never silently dropped).
     UnknownField,
+    /// An identifier (Aadhaar, OTP, mobile, pincode, txnId) given as a JSON number, not a string.
+    ExpectedString,
+    /// The same key twice in one JSON object.
+    DuplicateField,
 }
 
 impl Rule {
@@ -64,6 +69,8 @@ impl Rule {
             Rule::Encoding => "encoding",
             Rule::Placeholder => "placeholder",
             Rule::UnknownField => "unknown_field",
+            Rule::ExpectedString => "expected_string",
+            Rule::DuplicateField => "duplicate_field",
         }
     }
 }

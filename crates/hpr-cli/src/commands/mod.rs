@@ -7,15 +7,15 @@ pub mod step;
 
 use std::future::Future;
 
-use crate::cli::{BackendArgs, Command};
+use crate::cli::Command;
 use crate::exit::{CliError, ExitStatus};
 
 /// Runs a parsed subcommand.
-pub fn run(command: Command, backend: &BackendArgs) -> Result<ExitStatus, CliError> {
+pub fn run(command: Command) -> Result<ExitStatus, CliError> {
     match command {
         Command::Sandbox(args) => sandbox::run(args),
-        Command::Register(args) => register::run(args, backend),
-        Command::Step(args) => step::run(args, backend),
+        Command::Register(args) => register::run(args),
+        Command::Step(args) => step::run(args),
         Command::Completions(args) => completions::run(args),
     }
 }

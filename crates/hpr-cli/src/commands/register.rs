@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::backend::Backend;
-use crate::cli::{BackendArgs, RegisterArgs};
+use crate::cli::RegisterArgs;
 use crate::exit::{CliError, ExitStatus};
 use crate::prompt::InquirePrompter;
 use crate::term::{Paint, Terminal, colour_allowed};
@@ -21,7 +21,14 @@ pub const NOT_INTERACTIVE: &str =
 pub const PROMPTS_HIDDEN: &str = "hpr register draws its prompts on stderr, which is not a terminal; keep stderr on the terminal (stdout may be redirected), or use `hpr step` for scripts (see hpr step --help)";
 
 /// Runs `hpr register`.
-pub fn run(args: RegisterArgs, backend: &BackendArgs) -> Result<ExitStatus, CliError> {
+pub fn run(args: RegisterArgs) -> Result<ExitStatus, CliError> {
+    if args.backend.api_url.is_some()
+        && (args.sandbox_seed.is_some() || args.sandbox_fixed_otp.is_some())
+    {
+        return Err(CliError::usage(
+            "--sandbox-seed and --sandbox-fixed-otp apply only to the embedded sandbox; drop them or drop --api-url / HPR_API_URL",
+        ));
+    }
     let terminal = Terminal::detect();
     if !terminal.stdin {
         return Err(CliError::usage(NOT_INTERACTIVE));
@@ -33,7 +40,11 @@ pub fn run(args: RegisterArgs, backend: &BackendArgs) -> Result<ExitStatus, CliE
         .enable_all()
         .build()
         .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
-    let backend = Backend::remote_or_embedded(&backend.with_api_key(args.api_key))?;
+    let backend = Backend::remote_or_embedded(
+        &args.backend,
+        args.sandbox_seed,
+        args.sandbox_fixed_otp.clone(),
+    )?;
 
     let colour = colour_allowed();
     let paint_err = Paint(colour);

@@ -9,7 +9,7 @@
 //!
 //! | kind | exit | when |
 //! |---|---|---|
-//! | `validation` | 2 | a field breaks a rule, an unknown step name, a payload that is not JSON |
+//! | `validation` | 2 | a field breaks a rule, an unknown step name, a payload that is not JSON (or repeats a key), a command-line error (no `--state`, an unknown flag) |
 //! | `config` | 2 | no --api-url/HPR_API_URL or API key; an unreadable, corrupt or wrong-version state file |
 //! | `api` | 3 | the registry refused the request (`status`, HIS `code`) or answered unreadably |
 //! | `transport` | 4 | the network failed or timed out |
@@ -42,7 +42,7 @@ use abdm_hpr::types::{Invalid, Rule, ValidationErrors, today_in_india};
 use serde_json::Value;
 
 use crate::backend::Backend;
-use crate::cli::{BackendArgs, StepArgs};
+use crate::cli::StepArgs;
 use crate::exit::{CliError, ExitStatus};
 use crate::report;
 
@@ -51,8 +51,8 @@ use crate::report;
 const MAX_PAYLOAD_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Runs `hpr step`: prints the outcome or the error document and returns its exit status.
-pub fn run(args: StepArgs, backend: &BackendArgs) -> Result<ExitStatus, CliError> {
-    let (mut line, status) = match execute(&args, backend) {
+pub fn run(args: StepArgs) -> Result<ExitStatus, CliError> {
+    let (mut line, status) = match execute(&args) {
         Ok(outcome) => (outcome, ExitStatus::Success),
         Err(failure) => (failure.json(), failure.status),
     };
@@ -63,6 +63,67 @@ pub fn run(args: StepArgs, backend: &BackendArgs) -> Result<ExitStatus, CliError
         .and_then(|()| stdout.flush())
         .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))?;
     Ok(status)
+}
+
+/// `true` when the command line asks for `hpr step`: the first word naming a subcommand is
+/// `step` (also after a misplaced flag such as `hpr --api-key KEY step …`).
+pub fn is_step_command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter()
+        .skip(1)
+        .find(|a| {
+            ["step", "sandbox", "register", "completions", "help"]
+                .iter()
+                .any(|s| a == s)
+        })
+        .is_some_and(|a| a == "step")
+}
+
+/// Prints the JSON error document for a command-line error of `hpr step` on stdout (kind
+/// `validation`, exit 2), so scripts read one document whatever went wrong. The message names
+/// the flag but never repeats a value typed on the command line (it could be a payload).
+pub fn print_usage_error(error: &clap::Error) {
+    let mut line = serde_json::to_string(&ErrorDocument::new(
+        ErrorKind::Validation,
+        usage_message(error),
+    ))
+    .unwrap_or_else(|_| {
+        r#"{"error":{"kind":"validation","message":"invalid command line"}}"#.to_owned()
+    });
+    line.push('\n');
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+fn usage_message(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as Clap};
+    let names = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    // a flag name as typed: only letters and hyphens (no `=value`, no digits)
+    let flag_only =
+        |s: &String| s.starts_with('-') && s.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+    let what = match error.kind() {
+        Clap::MissingRequiredArgument => {
+            format!("missing required argument: {}", names.join(", "))
+        }
+        Clap::UnknownArgument => match names.first().filter(|n| flag_only(n)) {
+            Some(flag) => format!("unexpected argument {flag}"),
+            None => "unexpected argument".to_owned(),
+        },
+        Clap::InvalidValue | Clap::ValueValidation | Clap::NoEquals => {
+            format!("invalid value for {}", names.join(", "))
+        }
+        Clap::ArgumentConflict => format!("conflicting arguments: {}", names.join(", ")),
+        Clap::TooManyValues | Clap::WrongNumberOfValues | Clap::TooFewValues => {
+            format!("wrong number of values for {}", names.join(", "))
+        }
+        _ => "invalid command line".to_owned(),
+    };
+    format!("{what} (see hpr step --help)")
 }
 
 /// A failed step: the error document and the exit status.
@@ -108,7 +169,7 @@ impl Failure {
 
 /// Everything up to the outcome document (rendered in the peer's key order); the state file is
 /// written before returning `Ok`.
-fn execute(args: &StepArgs, backend: &BackendArgs) -> Result<String, Failure> {
+fn execute(args: &StepArgs) -> Result<String, Failure> {
     let step: Step = args.step.parse().map_err(|_| {
         let known: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
         Failure::invalid(
@@ -135,8 +196,8 @@ fn execute(args: &StepArgs, backend: &BackendArgs) -> Result<String, Failure> {
         .prepare_json(step, payload.clone(), today_in_india())
         .map_err(|e| explain(e, &session))?;
 
-    let backend = Backend::remote(&backend.with_api_key(args.api_key.clone()))
-        .map_err(|e| Failure::new(ErrorKind::Config, &e.message))?;
+    let backend =
+        Backend::remote(&args.backend).map_err(|e| Failure::new(ErrorKind::Config, &e.message))?;
     let service = RegistrationService::new(backend.client, Arc::new(store), Arc::new(SystemClock));
     let id = args.state.display().to_string();
 
@@ -198,9 +259,10 @@ fn read_payload(arg: Option<&str>) -> Result<Value, Failure> {
     } else {
         arg.to_owned()
     };
-    // serde_json's syntax messages give a position, never the text
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::invalid("payload", format!("is not valid JSON: {e}")))
+    // a UTF-8 byte-order mark some editors write at the start of a file is not part of the JSON
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    // syntax messages give a position, never the text; a key given twice is refused
+    abdm_hpr::flow::parse_payload(text).map_err(|report| Error::Validation(report).into())
 }
 
 fn read_limited(source: impl std::io::Read, name: &str) -> Result<String, Failure> {

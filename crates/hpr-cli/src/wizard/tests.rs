@@ -308,10 +308,30 @@ fn registers_with_the_aadhaar_linked_mobile() {
     );
     assert!(run.out.contains(&account.hpr_id));
     assert!(run.out.contains("Doctor · Dentist"));
+    assert!(run.out.contains(SANDBOX_CARD), "{}", run.out);
     assert!(
         run.err.lines().all(|l| !l.contains("HPR ID created")),
         "the card goes to stdout"
     );
+}
+
+#[test]
+fn the_same_seed_and_answers_give_the_same_screens() {
+    // what `hpr register --sandbox-seed 42 --sandbox-fixed-otp 123456` sets up
+    let screens = || {
+        let h = harness(|c| {
+            c.seed = Some(42);
+            c.fixed_otp = Some("123456".into());
+        });
+        let mut answers = vec![text(AADHAAR), A::Otp, text(&linked_mobile(&h, AADHAAR))];
+        answers.extend(rest_of_registration());
+        let run = run_wizard(&h, answers, Interrupt::Never);
+        assert_eq!(run.status, ExitStatus::Success, "{}", run.err);
+        (run.out, run.err, run.log)
+    };
+    let first = screens();
+    assert!(first.0.contains(SANDBOX_CARD), "{}", first.0);
+    assert_eq!(first, screens());
 }
 
 #[test]

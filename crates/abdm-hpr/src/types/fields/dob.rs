@@ -16,7 +16,10 @@ use crate::types::{Checker, Invalid, Rule, ValidationErrors};
 /// let dob = DateOfBirth::from_parts("5", "8", "1988").unwrap();
 /// assert_eq!((dob.day(), dob.month(), dob.year()), ("05", "08", "1988"));
 /// let err = DateOfBirth::from_parts("31", "04", "1990").unwrap_err();
-/// assert_eq!(err.errors()[0].field, "dayOfBirth");
+/// let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_ref()).collect();
+/// assert_eq!(fields, ["dayOfBirth", "monthOfBirth", "yearOfBirth"]);
+/// let err = DateOfBirth::from_parts("1", "13", "1990").unwrap_err();
+/// assert_eq!(err.to_string(), "invalid request: monthOfBirth must be 1–12 [invalid_date]");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DateOfBirth {
@@ -80,8 +83,21 @@ impl DateOfBirth {
                     .map_err(|_| Invalid::new(Rule::Charset, "must contain only digits"))
             }
         };
-        let d = c.required("dayOfBirth", day, number(Self::DAY_MONTH_LEN));
-        let m = c.required("monthOfBirth", month, number(Self::DAY_MONTH_LEN));
+        let in_range = |max: u16, message: &'static str| {
+            move |n: u16| {
+                if (1..=max).contains(&n) {
+                    Ok(n)
+                } else {
+                    Err(Invalid::new(Rule::InvalidDate, message))
+                }
+            }
+        };
+        let d = c
+            .required("dayOfBirth", day, number(Self::DAY_MONTH_LEN))
+            .and_then(|d| c.record("dayOfBirth", in_range(31, "must be 1–31")(d)));
+        let m = c
+            .required("monthOfBirth", month, number(Self::DAY_MONTH_LEN))
+            .and_then(|m| c.record("monthOfBirth", in_range(12, "must be 1–12")(m)));
         let y = c.required(
             "yearOfBirth",
             year,
@@ -105,13 +121,24 @@ impl DateOfBirth {
             .ok()
             .and_then(|month| Date::from_calendar_date(i32::from(y), month, d as u8).ok());
         let Some(date) = date else {
-            c.push(
-                Invalid::new(
-                    Rule::InvalidDate,
-                    "dayOfBirth, monthOfBirth and yearOfBirth must form a real calendar date",
-                )
-                .at("dayOfBirth"),
-            );
+            // each part is in range, the combination is not (30 February, 29 February 1900):
+            // all three are named, each message naming the other two
+            for (field, message) in [
+                (
+                    "dayOfBirth",
+                    "is not a day of that month (with monthOfBirth and yearOfBirth)",
+                ),
+                (
+                    "monthOfBirth",
+                    "does not have that day (with dayOfBirth and yearOfBirth)",
+                ),
+                (
+                    "yearOfBirth",
+                    "with dayOfBirth and monthOfBirth does not form a real calendar date",
+                ),
+            ] {
+                c.push(Invalid::new(Rule::InvalidDate, message).at(field));
+            }
             return None;
         };
         if date > today {
@@ -168,20 +195,27 @@ mod tests {
         assert!(rules("29", "02", "1988").is_empty());
         assert!(rules("5", "8", "1988").is_empty());
         assert!(rules("27", "11", "2026").is_empty());
-        assert_eq!(
-            rules("31", "04", "1990"),
-            [("dayOfBirth".into(), Rule::InvalidDate)]
-        );
-        assert_eq!(
-            rules("29", "02", "1900"),
-            [("dayOfBirth".into(), Rule::InvalidDate)]
-        );
-        assert_eq!(
-            rules("31", "02", "2000"),
-            [("dayOfBirth".into(), Rule::InvalidDate)]
-        );
+        let all_three = [
+            ("dayOfBirth".to_owned(), Rule::InvalidDate),
+            ("monthOfBirth".to_owned(), Rule::InvalidDate),
+            ("yearOfBirth".to_owned(), Rule::InvalidDate),
+        ];
+        assert_eq!(rules("31", "04", "1990"), all_three);
+        assert_eq!(rules("29", "02", "1900"), all_three);
+        assert_eq!(rules("30", "02", "2000"), all_three);
         assert_eq!(
             rules("1", "13", "2000"),
+            [("monthOfBirth".into(), Rule::InvalidDate)]
+        );
+        assert_eq!(
+            rules("0", "0", "2000"),
+            [
+                ("dayOfBirth".into(), Rule::InvalidDate),
+                ("monthOfBirth".into(), Rule::InvalidDate)
+            ]
+        );
+        assert_eq!(
+            rules("32", "01", "2000"),
             [("dayOfBirth".into(), Rule::InvalidDate)]
         );
         assert_eq!(
@@ -199,6 +233,26 @@ mod tests {
         assert_eq!(
             rules("01", "01", "88"),
             [("yearOfBirth".into(), Rule::Length)]
+        );
+    }
+
+    #[test]
+    fn messages_name_their_field_once() {
+        for (d, m, y) in [
+            ("13", "13", "2000"),
+            ("30", "02", "2000"),
+            ("32", "1", "1990"),
+        ] {
+            let report = DateOfBirth::from_parts_on(d, m, y, date!(2026 - 11 - 27)).unwrap_err();
+            for e in report.errors() {
+                assert!(!e.message.contains(e.field.as_ref()), "{e}");
+            }
+        }
+        let report =
+            DateOfBirth::from_parts_on("1", "13", "2000", date!(2026 - 11 - 27)).unwrap_err();
+        assert_eq!(
+            report.to_string(),
+            "invalid request: monthOfBirth must be 1–12 [invalid_date]"
         );
     }
 

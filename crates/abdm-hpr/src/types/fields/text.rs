@@ -12,7 +12,8 @@ pub(crate) fn clean(raw: &str) -> Result<&str, Invalid> {
     Ok(s)
 }
 
-/// Control characters are rejected everywhere (CONTRACT §5).
+/// Control characters (category Cc) and invisible format characters (category Cf: zero-width
+/// space, ZWJ/ZWNJ, bidi controls, a byte-order mark, …) are rejected everywhere (CONTRACT §5).
 pub(crate) fn reject_control(s: &str) -> Result<(), Invalid> {
     if s.chars().any(char::is_control) {
         return Err(Invalid::new(
@@ -20,7 +21,41 @@ pub(crate) fn reject_control(s: &str) -> Result<(), Invalid> {
             "must not contain control characters",
         ));
     }
+    if s.chars().any(is_format_char) {
+        return Err(Invalid::new(
+            Rule::ControlCharacter,
+            "must not contain invisible formatting characters (zero-width, bidi or byte-order marks)",
+        ));
+    }
     Ok(())
+}
+
+/// `true` for a character of Unicode general category Cf (format), Unicode 16.
+pub(crate) fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 /// `true` if every character is an ASCII digit `0`–`9` (Unicode digits are not).

@@ -28,11 +28,20 @@ impl PersonName {
     /// The longest name accepted, in characters.
     pub const MAX_LEN: usize = 100;
     /// The rule beyond the length, for forms and hints.
-    pub const RULE: &'static str = "any script; leading and trailing spaces are ignored";
+    pub const RULE: &'static str =
+        "any script, at least one letter; leading and trailing spaces are ignored";
 
-    /// Validates a name.
+    /// Validates a name: 1–100 characters, at least one letter, no control or invisible
+    /// formatting characters.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded(raw, Self::MAX_LEN).map(Self)
+        let name = bounded(raw, Self::MAX_LEN)?;
+        if !name.chars().any(char::is_alphabetic) {
+            return Err(Invalid::new(
+                Rule::Charset,
+                "must contain at least one letter",
+            ));
+        }
+        Ok(Self(name))
     }
 
     /// The trimmed name.
@@ -56,7 +65,7 @@ impl Address {
     /// The longest address accepted, in characters.
     pub const MAX_LEN: usize = 500;
     /// The rule beyond the length, for forms and hints.
-    pub const RULE: &'static str = PersonName::RULE;
+    pub const RULE: &'static str = "any script; leading and trailing spaces are ignored";
 
     /// Validates an address.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
@@ -147,6 +156,36 @@ mod tests {
             PersonName::parse("As\u{7}ha").unwrap_err().rule,
             Rule::ControlCharacter
         );
+        // invisible format characters (Cf) are refused; a name needs a letter
+        for bad in [
+            "\u{200B}\u{200B}",
+            "As\u{200B}ha",
+            "As\u{200D}ha",
+            "As\u{200C}ha",
+            "\u{202E}ahsA",
+            "A\u{2066}sha",
+            "Asha\u{FEFF}",
+            "\u{FEFF}Asha",
+        ] {
+            assert_eq!(
+                PersonName::parse(bad).unwrap_err().rule,
+                Rule::ControlCharacter,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Address::parse("12 Station\u{200B} Rd").unwrap_err().rule,
+            Rule::ControlCharacter
+        );
+        for bad in ["123", "--", ".", "\u{0301}"] {
+            assert_eq!(
+                PersonName::parse(bad).unwrap_err().rule,
+                Rule::Charset,
+                "{bad:?}"
+            );
+        }
+        assert!(PersonName::parse("D'Souza-2").is_ok());
+        assert_eq!(Address::parse("12").unwrap().as_str(), "12");
         assert_eq!(
             Address::parse(&"a".repeat(501)).unwrap_err().rule,
             Rule::Length
