@@ -178,8 +178,8 @@ fn expect_ok(step: &str, (status, body): (u16, Value)) -> Value {
     body
 }
 
-/// One whole registration; `Ok(Some((hprIdNumber, hprId)))` once the create is answered 200.
-fn register(http: &mut Http, aadhaar: &str) -> std::io::Result<Option<(String, String)>> {
+/// One whole registration; `(hprIdNumber, hprId)` once the create is answered 200.
+fn register(http: &mut Http, aadhaar: &str) -> std::io::Result<(String, String)> {
     let sent = expect_ok(
         "generateOtp",
         http.post("/aadhaar/generateOtp", &json!({"aadhaar": aadhaar}))?,
@@ -233,10 +233,10 @@ fn register(http: &mut Http, aadhaar: &str) -> std::io::Result<Option<(String, S
         }),
     )?;
     assert_eq!(status, 200, "create: {created}");
-    Ok(Some((
+    Ok((
         created["hprIdNumber"].as_str().unwrap().to_owned(),
         created["hprId"].as_str().unwrap().to_owned(),
-    )))
+    ))
 }
 
 /// What `GET /_sandbox/accounts` lists: hprId → hprIdNumber.
@@ -334,8 +334,7 @@ fn acknowledged_accounts_survive_sigkill() {
                         }
                         let n = counter.fetch_add(1, Ordering::Relaxed);
                         match register(&mut http, &aadhaar(n)) {
-                            Ok(Some(account)) => acked.lock().unwrap().push(account),
-                            Ok(None) => {}
+                            Ok(account) => acked.lock().unwrap().push(account),
                             Err(_) => return,
                         }
                     }
@@ -365,4 +364,109 @@ fn acknowledged_accounts_survive_sigkill() {
         started.elapsed()
     );
     assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// A state file as the releases before the journal wrote it (pretty JSON), and one of their
+/// leftover temporary files.
+const LEGACY_STATE: &str = r#"{
+  "version": 1,
+  "identities": [],
+  "accounts": [
+    {
+      "aadhaar": "234123412346",
+      "hprIdNumber": "71-1234-5678-9012",
+      "hprId": "kept.from.before@hpr.abdm",
+      "categoryId": 1,
+      "subCategoryId": 1,
+      "categoryName": "Doctor",
+      "categorySubName": "Modern Medicine"
+    }
+  ]
+}
+"#;
+
+#[test]
+fn a_state_file_of_an_earlier_release_is_imported_and_its_leftovers_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, LEGACY_STATE).unwrap();
+    std::fs::write(dir.path().join(".tmpX1y2Z3"), &LEGACY_STATE[..40]).unwrap();
+    let sandbox = Sandbox::start(&state);
+    let listed = listed(sandbox.addr);
+    assert_eq!(
+        listed.get("kept.from.before@hpr.abdm").map(String::as_str),
+        Some("71-1234-5678-9012")
+    );
+    check(
+        &sandbox,
+        dir.path(),
+        &[(
+            "71-1234-5678-9012".into(),
+            "kept.from.before@hpr.abdm".into(),
+        )],
+    );
+    sandbox.kill();
+}
+
+#[test]
+fn a_damaged_journal_record_exits_2_naming_the_file_and_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, LEGACY_STATE).unwrap();
+    let journal = dir.path().join("state.json.journal");
+    let record = r#"{"op":"reset"}"#;
+    // record 1 is fine, record 2 has a wrong checksum, record 3 is fine again
+    let text = format!("ffffffff {record}\n");
+    let good = |json: &str| {
+        // the CRC-32 the sandbox writes; a bad one is all we need to be exact about here
+        let mut crc = !0u32;
+        for &b in json.as_bytes() {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    0xEDB8_8320 ^ (crc >> 1)
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        format!("{:08x} {json}\n", !crc)
+    };
+    let contents = format!("{}{text}{}", good(record), good(record));
+    std::fs::write(&journal, &contents).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hpr"))
+        .env_remove("RUST_LOG")
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--state"])
+        .arg(&state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hpr starts");
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("hpr sandbox did not exit on a damaged journal");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("state.json.journal"), "{stderr}");
+    assert!(stderr.contains("record 2"), "{stderr}");
+    assert!(stderr.contains("checksum"), "{stderr}");
+    // nothing was dropped or rewritten
+    assert_eq!(std::fs::read_to_string(&journal).unwrap(), contents);
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), LEGACY_STATE);
 }

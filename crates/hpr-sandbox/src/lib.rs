@@ -263,7 +263,7 @@ impl Sandbox {
         self.inner
             .core
             .journal(&state, || persist::Record::Identity {
-                identity: identity.clone(),
+                identity: Box::new(identity.clone()),
             });
         state
             .identities

@@ -63,7 +63,7 @@ pub(crate) enum Record {
     /// An identity was added or replaced.
     Identity {
         /// The identity, normalised.
-        identity: Identity,
+        identity: Box<Identity>,
     },
     /// Accounts and run-time identities were forgotten (configured identities stay).
     Reset,
@@ -242,7 +242,7 @@ impl Persisted {
                 self.accounts.insert(account.aadhaar.clone(), account);
             }
             Record::Identity { identity } => {
-                self.identities.insert(identity.aadhaar.clone(), identity);
+                self.identities.insert(identity.aadhaar.clone(), *identity);
             }
             Record::Reset => {
                 self.accounts.clear();
@@ -348,7 +348,7 @@ pub(crate) fn open(path: &Path) -> Result<Snapshot, Error> {
 type Ack = Box<dyn FnOnce(Result<(), String>) + Send>;
 
 enum Command {
-    Record(Record, Ack),
+    Record(Box<Record>, Ack),
     Compact(Ack),
 }
 
@@ -423,7 +423,7 @@ impl Journal {
             let _ = done.send(result);
         });
         // if the writer is gone, the ack is dropped with the command and the ticket says so
-        let _ = self.commands.send(Command::Record(record, ack));
+        let _ = self.commands.send(Command::Record(Box::new(record), ack));
         TICKET.with(|slot| slot.set(Some(Ticket(ticket))));
     }
 
@@ -498,7 +498,7 @@ impl Writer {
                     if let Err(e) = encode(&record, &mut bytes) {
                         failed.get_or_insert(format!("cannot encode a change: {e}"));
                     }
-                    self.apply(record);
+                    self.apply(*record);
                     appended += 1;
                     acks.push(ack);
                 }
