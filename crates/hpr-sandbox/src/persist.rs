@@ -400,6 +400,7 @@ impl Journal {
             records: 0,
             state: Persisted::from(current),
             configured,
+            poisoned: false,
         };
         writer.compact().map_err(|source| Error::StateUnwritable {
             path: writer.path.clone(),
@@ -470,6 +471,9 @@ struct Writer {
     state: Persisted,
     /// Identities a reset keeps.
     configured: Vec<Identity>,
+    /// An append failed and no compaction has succeeded since: the journal may end in part of a
+    /// record, so nothing more is appended to it until a snapshot replaces it.
+    poisoned: bool,
 }
 
 impl Writer {
@@ -511,10 +515,12 @@ impl Writer {
         let mut result = match failed {
             Some(reason) => Err(reason),
             None if bytes.is_empty() => Ok(()),
+            None if self.poisoned => Err("an earlier write failed".into()),
             None => self.append(&bytes).map_err(|e| e.to_string()),
         };
-        if result.is_ok() {
-            self.records += appended;
+        match result {
+            Ok(()) => self.records += appended,
+            Err(_) => self.poisoned = true,
         }
         if result.is_err() || compact || self.records >= MIN_COMPACT.max(self.state.len()) {
             // after a failed append the journal may end in part of a record: a snapshot holds
@@ -578,6 +584,7 @@ impl Writer {
             Err(e) => return Err(e),
         }
         self.records = 0;
+        self.poisoned = false;
         Ok(())
     }
 }
@@ -720,5 +727,33 @@ mod tests {
             .unwrap();
         assert!(!journal_path(&path).exists());
         assert_eq!(load(&path).unwrap().accounts.len(), count);
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_then_recovered_by_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let journal = Journal::start(path.clone(), Snapshot::default(), vec![]).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let wait = |n: u32| {
+            journal.record(Record::Account {
+                account: account(n),
+            });
+            let ticket = take_ticket().unwrap();
+            runtime.block_on(ticket.wait())
+        };
+        // the journal cannot be opened (a folder in its place), nor removed by a compaction
+        std::fs::create_dir(journal_path(&path)).unwrap();
+        std::fs::write(journal_path(&path).join("x"), "").unwrap();
+        assert!(wait(1).is_err());
+        std::fs::remove_dir_all(journal_path(&path)).unwrap();
+        // the next change goes through a snapshot, which holds the earlier one too
+        wait(2).unwrap();
+        assert_eq!(load(&path).unwrap().accounts.len(), 2);
+        wait(3).unwrap();
+        assert!(journal_path(&path).is_file());
+        assert_eq!(load(&path).unwrap().accounts.len(), 3);
     }
 }
