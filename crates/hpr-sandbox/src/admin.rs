@@ -1,5 +1,6 @@
 //! The admin API under `/_sandbox/`, apart from the contract: read OTPs and identities, add
-//! identities, list requests and accounts, reset, health. It needs no API key (the sandbox is a local tool).
+//! identities, list requests and accounts, reset, health. It needs no API key (the sandbox is a
+//! local tool).
 
 use axum::Json;
 use axum::body::Bytes;

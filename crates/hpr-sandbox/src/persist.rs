@@ -16,7 +16,9 @@
 //! order is the order of the changes) by sending it to one writer thread, then await its
 //! acknowledgement before answering. The writer takes every record waiting, appends them with one
 //! `write` and one `fdatasync`, then acknowledges each; records arriving meanwhile form the next
-//! batch. A later record is never on disk before an earlier one.
+//! batch. A later record is never on disk before an earlier one. If the write fails, the waiting
+//! requests are answered 500 (HIS-500); their changes stay in memory, and the writer appends
+//! nothing more until a snapshot (which holds them) has replaced the journal.
 //!
 //! **Compaction.** Once the journal holds as many records as the state has entries (and at least
 //! [`MIN_COMPACT`]), at every start and at shutdown, the writer writes the whole state to
@@ -755,5 +757,33 @@ mod tests {
         wait(3).unwrap();
         assert!(journal_path(&path).is_file());
         assert_eq!(load(&path).unwrap().accounts.len(), 3);
+    }
+
+    #[test]
+    fn a_crash_between_snapshot_and_journal_removal_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        save(
+            &path,
+            &Snapshot {
+                version: SNAPSHOT_VERSION,
+                identities: vec![],
+                accounts: vec![account(1), account(2)],
+            },
+        )
+        .unwrap();
+        let mut journal = line(&Record::Account {
+            account: account(3),
+        });
+        journal.extend(line(&Record::Reset));
+        journal.extend(line(&Record::Account {
+            account: account(4),
+        }));
+        std::fs::write(journal_path(&path), &journal).unwrap();
+        let before = load(&path).unwrap();
+        assert_eq!(before.accounts, [account(4)]);
+        // the compaction's snapshot is in place, the journal not removed yet
+        save(&path, &before).unwrap();
+        assert_eq!(load(&path).unwrap(), before);
     }
 }
