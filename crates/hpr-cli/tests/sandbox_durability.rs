@@ -3,8 +3,8 @@
 //! Several clients register people at full speed over raw HTTP (loopback only) while the real
 //! binary is SIGKILLed at random moments, round after round on the same state file. After every
 //! restart, every create that was answered 200 is listed by `GET /_sandbox/accounts` with the
-//! same HPR ID number, and the folder holds the state file alone (no temporary file, no journal:
-//! the start compacts). Every loop and wait is bounded; the whole test takes a few seconds.
+//! same HPR ID number, and the folder holds the state file and its empty lock file alone (no
+//! temporary file, no journal: the start compacts). Every loop and wait is bounded; the whole test takes a few seconds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -260,16 +260,24 @@ fn listed(addr: SocketAddr) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every acknowledged account is listed with its number, and the folder holds the state alone.
+/// Every acknowledged account is listed with its number, and the folder holds the state and its
+/// (empty) lock file alone.
 fn check(sandbox: &Sandbox, dir: &Path, acked: &[(String, String)]) {
-    let names: Vec<String> = std::fs::read_dir(dir)
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
+    names.sort();
     assert_eq!(
         names,
-        ["state.json"],
+        [".state.json.lock", "state.json"],
         "no temporary file or journal after a start"
+    );
+    assert_eq!(
+        std::fs::metadata(dir.join(".state.json.lock"))
+            .unwrap()
+            .len(),
+        0
     );
     #[cfg(unix)]
     {
@@ -469,4 +477,24 @@ fn a_damaged_journal_record_exits_2_naming_the_file_and_the_record() {
     // nothing was dropped or rewritten
     assert_eq!(std::fs::read_to_string(&journal).unwrap(), contents);
     assert_eq!(std::fs::read_to_string(&state).unwrap(), LEGACY_STATE);
+}
+
+#[test]
+fn a_second_sandbox_on_the_same_state_file_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let first = Sandbox::start(&state);
+    let output = Command::new(env!("CARGO_BIN_EXE_hpr"))
+        .env_remove("RUST_LOG")
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--state"])
+        .arg(&state)
+        .stdin(Stdio::null())
+        .output()
+        .expect("hpr runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("in use by another sandbox"), "{stderr}");
+    // the first one still answers
+    assert!(listed(first.addr).is_empty());
+    first.kill();
 }

@@ -73,6 +73,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Another sandbox is using the state file (its lock, `.FILE.lock`, is held).
+    #[error("state file {} is in use by another sandbox", path.display())]
+    StateInUse {
+        /// The state file.
+        path: PathBuf,
+    },
     /// The listening socket could not be set up (address in use, not permitted, …).
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -121,15 +121,23 @@ impl Sandbox {
 
     /// A sandbox on a given clock (tests use [`ManualClock`]).
     pub fn with_clock(config: SandboxConfig, clock: Arc<dyn Clock>) -> Result<Self, Error> {
-        let restored = match &config.state_file {
-            Some(path) => persist::open(path)?,
-            None => Snapshot::default(),
+        let (lock, restored) = match &config.state_file {
+            Some(path) => {
+                let (lock, restored) = persist::open(path)?;
+                (Some(lock), restored)
+            }
+            None => (None, Snapshot::default()),
         };
         let capacity = config.request_log_capacity;
         let mut core = Core::new(config, clock, restored)?;
-        if let Some(path) = core.config.state_file.clone() {
+        if let (Some(lock), Some(path)) = (lock, core.config.state_file.clone()) {
             let configured = core.configured_identities().to_vec();
-            core.journal = Some(persist::Journal::start(path, core.snapshot(), configured)?);
+            core.journal = Some(persist::Journal::start(
+                lock,
+                path,
+                core.snapshot(),
+                configured,
+            )?);
         }
         let faults = FaultDice::new(core.seed);
         Ok(Self {

@@ -11,6 +11,7 @@
 //!   `{"op":"identity","identity":…}` or `{"op":"reset"}`. It exists only while there are such
 //!   changes.
 //! - `FILE.tmp`, a snapshot being written; renamed over `FILE` once synced.
+//! - `.FILE.lock`, empty, locked while a sandbox uses the state file (one writer at a time).
 //!
 //! **Group commit.** Handlers journal a change while they hold the state lock (so the journal's
 //! order is the order of the changes) by sending it to one writer thread, then await its
@@ -337,13 +338,40 @@ fn remove_leftovers(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Opens a state file for a sandbox: removes leftover temporary files, then [`load`]s it.
-pub(crate) fn open(path: &Path) -> Result<Snapshot, Error> {
-    remove_leftovers(path).map_err(|source| Error::StateUnwritable {
+/// The lock a sandbox holds on its state file while it runs.
+#[derive(Debug)]
+pub(crate) struct Lock(#[allow(dead_code, reason = "held, not read")] File);
+
+/// Opens a state file for a sandbox: takes its lock, removes leftover temporary files, then
+/// [`load`]s it.
+pub(crate) fn open(path: &Path) -> Result<(Lock, Snapshot), Error> {
+    let unwritable = |source| Error::StateUnwritable {
         path: path.to_owned(),
         source,
+    };
+    let name = path.file_name().ok_or_else(|| {
+        unwritable(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a file name",
+        ))
     })?;
-    load(path)
+    let lock_path = folder(path).join(format!(".{}.lock", name.to_string_lossy()));
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&lock_path).map_err(unwritable)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(Error::StateInUse {
+                path: path.to_owned(),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(unwritable(e)),
+    }
+    remove_leftovers(path).map_err(unwritable)?;
+    Ok((Lock(file), load(path)?))
 }
 
 /// What a change's acknowledgement carries: `Err` says why it may not be on disk.
@@ -382,20 +410,35 @@ pub(crate) fn take_ticket() -> Option<Ticket> {
     TICKET.with(Cell::take)
 }
 
-/// The sending side of the journal writer.
+/// The sending side of the journal writer. Dropping it waits for the writer to finish its last
+/// batch and release the lock, so the state file can be opened again right after.
 #[derive(Debug)]
 pub(crate) struct Journal {
-    commands: mpsc::Sender<Command>,
+    commands: Option<mpsc::Sender<Command>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        // the writer ends once the channel is closed and empty
+        self.commands = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
 }
 
 impl Journal {
-    /// Compacts the state file to `current` (the state after loading), then starts the writer.
+    /// Compacts the state file to `current` (the state after loading), then starts the writer,
+    /// which holds `lock` until it ends (when the sandbox is dropped).
     pub fn start(
+        lock: Lock,
         path: PathBuf,
         current: Snapshot,
         configured: Vec<Identity>,
     ) -> Result<Self, Error> {
         let mut writer = Writer {
+            _lock: lock,
             journal: journal_path(&path),
             path,
             file: None,
@@ -410,11 +453,14 @@ impl Journal {
         })?;
         let (commands, receiver) = mpsc::channel();
         let path = writer.path.clone();
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("hpr-sandbox-journal".into())
             .spawn(move || writer.run(&receiver))
             .map_err(|source| Error::StateUnwritable { path, source })?;
-        Ok(Self { commands })
+        Ok(Self {
+            commands: Some(commands),
+            writer: Some(writer),
+        })
     }
 
     /// Journals `record`; call it with the state lock held. The ticket is left for
@@ -426,14 +472,19 @@ impl Journal {
             let _ = done.send(result);
         });
         // if the writer is gone, the ack is dropped with the command and the ticket says so
-        let _ = self.commands.send(Command::Record(Box::new(record), ack));
+        if let Some(commands) = &self.commands {
+            let _ = commands.send(Command::Record(Box::new(record), ack));
+        }
         TICKET.with(|slot| slot.set(Some(Ticket(ticket))));
     }
 
     /// Asks for a compaction after every change journaled so far; `ack` gets its outcome.
     fn compact(&self, ack: Ack) {
+        let Some(commands) = &self.commands else {
+            return ack(Err("the state writer stopped".into()));
+        };
         if let Err(mpsc::SendError(Command::Compact(ack) | Command::Record(_, ack))) =
-            self.commands.send(Command::Compact(ack))
+            commands.send(Command::Compact(ack))
         {
             ack(Err("the state writer stopped".into()));
         }
@@ -465,6 +516,7 @@ impl Journal {
 /// The writer thread's side: the journal file and its own copy of the persistent state (so a
 /// compaction needs no lock on the sandbox and holds exactly what the journal held).
 struct Writer {
+    _lock: Lock,
     path: PathBuf,
     journal: PathBuf,
     file: Option<File>,
@@ -695,12 +747,14 @@ mod tests {
         std::fs::write(temp_path(&path), "left over").unwrap();
         std::fs::write(dir.path().join(".tmpAb12Cd"), "{\n  \"version\": 1,").unwrap();
         std::fs::write(dir.path().join(".tmpOther"), "{\n  \"version\": 1,").unwrap();
-        assert!(open(&path).unwrap().accounts.is_empty());
+        let (lock, restored) = open(&path).unwrap();
+        assert!(restored.accounts.is_empty());
+        assert!(matches!(open(&path), Err(Error::StateInUse { .. })));
         assert!(!temp_path(&path).exists());
         assert!(!dir.path().join(".tmpAb12Cd").exists());
         assert!(dir.path().join(".tmpOther").exists(), "not ours by name");
 
-        let journal = Journal::start(path.clone(), Snapshot::default(), vec![]).unwrap();
+        let journal = Journal::start(lock, path.clone(), Snapshot::default(), vec![]).unwrap();
         let count = MIN_COMPACT + 10;
         let mut tickets = Vec::new();
         for n in 0..count {
@@ -735,7 +789,8 @@ mod tests {
     fn a_failed_write_is_reported_then_recovered_by_a_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        let journal = Journal::start(path.clone(), Snapshot::default(), vec![]).unwrap();
+        let (lock, _) = open(&path).unwrap();
+        let journal = Journal::start(lock, path.clone(), Snapshot::default(), vec![]).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();

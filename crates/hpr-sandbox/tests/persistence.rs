@@ -162,6 +162,27 @@ async fn an_answered_change_is_on_disk_before_shutdown() {
     // a graceful shutdown leaves the snapshot alone
     h.running.shutdown().await;
     assert!(!hpr_sandbox::persist::journal_path(&path).exists());
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(names.len(), 1);
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    // the snapshot, and the (empty) lock file
+    assert_eq!(names, [".state.json.lock", "state.json"]);
+    assert_eq!(
+        std::fs::metadata(dir.path().join(".state.json.lock"))
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // one sandbox at a time on a state file
+    let first = Sandbox::new(with_state(&path)).unwrap();
+    let second = Sandbox::new(with_state(&path)).unwrap_err();
+    assert!(
+        matches!(second, hpr_sandbox::Error::StateInUse { .. }),
+        "{second:?}"
+    );
+    drop(first);
+    Sandbox::new(with_state(&path)).expect("free again once the first is dropped");
 }
