@@ -100,14 +100,14 @@ Examples:
 
 Stdout gets one line `hpr sandbox: listening on http://ADDR (seed S)`, then one
 `[sms] ...` line per OTP sent (unless --quiet-sms). The admin API lives under
-/_sandbox/ (health, otp/{txnId}, identities, requests, reset).
+/_sandbox/ (health, otp/{txnId}, identities, requests, accounts, reset).
 
 --identities FILE is a JSON array of objects with the keys aadhaar, mobile, name,
 firstName, middleName, lastName, gender, yearOfBirth, monthOfBirth, dayOfBirth,
 address, pincode, stateCode, stateName, districtCode, districtName, photo.
 
 Exit codes:
-  0    stopped with Ctrl-C or SIGTERM (the state file, if any, is written)
+  0    stopped with Ctrl-C or SIGTERM (the state file, if any, is compacted)
   1    the server failed while running
   2    invalid flag or value, unreadable or invalid file, address in use
   130  a second Ctrl-C or SIGTERM while still stopping";
@@ -285,8 +285,9 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "FILE")]
     pub identities: Option<PathBuf>,
 
-    /// Keep seeded identities and created accounts in this JSON file across restarts
-    /// (read at start, written as things change and at shutdown).
+    /// Keep seeded identities and created accounts in this JSON file across restarts: every
+    /// change is synced to FILE.journal before it is answered; FILE is rewritten from it when the
+    /// journal grows, at start and at shutdown.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 

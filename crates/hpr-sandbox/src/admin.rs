@@ -1,5 +1,6 @@
 //! The admin API under `/_sandbox/`, apart from the contract: read OTPs and identities, add
-//! identities, list requests, reset, health. It needs no API key (the sandbox is a local tool).
+//! identities, list requests and accounts, reset, health. It needs no API key (the sandbox is a
+//! local tool).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -68,8 +69,14 @@ pub(crate) async fn add_identity(State(sandbox): State<Sandbox>, body: Bytes) ->
             .into_response();
         }
     };
-    match sandbox.add_identity(identity) {
-        Ok(stored) => (StatusCode::CREATED, Json(stored)).into_response(),
+    drop(crate::persist::take_ticket());
+    let added = sandbox.add_identity(identity);
+    let ticket = crate::persist::take_ticket();
+    match added {
+        Ok(stored) => match crate::durable(ticket).await {
+            Ok(()) => (StatusCode::CREATED, Json(stored)).into_response(),
+            Err(e) => e.into_response(),
+        },
         Err(Error::InvalidIdentity { problems }) => HisError::new(
             StatusCode::BAD_REQUEST,
             "Invalid identity",
@@ -105,8 +112,28 @@ pub(crate) async fn requests(State(sandbox): State<Sandbox>) -> Response {
 
 /// `POST /_sandbox/reset` → forgets transactions, accounts, run-time identities and the log.
 pub(crate) async fn reset(State(sandbox): State<Sandbox>) -> Response {
+    drop(crate::persist::take_ticket());
     sandbox.reset();
-    Json(json!({"reset": true})).into_response()
+    match crate::durable(crate::persist::take_ticket()).await {
+        Ok(()) => Json(json!({"reset": true})).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /_sandbox/accounts` → `[{"hprIdNumber","hprId"}]`, by HPR ID number: the accounts
+/// created, and nothing else about the people behind them.
+pub(crate) async fn accounts(State(sandbox): State<Sandbox>) -> Response {
+    let mut accounts: Vec<_> = sandbox
+        .accounts()
+        .into_iter()
+        .map(|a| (a.hpr_id_number, a.hpr_id))
+        .collect();
+    accounts.sort();
+    let list: Vec<_> = accounts
+        .into_iter()
+        .map(|(number, id)| json!({"hprIdNumber": number, "hprId": id}))
+        .collect();
+    Json(list).into_response()
 }
 
 /// `GET /_sandbox/health` → `{"status":"ok"}`.

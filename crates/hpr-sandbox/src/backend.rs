@@ -92,7 +92,16 @@ fn api_error(step: Step, his: &HisError) -> Error {
 
 impl RegistryBackend for InProcessBackend {
     fn call<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, abdm_hpr::Result<Response>> {
+        drop(crate::persist::take_ticket());
         let answer = self.answer(request);
-        Box::pin(async move { answer })
+        let ticket = crate::persist::take_ticket();
+        let step = request.step();
+        Box::pin(async move {
+            // a change to the persistent state is on disk before the answer, as over HTTP
+            crate::durable(ticket)
+                .await
+                .map_err(|his| api_error(step, &his))?;
+            answer
+        })
     }
 }

@@ -113,7 +113,8 @@ pub struct SandboxConfig {
     pub sms: SmsOutput,
     /// Identities known in addition to the derived ones.
     pub identities: Vec<Identity>,
-    /// Keep created accounts and seeded identities in this JSON file across restarts.
+    /// Keep created accounts and seeded identities in this JSON file across restarts (changes are
+    /// synced to `FILE.journal` before they are answered; see [`crate::persist`]).
     pub state_file: Option<PathBuf>,
     /// Largest accepted request body (default 2 MiB; larger gets 413).
     pub max_body_bytes: usize,

@@ -53,6 +53,32 @@ pub enum Error {
         /// The newest version this sandbox reads.
         supported: u32,
     },
+    /// A record of the state journal (`FILE.journal`) is damaged: a bad checksum, or not a
+    /// change the sandbox writes. Nothing is dropped: fix or remove the file.
+    #[error("state journal {}: record {record} is invalid: {reason}", path.display())]
+    StateJournalCorrupt {
+        /// The journal file.
+        path: PathBuf,
+        /// The record's number (its line, from 1).
+        record: usize,
+        /// What is wrong, without the values found there.
+        reason: String,
+    },
+    /// The state file (or its journal or temporary file) could not be written.
+    #[error("cannot write state file {}: {source}", path.display())]
+    StateUnwritable {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another sandbox is using the state file (its lock, `.FILE.lock`, is held).
+    #[error("state file {} is in use by another sandbox", path.display())]
+    StateInUse {
+        /// The state file.
+        path: PathBuf,
+    },
     /// The listening socket could not be set up (address in use, not permitted, …).
     #[error("cannot listen on {addr}: {source}")]
     Bind {

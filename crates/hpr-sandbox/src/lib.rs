@@ -100,8 +100,6 @@ struct Inner {
     stopping: tokio::sync::watch::Sender<bool>,
     /// One-shot faults armed for the next request to a path ([`Sandbox::fail_next`]).
     armed: std::sync::Mutex<Vec<(String, FaultKind)>>,
-    /// Writes the state file, when there is one.
-    saver: Option<Arc<persist::Saver>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -123,16 +121,24 @@ impl Sandbox {
 
     /// A sandbox on a given clock (tests use [`ManualClock`]).
     pub fn with_clock(config: SandboxConfig, clock: Arc<dyn Clock>) -> Result<Self, Error> {
-        let restored = match &config.state_file {
-            Some(path) => persist::load(path)?,
-            None => Snapshot::default(),
+        let (lock, restored) = match &config.state_file {
+            Some(path) => {
+                let (lock, restored) = persist::open(path)?;
+                (Some(lock), restored)
+            }
+            None => (None, Snapshot::default()),
         };
         let capacity = config.request_log_capacity;
-        let saver = config
-            .state_file
-            .clone()
-            .map(|path| Arc::new(persist::Saver::new(path)));
-        let core = Core::new(config, clock, restored)?;
+        let mut core = Core::new(config, clock, restored)?;
+        if let (Some(lock), Some(path)) = (lock, core.config.state_file.clone()) {
+            let configured = core.configured_identities().to_vec();
+            core.journal = Some(persist::Journal::start(
+                lock,
+                path,
+                core.snapshot(),
+                configured,
+            )?);
+        }
         let faults = FaultDice::new(core.seed);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -141,7 +147,6 @@ impl Sandbox {
                 faults,
                 stopping: tokio::sync::watch::channel(false).0,
                 armed: std::sync::Mutex::new(Vec::new()),
-                saver,
             }),
         })
     }
@@ -188,6 +193,7 @@ impl Sandbox {
             .route("/_sandbox/identities", post(admin::add_identity))
             .route("/_sandbox/requests", get(admin::requests))
             .route("/_sandbox/reset", post(admin::reset))
+            .route("/_sandbox/accounts", get(admin::accounts))
             .route("/_sandbox/health", get(admin::health))
             // unknown admin paths are a 404 here, not a contract 401
             .route("/_sandbox/{*rest}", axum::routing::any(admin::unknown))
@@ -206,14 +212,6 @@ impl Sandbox {
             .map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let writer = self.inner.saver.clone().map(|saver| {
-            let sandbox = self.clone();
-            tokio::spawn(persist::writer(
-                saver,
-                self.inner.core.changes.subscribe(),
-                move || sandbox.inner.core.snapshot(),
-            ))
-        });
         let app = self.router();
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -227,7 +225,6 @@ impl Sandbox {
             addr,
             stop: Some(stop),
             server: Some(server),
-            writer,
         })
     }
 
@@ -277,11 +274,15 @@ impl Sandbox {
             .normalized()
             .map_err(|problems| Error::InvalidIdentity { problems })?;
         let mut state = self.inner.core.lock();
+        self.inner
+            .core
+            .journal(&state, || persist::Record::Identity {
+                identity: Box::new(identity.clone()),
+            });
         state
             .identities
             .insert(identity.aadhaar.clone(), identity.clone());
         drop(state);
-        self.inner.core.mark_changed();
         Ok(identity)
     }
 
@@ -308,7 +309,23 @@ impl Sandbox {
 
     /// The persistent part of the state, as `--state FILE` stores it.
     pub fn snapshot(&self) -> Snapshot {
-        self.inner.core.snapshot().1
+        self.inner.core.snapshot()
+    }
+
+    /// With a state file: writes the whole state to it and empties the journal, after every
+    /// change made so far, blocking the calling thread for at most 10 s. Every answered change is
+    /// on disk already; this only leaves one file behind (as a graceful shutdown does). Without a
+    /// state file, does nothing.
+    pub fn save_state(&self) -> Result<(), Error> {
+        match (&self.inner.core.journal, &self.inner.core.config.state_file) {
+            (Some(journal), Some(path)) => journal
+                .compact_blocking(std::time::Duration::from_secs(10))
+                .map_err(|reason| Error::StateUnwritable {
+                    path: path.clone(),
+                    source: std::io::Error::other(reason),
+                }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -318,7 +335,6 @@ pub struct RunningSandbox {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
-    writer: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for RunningSandbox {
@@ -345,7 +361,8 @@ impl RunningSandbox {
         &self.sandbox
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, and writes the state file.
+    /// Stops accepting connections, lets in-flight requests finish, and compacts the state file
+    /// (every answered change is on disk already; this leaves the snapshot alone, no journal).
     pub async fn shutdown(mut self) {
         self.sandbox.inner.stopping.send_replace(true);
         if let Some(stop) = self.stop.take() {
@@ -356,14 +373,10 @@ impl RunningSandbox {
         {
             tracing::error!(error = %e, "sandbox server task failed");
         }
-        if let Some(writer) = self.writer.take() {
-            writer.abort();
-        }
-        if let Some(saver) = &self.sandbox.inner.saver {
-            let (generation, snapshot) = self.sandbox.inner.core.snapshot();
-            if let Err(e) = saver.save_if_newer(generation, &snapshot) {
-                tracing::error!(error = %e, "could not write the state file");
-            }
+        if let Some(journal) = &self.sandbox.inner.core.journal
+            && let Err(e) = journal.compact_async().await
+        {
+            tracing::error!(error = %e, "could not write the state file");
         }
     }
 
@@ -390,8 +403,9 @@ impl std::ops::Deref for RunningSandbox {
 /// A contract operation on a parsed body (shared by the HTTP routes and [`InProcessBackend`]).
 pub(crate) type Operation = fn(&Core, &body::Body) -> Result<serde_json::Value, HisError>;
 
-/// Runs one contract operation on a raw body; a body over the limit is a `413`.
-fn run(
+/// Runs one contract operation on a raw body; a body over the limit is a `413`. A change to the
+/// persistent state is on disk before its answer goes out.
+async fn run(
     sandbox: &Sandbox,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
     op: Operation,
@@ -420,10 +434,32 @@ fn run(
             .into_response();
         }
     };
-    match body::parse(&bytes).and_then(|map| op(&sandbox.inner.core, &map)) {
-        Ok(value) => axum::Json(value).into_response(),
+    drop(persist::take_ticket());
+    let result = body::parse(&bytes).and_then(|map| op(&sandbox.inner.core, &map));
+    let ticket = persist::take_ticket();
+    match result {
+        Ok(value) => match durable(ticket).await {
+            Ok(()) => axum::Json(value).into_response(),
+            Err(e) => e.into_response(),
+        },
         Err(e) => e.into_response(),
     }
+}
+
+/// Waits until a journaled change is on disk; an error is the answer to send instead.
+pub(crate) async fn durable(ticket: Option<persist::Ticket>) -> Result<(), HisError> {
+    let Some(ticket) = ticket else {
+        return Ok(());
+    };
+    ticket.wait().await.map_err(|reason| {
+        tracing::error!(error = %reason, "a change could not be written to the state file");
+        HisError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal sandbox error",
+            "HIS-500",
+            "The change could not be written to the state file",
+        )
+    })
 }
 
 macro_rules! contract_handler {
@@ -432,7 +468,7 @@ macro_rules! contract_handler {
             State(sandbox): State<Sandbox>,
             body: Result<Bytes, axum::extract::rejection::BytesRejection>,
         ) -> Response {
-            run(&sandbox, body, $op)
+            run(&sandbox, body, $op).await
         }
     };
 }

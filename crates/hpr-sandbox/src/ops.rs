@@ -14,6 +14,7 @@ use crate::body::{Body, flag, invalid_fields, text};
 use crate::clock::later;
 use crate::geo;
 use crate::his::HisError;
+use crate::persist::Record;
 use crate::state::{Account, Code, Core, OtpKind, PendingOtp, Sms, State, Step, Txn};
 use crate::suggest;
 
@@ -596,10 +597,12 @@ impl Core {
             category_name: category.1.to_owned(),
             category_sub_name: sub_category.1.to_owned(),
         };
+        self.journal(&state, || Record::Account {
+            account: account.clone(),
+        });
         state.add_account(account);
         state.finish(txn_id.as_deref(), Step::Created);
         drop(state);
-        self.mark_changed();
         let name = [
             Some(first_name.as_str()),
             middle_name.as_ref().map(PersonName::as_str),

@@ -16,13 +16,14 @@ use axum::http::StatusCode;
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng, TryRngCore};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
 use crate::clock::Clock;
 use crate::config::{SandboxConfig, SmsOutput};
 use crate::error::Error;
 use crate::his::HisError;
 use crate::identity::Identity;
+use crate::persist::{Journal, Record};
 
 /// Which OTP was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -586,8 +587,8 @@ pub(crate) struct Core {
     /// Identities from the configuration, restored by a reset.
     configured_identities: Vec<Identity>,
     pub sms: broadcast::Sender<Sms>,
-    /// Counts changes to the persistent state (to wake the writer and order its saves).
-    pub changes: watch::Sender<u64>,
+    /// With a state file: where changes to the persistent state go before they are answered.
+    pub journal: Option<Journal>,
 }
 
 impl Core {
@@ -617,7 +618,6 @@ impl Core {
         for account in restored.accounts.iter().cloned() {
             state.add_account(account);
         }
-        let (changes, _) = watch::channel(0);
         let (sms, _) = broadcast::channel(1024);
         Ok(Self {
             config,
@@ -626,7 +626,7 @@ impl Core {
             state: Mutex::new(state),
             configured_identities: configured,
             sms,
-            changes,
+            journal: None,
         })
     }
 
@@ -671,27 +671,33 @@ impl Core {
         let _ = self.sms.send(sms);
     }
 
-    /// Notes that the persistent part of the state changed (O(1): the snapshot itself is built
-    /// only when the state file is written or [`Core::snapshot`] is asked for).
-    pub fn mark_changed(&self) {
-        self.changes.send_modify(|generation| *generation += 1);
+    /// Journals a change to the persistent state (no-op without a state file). Call it while
+    /// holding the state lock (`_held`), so the journal's order is the order of the changes; the
+    /// caller awaits [`crate::persist::take_ticket`] before answering.
+    pub fn journal(&self, _held: &State, record: impl FnOnce() -> Record) {
+        if let Some(journal) = &self.journal {
+            journal.record(record());
+        }
     }
 
-    /// The persistent part of the state, and the change generation it reflects.
-    pub fn snapshot(&self) -> (u64, Snapshot) {
+    /// Identities from the configuration (a reset keeps them).
+    pub fn configured_identities(&self) -> &[Identity] {
+        &self.configured_identities
+    }
+
+    /// The persistent part of the state.
+    pub fn snapshot(&self) -> Snapshot {
         let state = self.lock();
-        let generation = *self.changes.borrow();
         let mut identities: Vec<Identity> = state.identities.values().cloned().collect();
         let mut accounts: Vec<Account> = state.accounts.values().cloned().collect();
         drop(state);
         identities.sort_by(|a, b| a.aadhaar.cmp(&b.aadhaar));
         accounts.sort_by(|a, b| a.hpr_id_number.cmp(&b.hpr_id_number));
-        let snapshot = Snapshot {
+        Snapshot {
             version: SNAPSHOT_VERSION,
             identities,
             accounts,
-        };
-        (generation, snapshot)
+        }
     }
 
     /// Forgets transactions, accounts and run-time identities; keeps configured identities.
@@ -704,8 +710,7 @@ impl Core {
                 .identities
                 .insert(identity.aadhaar.clone(), identity.clone());
         }
-        drop(state);
-        self.mark_changed();
+        self.journal(&state, || Record::Reset);
     }
 }
 

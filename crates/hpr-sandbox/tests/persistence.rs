@@ -118,3 +118,71 @@ fn a_corrupt_state_file_is_refused() {
         assert!(error.to_string().contains("state.json"), "{error}");
     }
 }
+
+#[tokio::test]
+async fn an_answered_change_is_on_disk_before_shutdown() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("state.json");
+    let h = start(with_state(&path)).await;
+    let (txn, account) = h.to_mobile_verified(AADHAAR).await;
+    let r = h
+        .create(&create_body(&txn, &account, "on.disk.already"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // read as a restart would (snapshot + journal), with the sandbox still running
+    let on_disk = hpr_sandbox::persist::load(&path).unwrap();
+    assert_eq!(on_disk.accounts.len(), 1);
+    assert_eq!(on_disk.accounts[0].hpr_id, "on.disk.already@hpr.abdm");
+    assert!(hpr_sandbox::persist::journal_path(&path).exists());
+
+    let mut added = h.running.identity(AADHAAR_2).unwrap();
+    added.first_name = "Added".into();
+    let r = h
+        .http
+        .post(format!("{}/_sandbox/identities", h.running.base_url()))
+        .header("content-type", "application/json")
+        .body(serde_json::to_string(&added).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let on_disk = hpr_sandbox::persist::load(&path).unwrap();
+    assert!(on_disk.identities.iter().any(|i| i.first_name == "Added"));
+
+    let r = h
+        .http
+        .post(format!("{}/_sandbox/reset", h.running.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let on_disk = hpr_sandbox::persist::load(&path).unwrap();
+    assert!(on_disk.accounts.is_empty() && on_disk.identities.is_empty());
+
+    // a graceful shutdown leaves the snapshot alone
+    h.running.shutdown().await;
+    assert!(!hpr_sandbox::persist::journal_path(&path).exists());
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    // the snapshot, and the (empty) lock file
+    assert_eq!(names, [".state.json.lock", "state.json"]);
+    assert_eq!(
+        std::fs::metadata(dir.path().join(".state.json.lock"))
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // one sandbox at a time on a state file
+    let first = Sandbox::new(with_state(&path)).unwrap();
+    let second = Sandbox::new(with_state(&path)).unwrap_err();
+    assert!(
+        matches!(second, hpr_sandbox::Error::StateInUse { .. }),
+        "{second:?}"
+    );
+    drop(first);
+    Sandbox::new(with_state(&path)).expect("free again once the first is dropped");
+}

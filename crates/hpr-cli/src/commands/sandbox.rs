@@ -200,12 +200,11 @@ async fn serve(sandbox: Sandbox, addr: SocketAddr) -> Result<ExitStatus, CliErro
     }
 }
 
-/// Writes the state file (if any) when the graceful shutdown could not.
+/// Compacts the state file (if any) when the graceful shutdown could not: every answered change
+/// is in its journal already, this leaves the snapshot alone.
 fn save_state(sandbox: &Sandbox) {
-    if let Some(path) = &sandbox.config().state_file
-        && let Err(e) = persist::save(path, &sandbox.snapshot())
-    {
-        eprintln!("error: --state {}: cannot write: {e}", path.display());
+    if let Err(e) = sandbox.save_state() {
+        eprintln!("error: --state: {e}");
     }
 }
 
