@@ -39,6 +39,7 @@ pub mod identity;
 mod middleware;
 mod ops;
 pub mod persist;
+mod serve;
 mod state;
 pub mod suggest;
 
@@ -61,7 +62,7 @@ pub use config::{FaultKind, SandboxConfig, SmsOutput};
 pub use error::Error;
 pub use his::{Detail, HisError};
 pub use identity::Identity;
-pub use middleware::{FAULT_HEADER, RequestRecord};
+pub use middleware::{ADMIN_TOKEN_HEADER, FAULT_HEADER, RequestRecord};
 pub use state::{Account, OtpKind, Sms, Snapshot};
 
 use crate::middleware::{FaultDice, RequestLog};
@@ -157,7 +158,10 @@ impl Sandbox {
     }
 
     /// The axum router: the 8 contract routes (auth, faults, latency, request log) and the admin
-    /// API under `/_sandbox/`.
+    /// API under `/_sandbox/` (for loopback tools only: see the `Host`, `Origin`, `Content-Type`
+    /// and admin-token rules in [`SandboxConfig::admin_token`] and the README). Request bodies
+    /// must arrive within [`SandboxConfig::header_timeout`]; the other connection limits apply
+    /// only to [`Sandbox::start`].
     pub fn router(&self) -> Router {
         let contract = Router::new()
             .route("/aadhaar/generateOtp", post(generate_aadhaar_otp))
@@ -181,6 +185,7 @@ impl Sandbox {
                 self.clone(),
                 middleware::log_requests,
             ))
+            .layer(axum::middleware::from_fn(middleware::contract_host))
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
         let admin = Router::new()
             .route("/_sandbox/otp/{txn_id}", get(admin::otp))
@@ -191,11 +196,25 @@ impl Sandbox {
             .route("/_sandbox/health", get(admin::health))
             // unknown admin paths are a 404 here, not a contract 401
             .route("/_sandbox/{*rest}", axum::routing::any(admin::unknown))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                middleware::admin_guard,
+            ))
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
-        admin.merge(contract).with_state(self.clone())
+        admin
+            .merge(contract)
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                middleware::body_deadline,
+            ))
+            .with_state(self.clone())
     }
 
     /// Binds `addr` and serves in a background task until [`RunningSandbox::shutdown`].
+    ///
+    /// Each connection is served by hyper's HTTP/1 with a header-read timeout of
+    /// [`SandboxConfig::header_timeout`] (also the idle keep-alive timeout), and at most
+    /// [`SandboxConfig::max_connections`] at once (past it: `503` and close).
     pub async fn start(self, addr: SocketAddr) -> Result<RunningSandbox, Error> {
         let bind_error = |source| Error::Bind { addr, source };
         let listener = tokio::net::TcpListener::bind(addr)
@@ -212,13 +231,11 @@ impl Sandbox {
             ))
         });
         let app = self.router();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = serve::Limits {
+            header_timeout: self.inner.core.config.header_timeout,
+            max_connections: self.inner.core.config.max_connections,
+        };
+        let server = tokio::spawn(serve::serve(listener, app, limits, stopped));
         Ok(RunningSandbox {
             sandbox: self,
             addr,
