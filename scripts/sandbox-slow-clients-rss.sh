@@ -9,7 +9,10 @@
 # connections open, and after they are gone, for every round; then VmHWM (the peak).
 #
 # Usage: scripts/sandbox-slow-clients-rss.sh [SLOW] [ROUNDS] [TIMEOUT_SECS]   (1500 2 3)
-# HPR=path/to/hpr uses that binary instead of building target/release/hpr.
+# HPR=path/to/hpr uses that binary instead of building target/release/hpr; BODY_PATH=/path sends
+# the mid-body clients there (default /aadhaar/generateOtp); TRIM_PROBE=1 then calls glibc's
+# malloc_trim(0) in the sandbox through gdb and prints VmRSS again, which tells memory still in
+# use from free heap that glibc keeps (it keeps most of it: see the numbers in the report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 slow=${1:-1500}
