@@ -158,10 +158,14 @@ impl Sandbox {
     }
 
     /// The axum router: the 8 contract routes (auth, faults, latency, request log) and the admin
-    /// API under `/_sandbox/` (for loopback tools only: see the `Host`, `Origin`, `Content-Type`
-    /// and admin-token rules in [`SandboxConfig::admin_token`] and the README). Request bodies
-    /// must arrive within [`SandboxConfig::header_timeout`]; the other connection limits apply
-    /// only to [`Sandbox::start`].
+    /// API under `/_sandbox/`, for loopback tools only: it answers `403` to a `Host` other than
+    /// `localhost`, `127.x.x.x`, `[::1]` or the connection's local address and to a foreign
+    /// `Origin`, `401` without [`ADMIN_TOKEN_HEADER`] when [`SandboxConfig::admin_token`] is set
+    /// (`GET /_sandbox/health` excepted), and `415` to a `POST` that is not
+    /// `application/json`. Served by [`Sandbox::start`] on a loopback address, the contract
+    /// routes refuse a foreign `Host` too (DNS rebinding). Request bodies must arrive within
+    /// [`SandboxConfig::header_timeout`]; the other connection limits apply only to
+    /// [`Sandbox::start`].
     pub fn router(&self) -> Router {
         let contract = Router::new()
             .route("/aadhaar/generateOtp", post(generate_aadhaar_otp))
