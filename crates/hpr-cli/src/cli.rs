@@ -310,6 +310,26 @@ pub struct SandboxArgs {
         help = "Do not print [sms] lines (OTPs stay readable at GET /_sandbox/otp/{txnId})"
     )]
     pub quiet_sms: bool,
+
+    /// Seconds a client has to send a request's head, and again its body; stalled connections,
+    /// and idle keep-alive ones, are closed after this long.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = value_parser!(u64).range(1..=MAX_HEADER_TIMEOUT_SECS))]
+    pub header_timeout_secs: u64,
+
+    /// Connections served at once; past it a new connection gets 503 and is closed.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = value_parser!(u64).range(1..=MAX_CONNECTIONS))]
+    pub max_connections: u64,
+
+    /// Require the header `x-sandbox-admin-token: TOKEN` on the admin API (/_sandbox/, except
+    /// GET /_sandbox/health) [default: no token; the admin API still answers loopback tools only].
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HPR_SANDBOX_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_parser = parse_admin_token
+    )]
+    pub admin_token: Option<String>,
 }
 
 /// `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT` (IPv4 loopback) or a bare `PORT` (IPv4 loopback).
@@ -347,6 +367,27 @@ fn parse_api_key(s: &str) -> Result<String, String> {
 /// Longest lifetime or interval the sandbox accepts (100 years): larger values would overflow its
 /// clock arithmetic.
 const MAX_SECS: u64 = hpr_sandbox::config::MAX_DURATION.as_secs();
+
+/// Longest header/body timeout the sandbox accepts (one day).
+const MAX_HEADER_TIMEOUT_SECS: u64 = hpr_sandbox::config::MAX_HEADER_TIMEOUT.as_secs();
+
+/// Most connections the sandbox serves at once.
+const MAX_CONNECTIONS: u64 = hpr_sandbox::config::MAX_CONNECTIONS as u64;
+
+/// 1 to 1024 visible ASCII characters (a valid header value, no spaces).
+fn parse_admin_token(s: &str) -> Result<String, String> {
+    if !s.is_empty()
+        && s.len() <= hpr_sandbox::config::MAX_ADMIN_TOKEN_LEN
+        && s.bytes().all(|b| b.is_ascii_graphic())
+    {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "the admin token must be 1 to {} visible ASCII characters (no spaces)",
+            hpr_sandbox::config::MAX_ADMIN_TOKEN_LEN
+        ))
+    }
+}
 
 /// A probability: a finite number from 0.0 to 1.0.
 fn parse_fault_rate(s: &str) -> Result<f64, String> {

@@ -27,7 +27,8 @@ fn hpr() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hpr"));
     command
         .env_remove("RUST_LOG")
-        .env_remove("HPR_SANDBOX_API_KEYS");
+        .env_remove("HPR_SANDBOX_API_KEYS")
+        .env_remove("HPR_SANDBOX_ADMIN_TOKEN");
     command
 }
 
@@ -546,4 +547,87 @@ fn version_prints_the_version() {
         text(&out.stdout).trim(),
         format!("hpr {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// `GET path` with extra header lines; returns the status code.
+fn http_get_with(base_url: &str, path: &str, headers: &str) -> u16 {
+    let authority = base_url.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("a response");
+    response.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn connection_flags_out_of_range_exit_2_naming_the_flag() {
+    for (flag, value) in [
+        ("--header-timeout-secs", "0"),
+        ("--header-timeout-secs", "86401"),
+        ("--header-timeout-secs", "18446744073709551615"),
+        ("--max-connections", "0"),
+        ("--max-connections", "100001"),
+        ("--max-connections", "18446744073709551615"),
+        ("--admin-token", ""),
+        ("--admin-token", "two words"),
+    ] {
+        let out = run(&on_loopback(&[flag, value]));
+        let stderr = exit_2_stderr(&out);
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn admin_token_and_connection_flags_take_effect() {
+    let (mut sandbox, url) = Running::sandbox(&[
+        "--admin-token",
+        "cli-admin-token",
+        "--header-timeout-secs",
+        "1",
+        "--max-connections",
+        "2",
+    ]);
+    assert_eq!(http_get_with(&url, "/_sandbox/requests", ""), 401);
+    let token = "x-sandbox-admin-token: cli-admin-token\r\n";
+    assert_eq!(http_get_with(&url, "/_sandbox/requests", token), 200);
+    assert_eq!(http_get_with(&url, "/_sandbox/health", ""), 200);
+    assert_eq!(
+        http_get_with(&url, "/_sandbox/health", "Origin: http://evil.example\r\n"),
+        403
+    );
+
+    // a stalled request head is cut off after about a second
+    let authority = url.strip_prefix("http://").unwrap();
+    let mut stalled = TcpStream::connect(authority).unwrap();
+    stalled.set_read_timeout(Some(WAIT)).unwrap();
+    stalled
+        .write_all(b"GET /_sandbox/health HTTP/1.1\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = stalled.read_to_end(&mut rest);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "closed after {took:?}"
+    );
+
+    // two connections held: the third gets 503
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(authority).unwrap())
+        .collect();
+    assert_eq!(http_get_with(&url, "/_sandbox/health", ""), 503);
+    drop(held);
+    let deadline = Instant::now() + WAIT;
+    while http_get_with(&url, "/_sandbox/health", "") != 200 {
+        assert!(Instant::now() < deadline, "still refused");
+        thread::sleep(Duration::from_millis(20));
+    }
+    sandbox.stop_with("TERM");
 }

@@ -123,6 +123,16 @@ pub struct SandboxConfig {
     /// Most live transactions kept at once (default 1,000,000); past it a new Aadhaar OTP gets
     /// `429` with a `Retry-After` until the earliest transaction expires.
     pub max_transactions: usize,
+    /// Time a client has to send a request's head, and again its body (default 10 s). A
+    /// connection that stalls mid-head is closed; a body not complete in time gets `408` and the
+    /// connection is closed. An idle keep-alive connection is closed after this long too.
+    pub header_timeout: Duration,
+    /// Connections served at once (default 1,024); past it a new connection gets `503` and is
+    /// closed. Applies to [`crate::Sandbox::start`].
+    pub max_connections: usize,
+    /// When set, the admin API (`/_sandbox/*`, except `GET /_sandbox/health`) needs the header
+    /// `x-sandbox-admin-token: <token>`.
+    pub admin_token: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -144,6 +154,9 @@ impl Default for SandboxConfig {
             max_body_bytes: 2 * 1024 * 1024,
             request_log_capacity: 10_000,
             max_transactions: 1_000_000,
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            admin_token: None,
         }
     }
 }
@@ -166,6 +179,12 @@ impl fmt::Debug for SandboxConfig {
             .field("state_file", &self.state_file)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_transactions", &self.max_transactions)
+            .field("header_timeout", &self.header_timeout)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -173,6 +192,15 @@ impl fmt::Debug for SandboxConfig {
 /// Longest accepted lifetime, interval or latency: 100 years. Far beyond any useful setting, and
 /// small enough that adding it to the clock can never overflow [`std::time::Instant`].
 pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// Longest accepted [`SandboxConfig::header_timeout`]: one day.
+pub const MAX_HEADER_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Most accepted [`SandboxConfig::max_connections`].
+pub const MAX_CONNECTIONS: usize = 100_000;
+
+/// Longest accepted [`SandboxConfig::admin_token`], in bytes.
+pub const MAX_ADMIN_TOKEN_LEN: usize = 1024;
 
 impl SandboxConfig {
     /// Checks the settings, naming the first bad one.
@@ -211,6 +239,34 @@ impl SandboxConfig {
         }
         if self.api_keys.iter().any(|k| k.trim().is_empty()) {
             return Err(Error::config("api_keys", "API keys must not be empty"));
+        }
+        if self.header_timeout.is_zero() || self.header_timeout > MAX_HEADER_TIMEOUT {
+            return Err(Error::config(
+                "header_timeout",
+                format!(
+                    "header timeout must be more than 0 and at most {} seconds (one day)",
+                    MAX_HEADER_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            return Err(Error::config(
+                "max_connections",
+                format!("max connections must be from 1 to {MAX_CONNECTIONS}"),
+            ));
+        }
+        if let Some(token) = &self.admin_token
+            && (token.is_empty()
+                || token.len() > MAX_ADMIN_TOKEN_LEN
+                || !token.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(Error::config(
+                "admin_token",
+                format!(
+                    "the admin token must be 1 to {MAX_ADMIN_TOKEN_LEN} visible ASCII characters \
+                     (no spaces)"
+                ),
+            ));
         }
         for (setting, what, value) in [
             ("otp_ttl", "OTP lifetime", self.otp_ttl),
@@ -262,6 +318,48 @@ mod tests {
                 .checked_add(MAX_DURATION)
                 .is_some()
         );
+    }
+
+    #[test]
+    fn connection_settings_are_range_checked() {
+        type Tweak = fn(&mut SandboxConfig);
+        let bad: [(&str, Tweak); 8] = [
+            ("header_timeout", |c| c.header_timeout = Duration::ZERO),
+            ("header_timeout", |c| c.header_timeout = Duration::MAX),
+            ("header_timeout", |c| {
+                c.header_timeout = MAX_HEADER_TIMEOUT + Duration::from_nanos(1)
+            }),
+            ("max_connections", |c| c.max_connections = 0),
+            ("max_connections", |c| c.max_connections = usize::MAX),
+            ("admin_token", |c| c.admin_token = Some(String::new())),
+            ("admin_token", |c| c.admin_token = Some("two words".into())),
+            ("admin_token", |c| {
+                c.admin_token = Some("x".repeat(MAX_ADMIN_TOKEN_LEN + 1))
+            }),
+        ];
+        for (named, tweak) in bad {
+            let mut config = SandboxConfig::default();
+            tweak(&mut config);
+            match config.validate() {
+                Err(Error::InvalidConfig { setting, .. }) => assert_eq!(setting, named),
+                other => panic!("{named}: expected a config error, got {other:?}"),
+            }
+        }
+        let edge = SandboxConfig {
+            header_timeout: MAX_HEADER_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+            admin_token: Some("t".repeat(MAX_ADMIN_TOKEN_LEN)),
+            ..SandboxConfig::default()
+        };
+        assert!(edge.validate().is_ok());
+        let low = SandboxConfig {
+            header_timeout: Duration::from_nanos(1),
+            max_connections: 1,
+            ..SandboxConfig::default()
+        };
+        assert!(low.validate().is_ok());
+        let shown = format!("{edge:?}");
+        assert!(!shown.contains("tttt"), "{shown}");
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub mod identity;
 mod middleware;
 mod ops;
 pub mod persist;
+mod serve;
 mod state;
 pub mod suggest;
 
@@ -61,7 +62,7 @@ pub use config::{FaultKind, SandboxConfig, SmsOutput};
 pub use error::Error;
 pub use his::{Detail, HisError};
 pub use identity::Identity;
-pub use middleware::{FAULT_HEADER, RequestRecord};
+pub use middleware::{ADMIN_TOKEN_HEADER, FAULT_HEADER, RequestRecord};
 pub use state::{Account, OtpKind, Sms, Snapshot};
 
 use crate::middleware::{FaultDice, RequestLog};
@@ -162,7 +163,14 @@ impl Sandbox {
     }
 
     /// The axum router: the 8 contract routes (auth, faults, latency, request log) and the admin
-    /// API under `/_sandbox/`.
+    /// API under `/_sandbox/`, for loopback tools only: it answers `403` to a `Host` other than
+    /// `localhost`, `127.x.x.x`, `[::1]` or the connection's local address and to a foreign
+    /// `Origin`, `401` without [`ADMIN_TOKEN_HEADER`] when [`SandboxConfig::admin_token`] is set
+    /// (`GET /_sandbox/health` excepted), and `415` to a `POST` that is not
+    /// `application/json`. Served by [`Sandbox::start`] on a loopback address, the contract
+    /// routes refuse a foreign `Host` too (DNS rebinding). Request bodies must arrive within
+    /// [`SandboxConfig::header_timeout`]; the other connection limits apply only to
+    /// [`Sandbox::start`].
     pub fn router(&self) -> Router {
         let contract = Router::new()
             .route("/aadhaar/generateOtp", post(generate_aadhaar_otp))
@@ -186,6 +194,7 @@ impl Sandbox {
                 self.clone(),
                 middleware::log_requests,
             ))
+            .layer(axum::middleware::from_fn(middleware::contract_host))
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
         let admin = Router::new()
             .route("/_sandbox/otp/{txn_id}", get(admin::otp))
@@ -197,14 +206,26 @@ impl Sandbox {
             .route("/_sandbox/health", get(admin::health))
             // unknown admin paths are a 404 here, not a contract 401
             .route("/_sandbox/{*rest}", axum::routing::any(admin::unknown))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                middleware::admin_guard,
+            ))
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
         admin
             .merge(contract)
             .method_not_allowed_fallback(his::method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                middleware::body_deadline,
+            ))
             .with_state(self.clone())
     }
 
     /// Binds `addr` and serves in a background task until [`RunningSandbox::shutdown`].
+    ///
+    /// Each connection is served by hyper's HTTP/1 with a header-read timeout of
+    /// [`SandboxConfig::header_timeout`] (also the idle keep-alive timeout), and at most
+    /// [`SandboxConfig::max_connections`] at once (past it: `503` and close).
     pub async fn start(self, addr: SocketAddr) -> Result<RunningSandbox, Error> {
         let bind_error = |source| Error::Bind { addr, source };
         let listener = tokio::net::TcpListener::bind(addr)
@@ -213,13 +234,11 @@ impl Sandbox {
         let addr = listener.local_addr().map_err(bind_error)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let app = self.router();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = serve::Limits {
+            header_timeout: self.inner.core.config.header_timeout,
+            max_connections: self.inner.core.config.max_connections,
+        };
+        let server = tokio::spawn(serve::serve(listener, app, limits, stopped));
         Ok(RunningSandbox {
             sandbox: self,
             addr,

@@ -1,13 +1,35 @@
-//! Cross-cutting behaviour of the contract routes: the request log, bearer auth, latency and
-//! fault injection. The admin API under `/_sandbox/` is not affected by any of it.
+//! Cross-cutting behaviour: the request log, bearer auth, latency and fault injection of the
+//! contract routes (the admin API under `/_sandbox/` is not affected by any of these); the
+//! request-body deadline of every route; and the rules that keep the admin API for loopback tools
+//! (and the contract routes safe from DNS rebinding).
+//!
+//! # Who may call what
+//!
+//! - **Admin routes** (`/_sandbox/*`) answer `403` when the `Host` is not a loopback name
+//!   (`localhost`, `127.x.x.x`, `[::1]`) or the address the connection came in on, or when an
+//!   `Origin` is sent that is not the sandbox's own (`http://<its address>` or
+//!   `http://localhost:<port>`); `401` when an admin token is configured and the request lacks
+//!   `x-sandbox-admin-token: <token>` (`GET /_sandbox/health` needs none); and `415` for a `POST`
+//!   without `Content-Type: application/json`. Browsers cannot send that content type across
+//!   sites without a CORS preflight, which the sandbox never grants.
+//! - **Contract routes** answer `403` to a foreign `Host` when the sandbox listens on a loopback
+//!   address (a DNS-rebinding page names its own domain); on any other address every `Host` is
+//!   served.
+//!
+//! When the router is mounted in another server (no [`Served`] extension), the admin rules accept
+//! only loopback names and the same-origin `Origin` `http://<Host>`, and the contract routes do
+//! not check `Host`.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::uri::Authority;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::rngs::StdRng;
@@ -17,9 +39,13 @@ use serde::Serialize;
 use crate::Sandbox;
 use crate::config::FaultKind;
 use crate::his::HisError;
+use crate::serve::Served;
 
 /// Header that injects a fault into one request.
 pub const FAULT_HEADER: &str = "x-sandbox-fault";
+
+/// Header that carries the admin token ([`crate::SandboxConfig::admin_token`]).
+pub const ADMIN_TOKEN_HEADER: &str = "x-sandbox-admin-token";
 
 /// One contract request, as `GET /_sandbox/requests` lists it. Never holds a body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -240,5 +266,393 @@ async fn fault_response(
             .body(Body::from(r#"{"txnId": "#))
             // the parts are constants that always build; a 500 is still a fault if they did not
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies
+
+/// Every route: a request body must arrive within [`crate::SandboxConfig::header_timeout`] of the
+/// handler starting to read it (at once, for every route but a delayed or faulted contract
+/// request). A late body fails the read and is answered `408` with `Connection: close`.
+pub(crate) async fn body_deadline(
+    State(sandbox): State<Sandbox>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    if body.is_end_stream() {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let timeout = sandbox.inner.core.config.header_timeout;
+    let expired = Arc::new(AtomicBool::new(false));
+    let body = Body::from_stream(within(body, timeout, Arc::clone(&expired)));
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if !expired.load(Ordering::Relaxed) {
+        return response;
+    }
+    let mut response = HisError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "Request body too slow",
+        "HIS-408",
+        format!("The request body must arrive within {timeout:?}"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The body's data, ending in an error (and setting `expired`) if it is not complete `timeout`
+/// after its first poll.
+fn within(
+    body: Body,
+    timeout: Duration,
+    expired: Arc<AtomicBool>,
+) -> impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Send + 'static {
+    use futures_util::StreamExt as _;
+    let start = (Some(body.into_data_stream()), None::<tokio::time::Instant>);
+    futures_util::stream::unfold(start, move |(stream, deadline)| {
+        let expired = Arc::clone(&expired);
+        async move {
+            let mut stream = stream?;
+            // the timeout is validated to at most a day: no overflow
+            let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + timeout);
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(Some(item)) => Some((item, (Some(stream), Some(deadline)))),
+                Ok(None) => None,
+                Err(_) => {
+                    expired.store(true, Ordering::Relaxed);
+                    let error = axum::Error::new(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "request body timed out",
+                    ));
+                    Some((Err(error), (None, Some(deadline))))
+                }
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host, Origin, Content-Type and the admin token
+
+/// The admin routes: loopback `Host`, own `Origin`, the admin token if configured, and JSON
+/// `POST`s (see the module docs).
+pub(crate) async fn admin_guard(
+    State(sandbox): State<Sandbox>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let served = request.extensions().get::<Served>().copied();
+    if !host_allowed(&request, served.as_ref()) {
+        return forbidden(
+            "The admin API answers loopback tools only: Host must be localhost, 127.x.x.x, [::1] \
+             or the sandbox's address",
+        );
+    }
+    if !origin_allowed(&request, served.as_ref()) {
+        return forbidden("The admin API does not answer requests from other origins");
+    }
+    if let Some(token) = &sandbox.inner.core.config.admin_token
+        && !(request.method() == Method::GET && request.uri().path() == "/_sandbox/health")
+    {
+        let sent = request
+            .headers()
+            .get(ADMIN_TOKEN_HEADER)
+            .map(HeaderValue::as_bytes);
+        if !sent.is_some_and(|sent| same_secret(sent, token.as_bytes())) {
+            return HisError::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "HIS-401",
+                format!("This sandbox's admin API needs the header {ADMIN_TOKEN_HEADER}: <token>"),
+            )
+            .into_response();
+        }
+    }
+    if request.method() == Method::POST && !is_json(request.headers().get(header::CONTENT_TYPE)) {
+        return HisError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            "HIS-415",
+            "Admin POST requests need Content-Type: application/json",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// The contract routes: when the sandbox listens on a loopback address, a foreign `Host` (DNS
+/// rebinding) is refused.
+pub(crate) async fn contract_host(request: Request, next: Next) -> Response {
+    if let Some(served) = request.extensions().get::<Served>()
+        && served.bound.ip().to_canonical().is_loopback()
+        && !host_allowed(&request, Some(served))
+    {
+        return forbidden(
+            "This sandbox listens on loopback: Host must be localhost, 127.x.x.x or [::1]",
+        );
+    }
+    next.run(request).await
+}
+
+fn forbidden(detail: &str) -> Response {
+    HisError::new(StatusCode::FORBIDDEN, "Forbidden", "HIS-403", detail).into_response()
+}
+
+/// Every `Host` header, and the authority of an absolute-form target, names this machine: a
+/// loopback name or the connection's local address. A request with neither is refused.
+fn host_allowed(request: &Request, served: Option<&Served>) -> bool {
+    let mut named = false;
+    for value in request.headers().get_all(header::HOST) {
+        named = true;
+        let Ok(authority) = value.to_str() else {
+            return false;
+        };
+        if !is_local_authority(authority, served) {
+            return false;
+        }
+    }
+    if let Some(authority) = request.uri().authority() {
+        named = true;
+        if !is_local_authority(authority.as_str(), served) {
+            return false;
+        }
+    }
+    named
+}
+
+/// `localhost`, a loopback IP, or the connection's local IP (any port).
+fn is_local_authority(authority: &str, served: Option<&Served>) -> bool {
+    let Ok(authority) = authority.parse::<Authority>() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    let host = authority.host();
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let Ok(ip) = literal.parse::<IpAddr>() else {
+        return false;
+    };
+    let ip = ip.to_canonical();
+    ip.is_loopback() || served.is_some_and(|s| ip == s.local.ip().to_canonical())
+}
+
+/// No `Origin`, or the sandbox's own: `http://<local address>`, `http://<listening address>`
+/// or `http://localhost:<port>` (without the port when it is 80); with no [`Served`] extension,
+/// `http://<Host>`.
+fn origin_allowed(request: &Request, served: Option<&Served>) -> bool {
+    let mut origins = request.headers().get_all(header::ORIGIN).iter().peekable();
+    if origins.peek().is_none() {
+        return true;
+    }
+    let own = own_origins(request, served);
+    origins.all(|origin| {
+        origin
+            .to_str()
+            .is_ok_and(|origin| own.iter().any(|o| o.eq_ignore_ascii_case(origin)))
+    })
+}
+
+fn own_origins(request: &Request, served: Option<&Served>) -> Vec<String> {
+    let Some(served) = served else {
+        return request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|host| vec![format!("http://{host}")])
+            .unwrap_or_default();
+    };
+    let mut addrs = vec![
+        SocketAddr::new(served.local.ip().to_canonical(), served.local.port()),
+        served.local,
+    ];
+    if !served.bound.ip().is_unspecified() {
+        addrs.push(served.bound);
+    }
+    let port = served.local.port();
+    let mut own: Vec<String> = addrs.iter().map(|a| format!("http://{a}")).collect();
+    own.push(format!("http://localhost:{port}"));
+    if port == 80 {
+        own.extend(addrs.iter().map(|a| match a {
+            SocketAddr::V4(v4) => format!("http://{}", v4.ip()),
+            SocketAddr::V6(v6) => format!("http://[{}]", v6.ip()),
+        }));
+        own.push("http://localhost".to_owned());
+    }
+    own
+}
+
+/// `application/json`, with or without parameters (`; charset=utf-8`).
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Compares two secrets in time that depends only on their lengths.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::SandboxConfig;
+
+    /// Runs one request through the router, with `served` as the connection's addresses.
+    async fn call(
+        served: Option<Served>,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> StatusCode {
+        let sandbox = Sandbox::new(SandboxConfig {
+            seed: Some(1),
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut request = request.body(Body::from("{}")).unwrap();
+        if let Some(served) = served {
+            request.extensions_mut().insert(served);
+        }
+        let mut router = sandbox.router();
+        tower_service::Service::call(&mut router, request)
+            .await
+            .unwrap()
+            .status()
+    }
+
+    /// Listening on every interface; a client reached it at a documentation address (never
+    /// contacted: the requests go straight into the router).
+    fn on_all_interfaces() -> Option<Served> {
+        Some(Served {
+            bound: "0.0.0.0:8080".parse().unwrap(),
+            local: "192.0.2.10:8080".parse().unwrap(),
+        })
+    }
+
+    #[tokio::test]
+    async fn off_loopback_the_contract_serves_any_host_and_the_admin_api_its_own_address() {
+        let served = on_all_interfaces();
+        let status = call(
+            served,
+            Method::POST,
+            "/hpId/suggestion",
+            &[
+                ("host", "sandbox.example:8080"),
+                ("authorization", "Bearer k"),
+            ],
+        )
+        .await;
+        assert_ne!(status, StatusCode::FORBIDDEN);
+        for (host, origin, expected) in [
+            ("192.0.2.10:8080", None, StatusCode::OK),
+            (
+                "192.0.2.10:8080",
+                Some("http://192.0.2.10:8080"),
+                StatusCode::OK,
+            ),
+            (
+                "localhost:8080",
+                Some("http://localhost:8080"),
+                StatusCode::OK,
+            ),
+            ("sandbox.example:8080", None, StatusCode::FORBIDDEN),
+            ("192.0.2.11:8080", None, StatusCode::FORBIDDEN),
+            ("0.0.0.0:8080", None, StatusCode::FORBIDDEN),
+            (
+                "192.0.2.10:8080",
+                Some("http://0.0.0.0:8080"),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "192.0.2.10:8080",
+                Some("http://sandbox.example:8080"),
+                StatusCode::FORBIDDEN,
+            ),
+        ] {
+            let mut headers = vec![("host", host)];
+            headers.extend(origin.map(|o| ("origin", o)));
+            let status = call(served, Method::GET, "/_sandbox/health", &headers).await;
+            assert_eq!(status, expected, "{host} {origin:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_mounted_router_checks_the_admin_host_and_same_origin() {
+        for (host, origin, expected) in [
+            ("localhost:3000", None, StatusCode::OK),
+            (
+                "127.0.0.1:3000",
+                Some("http://127.0.0.1:3000"),
+                StatusCode::OK,
+            ),
+            (
+                "127.0.0.1:3000",
+                Some("http://localhost:3000"),
+                StatusCode::FORBIDDEN,
+            ),
+            ("192.0.2.10:3000", None, StatusCode::FORBIDDEN),
+            ("evil.example", None, StatusCode::FORBIDDEN),
+        ] {
+            let mut headers = vec![("host", host)];
+            headers.extend(origin.map(|o| ("origin", o)));
+            let status = call(None, Method::GET, "/_sandbox/health", &headers).await;
+            assert_eq!(status, expected, "{host} {origin:?}");
+        }
+        // the contract routes do not know where they listen: no Host rule
+        let status = call(
+            None,
+            Method::POST,
+            "/hpId/suggestion",
+            &[("host", "evil.example"), ("authorization", "Bearer k")],
+        )
+        .await;
+        assert_ne!(status, StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn json_content_types() {
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            " APPLICATION/JSON ",
+        ] {
+            assert!(is_json(Some(&HeaderValue::from_static(yes))), "{yes}");
+        }
+        for no in [
+            "text/plain",
+            "application/jsonx",
+            "application/x-json",
+            "json",
+            "",
+        ] {
+            assert!(!is_json(Some(&HeaderValue::from_static(no))), "{no}");
+        }
+        assert!(!is_json(None));
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"ab"));
+        assert!(!same_secret(b"", b"a"));
     }
 }

@@ -152,6 +152,7 @@ async fn an_answered_change_is_on_disk_before_shutdown() {
     let r = h
         .http
         .post(format!("{}/_sandbox/reset", h.running.base_url()))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();

@@ -73,6 +73,9 @@ fn config_from(args: &SandboxArgs) -> Result<SandboxConfig, CliError> {
         },
         identities,
         state_file: args.state.clone(),
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        admin_token: args.admin_token.clone(),
         ..SandboxConfig::default()
     };
     // the flags were checked one by one while parsing; this catches what needs several of them
@@ -98,6 +101,9 @@ fn flag_of(setting: &str) -> &'static str {
         "max_transactions" => "--max-transactions",
         "resend_interval" => "--resend-interval-secs",
         "latency" => "--latency-ms",
+        "header_timeout" => "--header-timeout-secs",
+        "max_connections" => "--max-connections",
+        "admin_token" => "--admin-token",
         _ => "hpr sandbox",
     }
 }

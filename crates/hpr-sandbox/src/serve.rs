@@ -1,0 +1,208 @@
+//! The connection loop behind [`crate::Sandbox::start`]: one hyper HTTP/1 connection per
+//! accepted socket, so that slow and greedy clients are bounded.
+//!
+//! - **Head:** hyper's header-read timer ([`SandboxConfig::header_timeout`]) closes a connection
+//!   whose request head is not complete in time. hyper starts it as soon as it waits for a head,
+//!   so it is also the idle timeout of a keep-alive connection.
+//! - **Body:** the same bound, from the end of the head (`middleware::body_deadline`).
+//! - **Count:** at most [`SandboxConfig::max_connections`] connections are served at once; past
+//!   it a new connection gets a canned `503` (HIS envelope, `Retry-After: 1`) and is closed. At
+//!   most [`MAX_REFUSING`] such answers are under way at once; beyond that a connection is closed
+//!   without one.
+//! - **Shutdown:** the listener closes, every connection finishes its request in flight and
+//!   closes (an idle one at once), and the loop ends when the last one has.
+//!
+//! Every request carries a [`Served`] extension: the listening and the local address, which the
+//! Host and Origin rules of `middleware` compare against.
+//!
+//! [`SandboxConfig::header_timeout`]: crate::SandboxConfig::header_timeout
+//! [`SandboxConfig::max_connections`]: crate::SandboxConfig::max_connections
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, oneshot, watch};
+
+use crate::his::HisError;
+
+/// How many `503` answers to connections past the limit may be under way at once.
+pub(crate) const MAX_REFUSING: usize = 64;
+
+/// How long a refused connection is kept to deliver its `503`.
+const REFUSAL_TIME: Duration = Duration::from_secs(1);
+
+/// Largest read buffer of a connection, hence of a request head (hyper's default is ~400 KiB).
+const MAX_BUF_SIZE: usize = 64 * 1024;
+
+/// Where a request was received: the listening address and the connection's local address (the
+/// same unless the sandbox listens on an unspecified address such as `0.0.0.0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Served {
+    pub bound: SocketAddr,
+    pub local: SocketAddr,
+}
+
+/// Connection limits, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub header_timeout: Duration,
+    pub max_connections: usize,
+}
+
+/// Serves `app` on `listener` until `stop` fires (or its sender is dropped), then shuts down
+/// gracefully.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let bound = listener.local_addr()?;
+    // validated to at most `MAX_CONNECTIONS`, far below u32::MAX
+    let max = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let slots = Arc::new(Semaphore::new(max as usize));
+    let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
+    let busy = busy_answer(limits.max_connections);
+    let (closing, closing_seen) = watch::channel(false);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_BUF_SIZE)
+        .keep_alive(true);
+
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = &mut stop => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) => {
+                // e.g. out of file descriptors: back off instead of spinning
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            refuse(stream, &refusing, &busy);
+            continue;
+        };
+        let local = match stream.local_addr() {
+            Ok(local) => local,
+            Err(_) => continue,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = ConnectionService {
+            app: app.clone(),
+            served: Served { bound, local },
+        };
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        let closing = closing_seen.clone();
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = until_closing(closing) => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    closing.send_replace(true);
+    // every connection holds a slot until it ends
+    let _all = slots.acquire_many(max).await;
+    Ok(())
+}
+
+/// Returns once the server starts closing (or is gone).
+async fn until_closing(mut closing: watch::Receiver<bool>) {
+    let _ = closing.wait_for(|closing| *closing).await;
+}
+
+/// Answers a connection past the limit with `503` (once its request head is in) and closes it, if fewer than [`MAX_REFUSING`]
+/// such answers are under way; otherwise closes it at once.
+fn refuse(mut stream: TcpStream, refusing: &Arc<Semaphore>, busy: &Bytes) {
+    let Ok(permit) = Arc::clone(refusing).try_acquire_owned() else {
+        return;
+    };
+    let busy = busy.clone();
+    tokio::spawn(async move {
+        let _permit = permit;
+        let _ = tokio::time::timeout(REFUSAL_TIME, async {
+            // an HTTP client takes an answer only after it has sent its request: read the head
+            // (or what fits in the buffer) first
+            let mut head = [0_u8; 8 * 1024];
+            let mut filled = 0;
+            while filled < head.len() && !head[..filled].windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut head[filled..]).await? {
+                    0 => break,
+                    n => filled += n,
+                }
+            }
+            stream.write_all(&busy).await?;
+            stream.shutdown().await?;
+            // read what the client sends until it closes, so that closing does not reset the
+            // connection before the client has read the answer
+            let mut sink = [0_u8; 1024];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<_, std::io::Error>(())
+        })
+        .await;
+    });
+}
+
+/// The raw `503` answer for connections past the limit.
+fn busy_answer(max_connections: usize) -> Bytes {
+    let body = HisError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Too many connections: retry later",
+        "HIS-503",
+        format!("The sandbox serves at most {max_connections} connections at once"),
+    )
+    .body()
+    .to_string();
+    Bytes::from(format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    ))
+}
+
+/// The router, with the [`Served`] extension added to each request.
+#[derive(Clone)]
+struct ConnectionService {
+    app: Router,
+    served: Served,
+}
+
+impl hyper::service::Service<Request<Incoming>> for ConnectionService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = axum::routing::future::RouteFuture<Infallible>;
+
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(self.served);
+        // a `Router` is always ready, so `poll_ready` need not be awaited
+        tower_service::Service::call(&mut self.app.clone(), request)
+    }
+}
