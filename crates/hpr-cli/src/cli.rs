@@ -241,7 +241,7 @@ pub struct SandboxArgs {
     pub addr: SocketAddr,
 
     /// Seed for derived identities, OTPs and IDs [default: random, printed at start].
-    #[arg(long, value_name = "S")]
+    #[arg(long, allow_negative_numbers = true, value_name = "S")]
     pub seed: Option<u64>,
 
     /// Send this 6-digit OTP every time instead of a random one.
@@ -249,24 +249,24 @@ pub struct SandboxArgs {
     pub fixed_otp: Option<String>,
 
     /// OTP lifetime, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = value_parser!(u64).range(1..=MAX_SECS))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECS", default_value_t = 600, value_parser = value_parser!(u64).range(1..=MAX_SECS))]
     pub otp_ttl_secs: u64,
 
     /// Transaction lifetime, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = value_parser!(u64).range(1..=MAX_SECS))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECS", default_value_t = 1800, value_parser = value_parser!(u64).range(1..=MAX_SECS))]
     pub txn_ttl_secs: u64,
 
     /// Most live transactions at once; past it a new Aadhaar OTP gets 429 with Retry-After
     /// until the earliest transaction expires.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 1_000_000, value_parser = value_parser!(u64).range(1..=100_000_000))]
     pub max_transactions: u64,
 
     /// Wrong OTPs allowed before a transaction is locked.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = value_parser!(u32).range(1..))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 3, value_parser = value_parser!(u32).range(1..))]
     pub max_otp_attempts: u32,
 
     /// Minimum time between two OTPs for the same Aadhaar number or transaction, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = value_parser!(u64).range(..=MAX_SECS))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECS", default_value_t = 30, value_parser = value_parser!(u64).range(..=MAX_SECS))]
     pub resend_interval_secs: u64,
 
     /// Accept only this API key (repeat, or separate with commas, for several)
@@ -292,11 +292,11 @@ pub struct SandboxArgs {
     pub state: Option<PathBuf>,
 
     /// Latency added to every gateway request, in milliseconds.
-    #[arg(long, value_name = "N", default_value_t = 0, value_parser = value_parser!(u64).range(0..=600_000))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 0, value_parser = value_parser!(u64).range(0..=600_000))]
     pub latency_ms: u64,
 
     /// Probability (0.0 to 1.0) that a gateway request gets an injected fault.
-    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_fault_rate)]
+    #[arg(long, allow_negative_numbers = true, value_name = "RATE", default_value_t = 0.0, value_parser = parse_fault_rate)]
     pub fault_rate: f64,
 
     /// Faults to draw from when --fault-rate fires: 500, 503, timeout, reset, malformed,
@@ -313,11 +313,11 @@ pub struct SandboxArgs {
 
     /// Seconds a client has to send a request's head, and again its body; stalled connections,
     /// and idle keep-alive ones, are closed after this long.
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = value_parser!(u64).range(1..=MAX_HEADER_TIMEOUT_SECS))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECS", default_value_t = 10, value_parser = value_parser!(u64).range(1..=MAX_HEADER_TIMEOUT_SECS))]
     pub header_timeout_secs: u64,
 
     /// Connections served at once; past it a new connection gets 503 and is closed.
-    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = value_parser!(u64).range(1..=MAX_CONNECTIONS))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 1024, value_parser = value_parser!(u64).range(1..=MAX_CONNECTIONS))]
     pub max_connections: u64,
 
     /// Require the header `x-sandbox-admin-token: TOKEN` on the admin API (/_sandbox/, except

@@ -747,6 +747,19 @@ fn every_numeric_flag_is_range_checked_at_start() {
         (&["sandbox", "--latency-ms", "600001"], "--latency-ms"),
         (&["sandbox", "--fault-rate", "NaN"], "--fault-rate"),
         (&["sandbox", "--fault-rate=-0.5"], "--fault-rate"),
+        (&["sandbox", "--fault-rate", "-0.5"], "--fault-rate"),
+        (&["sandbox", "--seed", "-1"], "--seed"),
+        (&["sandbox", "--otp-ttl-secs", "-5"], "--otp-ttl-secs"),
+        (&["sandbox", "--latency-ms", "-1"], "--latency-ms"),
+        (&["sandbox", "--max-connections", "-3"], "--max-connections"),
+        (
+            &["sandbox", "--max-transactions", "-1"],
+            "--max-transactions",
+        ),
+        (
+            &["sandbox", "--header-timeout-secs", "-1"],
+            "--header-timeout-secs",
+        ),
         (&["sandbox", "--addr", "127.0.0.1:70000"], "--addr"),
     ];
     for (args, flag) in cases {
