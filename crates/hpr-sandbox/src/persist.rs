@@ -188,30 +188,9 @@ fn decode(line: &[u8]) -> Result<Record, String> {
         .map_err(|e| format!("not a sandbox change: {}", serde_message(&e.to_string())))
 }
 
-/// CRC-32 (IEEE 802.3, as zlib and `crc32fast` compute it).
+/// CRC-32 (IEEE 802.3, as zlib computes it) of a journal record.
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut table = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 == 1 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            table[i] = c;
-            i += 1;
-        }
-        table
-    };
-    !bytes.iter().fold(!0u32, |c, &b| {
-        TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8)
-    })
+    crc32fast::hash(bytes)
 }
 
 /// The persistent state, keyed as the sandbox keys it.
