@@ -12,36 +12,17 @@ fi
 cargo build --release --quiet -p hpr-cli
 hpr=target/release/hpr
 work=$(mktemp -d)
-sandbox_pid=
+# shellcheck source=scripts/sandbox-lib.sh
+. scripts/sandbox-lib.sh
 cleanup() {
-  if [ -n "$sandbox_pid" ]; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
+  stop_sandbox
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$hpr" sandbox --addr 127.0.0.1:0 --seed 1 --fixed-otp 123456 --resend-interval-secs 0 --quiet-sms \
-  >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-
-# the first stdout line: `hpr sandbox: listening on http://ADDR (seed S)`
-line=
-for _ in $(seq 200); do
-  line=$(head -n 1 "$work/sandbox.out" 2>/dev/null || true)
-  [ -n "$line" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || break
-  sleep 0.05
-done
-re='^hpr sandbox: listening on (http://127\.0\.0\.1:[0-9]+) \(seed ([0-9]+)\)$'
-if [[ ! $line =~ $re ]]; then
-  echo "bench-step-rss: the sandbox did not announce a loopback address (got: '$line')" >&2
-  cat "$work/sandbox.err" >&2
-  exit 1
-fi
-export HPR_API_URL=${BASH_REMATCH[1]} HPR_API_KEY=bench
-echo "sandbox on $HPR_API_URL (seed ${BASH_REMATCH[2]}); $("$hpr" --version)"
+start_sandbox "$hpr" "$work" --seed 1 --fixed-otp 123456 --resend-interval-secs 0 --quiet-sms
+export HPR_API_URL=http://$sandbox_addr HPR_API_KEY=bench
+echo "sandbox on $HPR_API_URL (seed $sandbox_seed); $("$hpr" --version)"
 
 state="$work/s.json"
 max=0

@@ -11,8 +11,8 @@
 # Usage: scripts/sandbox-slow-clients-rss.sh [SLOW] [ROUNDS] [TIMEOUT_SECS]   (1500 2 3)
 # HPR=path/to/hpr uses that binary instead of building target/release/hpr; BODY_PATH=/path sends
 # the mid-body clients there (default /aadhaar/generateOtp); TRIM_PROBE=1 then calls glibc's
-# malloc_trim(0) in the sandbox through gdb and prints VmRSS again, which tells memory still in
-# use from free heap that glibc keeps (it keeps most of it: see the numbers in the report).
+# malloc_trim(0) in the sandbox through gdb and prints VmRSS again — only meaningful for an `hpr`
+# built with glibc's malloc (it kept most freed memory; `hpr` now uses jemalloc, which purges it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 slow=${1:-1500}
@@ -24,33 +24,16 @@ if [ -z "${HPR:-}" ]; then
   HPR=target/release/hpr
 fi
 work=$(mktemp -d)
-sandbox_pid=
+# shellcheck source=scripts/sandbox-lib.sh
+. scripts/sandbox-lib.sh
 cleanup() {
-  if [ -n "$sandbox_pid" ]; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
+  stop_sandbox
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$HPR" sandbox --addr 127.0.0.1:0 --seed 1 --quiet-sms --header-timeout-secs "$timeout_secs" \
-  >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-line=
-for _ in $(seq 200); do
-  line=$(head -n 1 "$work/sandbox.out" 2>/dev/null || true)
-  [ -n "$line" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || break
-  sleep 0.05
-done
-re='^hpr sandbox: listening on http://(127\.0\.0\.1:[0-9]+) \(seed [0-9]+\)$'
-if [[ ! $line =~ $re ]]; then
-  echo "sandbox-slow-clients-rss: no loopback listening line (got: '$line')" >&2
-  cat "$work/sandbox.err" >&2
-  exit 1
-fi
-addr=${BASH_REMATCH[1]}
+start_sandbox "$HPR" "$work" --seed 1 --quiet-sms --header-timeout-secs "$timeout_secs"
+addr=$sandbox_addr
 
 BODY_PATH=${BODY_PATH:-/aadhaar/generateOtp} python3 - "$addr" "$sandbox_pid" "$slow" "$rounds" "$timeout_secs" <<'PY'
 import json, os, socket, sys, time
