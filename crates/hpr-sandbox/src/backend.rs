@@ -15,7 +15,6 @@ use abdm_hpr::{Step, gateway};
 use crate::Sandbox;
 use crate::body;
 use crate::his::HisError;
-use crate::state::Core;
 
 /// The sandbox as a [`RegistryBackend`], called in the same process.
 ///
@@ -51,7 +50,7 @@ impl InProcessBackend {
         let step = request.step();
         let bytes = gateway::encode(request)?;
         let core = &self.sandbox.inner.core;
-        let result = body::parse(&bytes).and_then(|map| operation(step)(core, &map));
+        let result = body::parse(&bytes).and_then(|map| crate::operation(step)(core, &map));
         match result {
             Ok(value) => {
                 let bytes = serde_json::to_vec(&value)
@@ -60,20 +59,6 @@ impl InProcessBackend {
             }
             Err(his) => Err(api_error(step, &his)),
         }
-    }
-}
-
-/// The sandbox operation serving `step`.
-fn operation(step: Step) -> crate::Operation {
-    match step {
-        Step::GenerateAadhaarOtp => Core::generate_aadhaar_otp,
-        Step::VerifyAadhaarOtp => Core::verify_aadhaar_otp,
-        Step::CheckAccountExist => Core::check_account_exist,
-        Step::DemographicAuthViaMobile => Core::demographic_auth,
-        Step::GenerateMobileOtp => Core::generate_mobile_otp,
-        Step::VerifyMobileOtp => Core::verify_mobile_otp,
-        Step::GetHprIdSuggestion => Core::suggestions,
-        Step::CreateHprIdWithPreverified => Core::create_hpr_id,
     }
 }
 

@@ -172,15 +172,22 @@ impl Sandbox {
     /// [`SandboxConfig::header_timeout`]; the other connection limits apply only to
     /// [`Sandbox::start`].
     pub fn router(&self) -> Router {
-        let contract = Router::new()
-            .route("/aadhaar/generateOtp", post(generate_aadhaar_otp))
-            .route("/aadhaar/verifyOtp", post(verify_aadhaar_otp))
-            .route("/check/account-exist", post(check_account_exist))
-            .route("/demographic-auth/mobile", post(demographic_auth))
-            .route("/generate/mobileOtp", post(generate_mobile_otp))
-            .route("/verify/mobileOtp", post(verify_mobile_otp))
-            .route("/hpId/suggestion", post(suggestions))
-            .route("/hprId/create", post(create_hpr_id))
+        // the gateway's paths and the step each serves come from one list each (the client's
+        // wire module and `operation`), shared with the in-process backend
+        let contract = abdm_hpr::Step::ALL
+            .into_iter()
+            .fold(Router::new(), |router, step| {
+                let op = operation(step);
+                router.route(
+                    abdm_hpr::gateway::path(step),
+                    post(
+                        move |State(sandbox): State<Sandbox>,
+                              body: Result<Bytes, axum::extract::rejection::BytesRejection>| async move {
+                            run(&sandbox, body, op).await
+                        },
+                    ),
+                )
+            })
             .fallback(unknown_path)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -422,6 +429,21 @@ impl std::ops::Deref for RunningSandbox {
 /// A contract operation on a parsed body (shared by the HTTP routes and [`InProcessBackend`]).
 pub(crate) type Operation = fn(&Core, &body::Body) -> Result<serde_json::Value, HisError>;
 
+/// The sandbox operation serving `step`.
+pub(crate) fn operation(step: abdm_hpr::Step) -> Operation {
+    use abdm_hpr::Step;
+    match step {
+        Step::GenerateAadhaarOtp => Core::generate_aadhaar_otp,
+        Step::VerifyAadhaarOtp => Core::verify_aadhaar_otp,
+        Step::CheckAccountExist => Core::check_account_exist,
+        Step::DemographicAuthViaMobile => Core::demographic_auth,
+        Step::GenerateMobileOtp => Core::generate_mobile_otp,
+        Step::VerifyMobileOtp => Core::verify_mobile_otp,
+        Step::GetHprIdSuggestion => Core::suggestions,
+        Step::CreateHprIdWithPreverified => Core::create_hpr_id,
+    }
+}
+
 /// Runs one contract operation on a raw body; a body over the limit is a `413`. A change to the
 /// persistent state is on disk before its answer goes out.
 async fn run(
@@ -480,26 +502,6 @@ pub(crate) async fn durable(ticket: Option<persist::Ticket>) -> Result<(), HisEr
         )
     })
 }
-
-macro_rules! contract_handler {
-    ($name:ident, $op:path) => {
-        async fn $name(
-            State(sandbox): State<Sandbox>,
-            body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-        ) -> Response {
-            run(&sandbox, body, $op).await
-        }
-    };
-}
-
-contract_handler!(generate_aadhaar_otp, Core::generate_aadhaar_otp);
-contract_handler!(verify_aadhaar_otp, Core::verify_aadhaar_otp);
-contract_handler!(check_account_exist, Core::check_account_exist);
-contract_handler!(demographic_auth, Core::demographic_auth);
-contract_handler!(generate_mobile_otp, Core::generate_mobile_otp);
-contract_handler!(verify_mobile_otp, Core::verify_mobile_otp);
-contract_handler!(suggestions, Core::suggestions);
-contract_handler!(create_hpr_id, Core::create_hpr_id);
 
 async fn unknown_path() -> Response {
     HisError::new(

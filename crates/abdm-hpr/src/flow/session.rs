@@ -296,19 +296,7 @@ impl RegistrationSession {
                         *slot = given_or(slot.take(), || known.get(field).map(str::to_owned));
                     }
                 }
-                let merged = CreateHprIdInput {
-                    address: given.address,
-                    day_of_birth: given.day_of_birth,
-                    month_of_birth: given.month_of_birth,
-                    year_of_birth: given.year_of_birth,
-                    first_name: given.first_name,
-                    last_name: given.last_name,
-                    pincode: given.pincode,
-                    state_code: given.state_code,
-                    district_code: given.district_code,
-                    middle_name: given.middle_name,
-                    ..*i
-                };
+                let merged = given.fill(*i);
                 Request::CreateHprIdWithPreverified(Box::new(merged.validate_on(today)?))
             }
         })

@@ -106,18 +106,23 @@ impl Demographics {
 
     /// As the create input's demographic fields.
     pub fn to_input(&self) -> CreateHprIdInput {
+        self.clone().fill(CreateHprIdInput::default())
+    }
+
+    /// `input` with its demographic fields replaced by these.
+    pub fn fill(self, input: CreateHprIdInput) -> CreateHprIdInput {
         CreateHprIdInput {
-            address: self.address.clone(),
-            day_of_birth: self.day_of_birth.clone(),
-            month_of_birth: self.month_of_birth.clone(),
-            year_of_birth: self.year_of_birth.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            pincode: self.pincode.clone(),
-            state_code: self.state_code.clone(),
-            district_code: self.district_code.clone(),
-            middle_name: self.middle_name.clone(),
-            ..CreateHprIdInput::default()
+            address: self.address,
+            day_of_birth: self.day_of_birth,
+            month_of_birth: self.month_of_birth,
+            year_of_birth: self.year_of_birth,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            pincode: self.pincode,
+            state_code: self.state_code,
+            district_code: self.district_code,
+            middle_name: self.middle_name,
+            ..input
         }
     }
 

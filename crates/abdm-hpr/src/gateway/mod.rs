@@ -91,21 +91,21 @@ pub fn encode(request: &Request) -> Result<Vec<u8>> {
 
 /// Decodes a 2xx body of `step` into its response, naming the JSON path of any problem.
 pub fn decode_response(step: Step, status: u16, body: &[u8]) -> Result<Response> {
-    fn read<T: FromGateway>(status: u16, body: &[u8]) -> Result<T> {
-        T::from_gateway(status, body)
+    fn read<T: FromGateway>(step: Step, status: u16, body: &[u8]) -> Result<T> {
+        T::from_gateway_as(step, status, body)
     }
     Ok(match step {
-        Step::GenerateAadhaarOtp => Response::GenerateAadhaarOtp(read(status, body)?),
-        Step::VerifyAadhaarOtp => Response::VerifyAadhaarOtp(Box::new(read(status, body)?)),
-        Step::CheckAccountExist => Response::CheckAccountExist(read(status, body)?),
-        Step::DemographicAuthViaMobile => Response::DemographicAuthViaMobile(read(status, body)?),
-        Step::GenerateMobileOtp => Response::GenerateMobileOtp(
-            decode::<responses::MobileOtpWire>(step, status, body)?.into(),
-        ),
-        Step::VerifyMobileOtp => Response::VerifyMobileOtp(read(status, body)?),
-        Step::GetHprIdSuggestion => Response::GetHprIdSuggestion(read(status, body)?),
+        Step::GenerateAadhaarOtp => Response::GenerateAadhaarOtp(read(step, status, body)?),
+        Step::VerifyAadhaarOtp => Response::VerifyAadhaarOtp(Box::new(read(step, status, body)?)),
+        Step::CheckAccountExist => Response::CheckAccountExist(read(step, status, body)?),
+        Step::DemographicAuthViaMobile => {
+            Response::DemographicAuthViaMobile(read(step, status, body)?)
+        }
+        Step::GenerateMobileOtp => Response::GenerateMobileOtp(read(step, status, body)?),
+        Step::VerifyMobileOtp => Response::VerifyMobileOtp(read(step, status, body)?),
+        Step::GetHprIdSuggestion => Response::GetHprIdSuggestion(read(step, status, body)?),
         Step::CreateHprIdWithPreverified => {
-            Response::CreateHprIdWithPreverified(Box::new(read(status, body)?))
+            Response::CreateHprIdWithPreverified(Box::new(read(step, status, body)?))
         }
     })
 }

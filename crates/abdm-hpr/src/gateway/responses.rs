@@ -16,18 +16,26 @@ use crate::types::{
 /// A domain response that Backend A's JSON decodes into.
 ///
 /// Decoding names the JSON path of the first problem and never quotes a value; see
-/// [`decode_response`](super::decode_response) for the step-tagged form (errors name the step;
-/// here a response shared by two steps names the later one).
+/// [`decode_response`](super::decode_response) for the step-tagged form.
 pub trait FromGateway: Sized {
-    /// Decodes a 2xx body.
-    fn from_gateway(status: u16, body: &[u8]) -> Result<Self>;
+    /// The step whose answer this is (for a response two steps share, the later one).
+    const STEP: Step;
+
+    /// Decodes a 2xx body of `step`; errors name that step.
+    fn from_gateway_as(step: Step, status: u16, body: &[u8]) -> Result<Self>;
+
+    /// Decodes a 2xx body of [`STEP`](Self::STEP).
+    fn from_gateway(status: u16, body: &[u8]) -> Result<Self> {
+        Self::from_gateway_as(Self::STEP, status, body)
+    }
 }
 
 macro_rules! from_wire {
     ($($domain:ty => $wire:ty, $step:ident;)*) => {$(
         impl FromGateway for $domain {
-            fn from_gateway(status: u16, body: &[u8]) -> Result<Self> {
-                decode::<$wire>(Step::$step, status, body).map(Into::into)
+            const STEP: Step = Step::$step;
+            fn from_gateway_as(step: Step, status: u16, body: &[u8]) -> Result<Self> {
+                decode::<$wire>(step, status, body).map(Into::into)
             }
         }
     )*};
@@ -237,7 +245,7 @@ impl From<DemographicAuthWire> for DemographicAuthResponse {
 /// `{"txnId","mobileNumber"}` of both mobile-OTP steps.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct MobileOtpWire {
+struct MobileOtpWire {
     txn_id: TxnId,
     #[serde(default)]
     mobile_number: Option<String>,
