@@ -53,8 +53,17 @@ impl Backend {
         if args.api_url.is_some() {
             return Self::remote(args);
         }
+        Self::embedded(seed, fixed_otp, SmsOutput::Silent)
+    }
+
+    /// A fresh sandbox called in this process, its OTPs shown as `sms` says.
+    pub fn embedded(
+        seed: Option<u64>,
+        fixed_otp: Option<String>,
+        sms: SmsOutput,
+    ) -> Result<Self, CliError> {
         let config = SandboxConfig {
-            sms: SmsOutput::Silent,
+            sms,
             seed,
             fixed_otp,
             ..SandboxConfig::default()

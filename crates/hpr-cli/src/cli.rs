@@ -55,6 +55,28 @@ Needs a terminal (stdin and stderr); the result card goes to stdout, so `> card.
 Exit codes: 0 registered (or already registered), 2 invalid input or configuration or no
 terminal, 3 refused by the registry, 4 network or timeout, 130 interrupted (Ctrl-C) or quit.";
 
+/// Examples for `hpr serve --help`.
+const SERVE_AFTER_HELP: &str = "\
+Examples:
+  # a key for the first client (printed once), then the service on an embedded sandbox
+  hpr serve keys create --name emr
+  hpr serve --sandbox-fixed-otp 123456
+
+  # start a registration (see the README's \"Service\" section for all eight steps)
+  curl -s -H \"Authorization: Bearer $KEY\" -H 'Content-Type: application/json' \\
+    -d '{\"aadhaar\":\"234123412346\"}' http://127.0.0.1:8080/v1/registrations
+
+  # replicas: several processes on one Postgres, a real gateway as the registry
+  HPR_API_URL=https://gateway.example HPR_API_KEY=... \\
+    hpr serve --backend gateway --database postgres://hpr@db.internal/hpr
+
+The API is described by GET /openapi.json; /healthz, /readyz and /metrics (Prometheus)
+need no key. Stdout carries one line, `hpr serve: listening on http://ADDR` (then the
+embedded sandbox's [sms] lines); logs go to stderr (--log-format json for machines).
+SIGTERM or Ctrl-C stops it gracefully: steps in flight finish, then it exits 0.
+Exit codes: 0 stopped, 1 failure while serving, 2 invalid flag, configuration,
+database URL or address in use.";
+
 /// Examples for `hpr step --help`.
 const STEP_AFTER_HELP: &str = "\
 Examples (against `hpr sandbox --fixed-otp 123456` on http://127.0.0.1:8080):
@@ -146,6 +168,13 @@ pub enum Command {
     #[command(after_help = STEP_AFTER_HELP)]
     Step(StepArgs),
 
+    /// Serve the registration engine as a REST API (SQLite by default, Postgres for replicas).
+    ///
+    /// With no flags: an embedded offline sandbox as the registry and ./hpr.db as the database.
+    /// Every /v1 request needs an API key: create one with `hpr serve keys create --name NAME`.
+    #[command(after_help = SERVE_AFTER_HELP, args_conflicts_with_subcommands = true)]
+    Serve(ServeArgs),
+
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -200,6 +229,143 @@ pub struct RegisterArgs {
     /// Embedded sandbox only: send this 6-digit OTP every time.
     #[arg(long, value_name = "OTP", value_parser = parse_otp)]
     pub sandbox_fixed_otp: Option<String>,
+}
+
+/// Flags of `hpr serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Manage API keys instead of serving.
+    #[command(subcommand)]
+    pub keys: Option<ServeCommand>,
+
+    /// Address to listen on: IP:PORT, localhost:PORT or a bare PORT (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
+    pub addr: SocketAddr,
+
+    /// The database: sqlite:PATH (created and migrated) or postgres://USER[:PASS]@HOST/DB.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Where registration steps go: an embedded offline sandbox, or the gateway configured as
+    /// for `hpr step` (--api-url / HPR_API_URL, --api-key / HPR_API_KEY, …).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "BACKEND",
+        env = "HPR_BACKEND",
+        default_value = "sandbox"
+    )]
+    pub backend: ServeBackend,
+
+    /// The gateway, for --backend gateway.
+    #[command(flatten)]
+    pub gateway: BackendArgs,
+
+    /// Embedded sandbox only: seed for its invented people, OTPs and IDs [default: random].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub sandbox_seed: Option<u64>,
+
+    /// Embedded sandbox only: send this 6-digit OTP every time.
+    #[arg(long, value_name = "OTP", value_parser = parse_otp)]
+    pub sandbox_fixed_otp: Option<String>,
+
+    /// Minutes a registration is kept after its last step (sliding), 1 to 10080.
+    #[arg(long, value_name = "MINS", default_value_t = 30, value_parser = value_parser!(u64).range(1..=10_080))]
+    pub session_ttl_mins: u64,
+
+    /// Requests per minute per API key (0: unlimited); over it, 429 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 600)]
+    pub rate_limit_per_min: u32,
+
+    /// Largest request body accepted, in bytes (1024 to 1048576); larger ones get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 65_536, value_parser = value_parser!(u64).range(1024..=1_048_576))]
+    pub body_limit_bytes: u64,
+
+    /// A request answers within this many seconds (5 to 600), else 504; a step keeps running
+    /// and is saved.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = value_parser!(u64).range(5..=600))]
+    pub request_timeout_secs: u64,
+
+    /// Allow browser calls from this origin (CORS), e.g. https://emr.example; repeatable.
+    /// CORS is off without it.
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Log lines on stderr as text or as JSON objects (one per line).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// `--database`, shared by `hpr serve` and its `keys` commands.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// The database: sqlite:PATH (created and migrated) or postgres://USER[:PASS]@HOST/DB.
+    #[arg(
+        long = "database",
+        value_name = "URL",
+        env = "HPR_DATABASE_URL",
+        hide_env_values = true,
+        default_value = "sqlite:hpr.db"
+    )]
+    pub url: String,
+}
+
+/// The registry behind `hpr serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServeBackend {
+    /// An offline sandbox in this process (OTPs printed as [sms] lines on stdout).
+    Sandbox,
+    /// The HPR gateway configured by --api-url / HPR_API_URL and --api-key / HPR_API_KEY.
+    Gateway,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `hpr serve keys …`.
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// Manage the API keys clients send as `Authorization: Bearer KEY`.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `hpr serve keys create|list|revoke`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it once on stdout (only its hash is stored).
+    Create {
+        /// A name for the key (1 to 64 of A-Z a-z 0-9 . _ -), e.g. the client's name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Whose registrations it reaches [default: the name]; keys of one tenant share them.
+        #[arg(long, value_name = "TENANT")]
+        tenant: Option<String>,
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the keys (name, tenant, created, revoked) as tab-separated lines.
+    List {
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a key: requests with it get 401 from then on.
+    Revoke {
+        /// The key's name.
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 /// Flags of `hpr step`.
@@ -347,6 +513,25 @@ fn parse_addr(s: &str) -> Result<SocketAddr, String> {
 }
 
 /// Exactly six ASCII digits.
+/// `--cors-origin`: `http(s)://host[:port]`, no path.
+fn parse_origin(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && !host.contains('/')
+                && host.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(s.to_owned())
+        }
+        _ => Err(
+            "an origin is http(s)://HOST[:PORT] with no path, e.g. https://emr.example".to_owned(),
+        ),
+    }
+}
+
 fn parse_otp(s: &str) -> Result<String, String> {
     if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(s.to_owned())

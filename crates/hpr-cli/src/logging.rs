@@ -1,28 +1,43 @@
 //! Logs go to stderr (stdout is for the command's output). `-v` shows info, `-vv` debug,
-//! `-vvv` trace; without `-v` only warnings and errors. `RUST_LOG` directives (e.g.
-//! `RUST_LOG=hpr_sandbox=debug`) are applied on top.
+//! `-vvv` trace; without `-v` only warnings and errors (`hpr serve`: info, one line per
+//! request). `RUST_LOG` directives (e.g. `RUST_LOG=hpr_sandbox=debug`) are applied on top.
 //!
-//! Nothing logged by `hpr` or the sandbox contains an OTP or an API key.
+//! Nothing logged by `hpr`, the service or the sandbox contains an OTP, a password, a token,
+//! an API key or a full Aadhaar number.
 
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
-/// Installs the stderr logger for `verbose` occurrences of `-v`. An `interactive` command
-/// (the wizard) logs only errors without `-v`: its failures are already shown on screen.
-pub fn init(verbose: u8, interactive: bool) {
-    let level = match verbose {
-        0 if interactive => LevelFilter::ERROR,
-        0 => LevelFilter::WARN,
-        1 => LevelFilter::INFO,
-        2 => LevelFilter::DEBUG,
+/// What kind of command logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// The wizard: only errors without `-v` (its failures are already on screen).
+    Interactive,
+    /// A one-shot command: warnings and errors without `-v`.
+    Command,
+    /// A server: info (one line per request) without `-v`.
+    Server,
+}
+
+/// Installs the stderr logger for `verbose` occurrences of `-v`, as text or JSON lines.
+pub fn init(verbose: u8, profile: Profile, json: bool) {
+    let level = match (verbose, profile) {
+        (0, Profile::Interactive) => LevelFilter::ERROR,
+        (0, Profile::Command) => LevelFilter::WARN,
+        (0 | 1, _) => LevelFilter::INFO,
+        (2, _) => LevelFilter::DEBUG,
         _ => LevelFilter::TRACE,
     };
     let filter = EnvFilter::builder()
         .with_default_directive(level.into())
         .from_env_lossy();
-    // a logger already installed (never the case in the binary) is not an error
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // a logger already installed (never the case in the binary) is not an error
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
 }

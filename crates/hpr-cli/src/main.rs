@@ -45,8 +45,15 @@ fn main() -> ExitCode {
         }
     };
     // the wizard's screen is for prompts: without -v only errors are logged there
-    let interactive = matches!(cli.command, cli::Command::Register(_));
-    logging::init(cli.verbose, interactive);
+    let (profile, json) = match &cli.command {
+        cli::Command::Register(_) => (logging::Profile::Interactive, false),
+        cli::Command::Serve(args) if args.keys.is_none() => (
+            logging::Profile::Server,
+            args.log_format == cli::LogFormat::Json,
+        ),
+        _ => (logging::Profile::Command, false),
+    };
+    logging::init(cli.verbose, profile, json);
     match commands::run(cli.command) {
         Ok(status) => status.into(),
         Err(e) => {

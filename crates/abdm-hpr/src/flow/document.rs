@@ -29,6 +29,10 @@ pub enum ErrorKind {
     Store,
     /// The user interrupted the wait.
     Interrupted,
+    /// No API key, or one that is unknown or revoked (REST service).
+    Auth,
+    /// Too many requests for this API key; retry after the time given (REST service).
+    RateLimited,
 }
 
 /// One field's problem, by wire name, without the value.

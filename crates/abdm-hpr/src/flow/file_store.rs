@@ -225,17 +225,18 @@ impl SessionStore for FileStore {
         Box::pin(async move { result })
     }
 
-    fn put<'a>(
-        &'a self,
-        id: &'a str,
-        expected: Revision,
-        session: &'a RegistrationSession,
-    ) -> BoxFuture<'a, Result<Revision>> {
+    fn put<'a>(&'a self, record: &'a StoredSession) -> BoxFuture<'a, Result<Revision>> {
+        let (id, expected) = (record.id.as_str(), record.revision);
         let result = match self.load() {
-            Ok(Some(mut stored)) if stored.revision == expected => {
-                stored.revision += 1;
-                stored.session = session.clone();
-                self.write(&stored).map(|()| stored.revision)
+            Ok(Some(stored)) if stored.revision == expected => {
+                let next = StoredSession {
+                    id: stored.id,
+                    revision: expected + 1,
+                    session: record.session.clone(),
+                    created_at: stored.created_at,
+                    expires_at: record.expires_at,
+                };
+                self.write(&next).map(|()| next.revision)
             }
             Ok(Some(stored)) => Err(stale(id, expected, Some(stored.revision))),
             Ok(None) => Err(stale(id, expected, None)),
@@ -315,11 +316,9 @@ mod tests {
         block_on(store.create(&record(RegistrationSession::new()))).unwrap();
         let again = block_on(store.create(&record(RegistrationSession::new()))).unwrap_err();
         assert!(matches!(again, Error::Conflict(_)), "{again:?}");
-        assert_eq!(
-            block_on(store.put("s", 1, &RegistrationSession::new())).unwrap(),
-            2
-        );
-        let stale = block_on(store.put("s", 1, &RegistrationSession::new())).unwrap_err();
+        let first = record(RegistrationSession::new());
+        assert_eq!(block_on(store.put(&first)).unwrap(), 2);
+        let stale = block_on(store.put(&first)).unwrap_err();
         assert!(matches!(stale, Error::Conflict(_)), "{stale:?}");
         drop(store);
 

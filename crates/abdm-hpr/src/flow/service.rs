@@ -38,9 +38,14 @@ impl Clock for SystemClock {
     }
 }
 
-/// How long a registration is kept after it was started, by default (a registration takes
+/// How long a registration is kept after its last saved step, by default (a registration takes
 /// minutes; OTP transactions upstream expire long before).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long one step may hold its registration by default: longer than any call to the
+/// registry takes (the gateway client's timeouts and retries end well within it), so a claim
+/// outlives its step only when the process running it died.
+pub const DEFAULT_CLAIM_TTL: Duration = Duration::from_secs(120);
 
 /// The registration engine as a service: one backend, one session store, one clock.
 ///
@@ -68,6 +73,7 @@ pub struct RegistrationService {
     store: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
     ttl: Duration,
+    claim_ttl: Duration,
 }
 
 impl RegistrationService {
@@ -82,13 +88,31 @@ impl RegistrationService {
             store,
             clock,
             ttl: DEFAULT_TTL,
+            claim_ttl: DEFAULT_CLAIM_TTL,
         }
     }
 
-    /// Keeps registrations for `ttl` after they start.
+    /// Keeps registrations for `ttl` after their last saved step (a sliding expiry).
     pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
         self
+    }
+
+    /// Lets one step hold its registration for at most `claim_ttl` (see
+    /// [`SessionStore::claim`]): after that a step whose process died no longer blocks others.
+    pub fn with_claim_ttl(mut self, claim_ttl: Duration) -> Self {
+        self.claim_ttl = claim_ttl;
+        self
+    }
+
+    /// The clock the service reads.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// `now + duration`, saturating instead of overflowing.
+    fn after(&self, now: SystemTime, duration: Duration) -> SystemTime {
+        now.checked_add(duration).unwrap_or(now)
     }
 
     /// The backend steps are sent to.
@@ -115,24 +139,31 @@ impl RegistrationService {
             revision: 1,
             session,
             created_at: now,
-            expires_at: now.checked_add(self.ttl).unwrap_or(now),
+            expires_at: self.after(now, self.ttl),
         };
         self.store.create(&record).await?;
         Ok((record, outcome))
     }
 
-    /// The stored registration `id`.
+    /// The stored registration `id`; [`Error::NotFound`] when there is none or it expired
+    /// (even before the store purged it).
     pub async fn get(&self, id: &str) -> Result<StoredSession> {
-        self.store.get(id).await?.ok_or_else(|| {
-            Error::NotFound(format!("registration {id} does not exist or has expired"))
-        })
+        match self.store.get(id).await? {
+            Some(stored) if stored.expires_at > self.clock.now() => Ok(stored),
+            _ => Err(Error::NotFound(format!(
+                "registration {id} does not exist or has expired"
+            ))),
+        }
     }
 
     /// Runs `step` with `payload` on registration `id` and saves the result.
     ///
     /// With `expected`, the step runs only if the session is still at that revision
-    /// ([`Error::Conflict`] otherwise, nothing sent). Validation and order errors change nothing;
-    /// a call that may have taken effect is saved as unconfirmed and its error returned.
+    /// ([`Error::Conflict`] otherwise, nothing sent). The step claims the registration before it
+    /// calls the registry, so of two concurrent steps exactly one is sent; the other is
+    /// [`Error::Conflict`]. Validation and order errors change nothing; a call that may have
+    /// taken effect is saved as unconfirmed and its error returned. Every save extends the
+    /// registration's expiry by the service's TTL.
     pub async fn step(
         &self,
         id: &str,
@@ -146,31 +177,74 @@ impl RegistrationService {
         {
             return Err(super::store::stale(id, expected, Some(stored.revision)));
         }
-        if step == Step::CreateHprIdWithPreverified
-            && stored.session.unconfirmed() == Some(Step::CreateHprIdWithPreverified)
-            && let Some(done) = self.reconcile_create(&mut stored).await?
-        {
-            return Ok(done);
+        let reconcile = step == Step::CreateHprIdWithPreverified
+            && stored.session.unconfirmed() == Some(Step::CreateHprIdWithPreverified);
+        // order and fields are checked before the claim: bad input never blocks anyone
+        let request = if reconcile {
+            None
+        } else {
+            Some(
+                stored
+                    .session
+                    .prepare_json(step, payload.clone(), self.clock.today())?,
+            )
+        };
+        let now = self.clock.now();
+        self.store
+            .claim(id, stored.revision, now, self.after(now, self.claim_ttl))
+            .await?;
+        let result = self.run_claimed(&mut stored, step, payload, request).await;
+        if result.is_err() {
+            // nothing was saved (or the save failed): free the registration for the next try
+            if let Err(e) = self.store.release(id).await {
+                tracing::warn!(error = %e, "could not release a registration");
+            }
         }
-        let request = stored
-            .session
-            .prepare_json(step, payload, self.clock.today())?;
+        result
+    }
+
+    /// The part of [`step`](Self::step) that runs while the registration is claimed.
+    async fn run_claimed(
+        &self,
+        stored: &mut StoredSession,
+        step: Step,
+        payload: Value,
+        request: Option<crate::backend::Request>,
+    ) -> Result<(StoredSession, StepOutcome)> {
+        let request = match request {
+            Some(request) => request,
+            None => {
+                if let Some(done) = self.reconcile_create(stored).await? {
+                    return Ok(done);
+                }
+                stored
+                    .session
+                    .prepare_json(step, payload, self.clock.today())?
+            }
+        };
         match request.send(&*self.backend).await {
             Ok(response) => {
                 let outcome = stored.session.apply(&request, response)?;
-                stored.revision = self.store.put(id, stored.revision, &stored.session).await?;
-                Ok((stored, outcome))
+                self.save(stored).await?;
+                Ok((stored.clone(), outcome))
             }
             Err(error) => {
                 if stored.session.record_unconfirmed(&error) {
                     // keep the fact even if saving fails: the caller still gets the call's error
-                    if let Err(e) = self.store.put(id, stored.revision, &stored.session).await {
+                    if let Err(e) = self.save(stored).await {
                         tracing::warn!(error = %e, "could not record an unconfirmed step");
                     }
                 }
                 Err(error)
             }
         }
+    }
+
+    /// Saves `stored` over the revision it was read at, with a renewed expiry.
+    async fn save(&self, stored: &mut StoredSession) -> Result<()> {
+        stored.expires_at = self.after(self.clock.now(), self.ttl);
+        stored.revision = self.store.put(stored).await?;
+        Ok(())
     }
 
     /// Before repeating a create whose answer was lost: asks whether the account exists now.
@@ -190,11 +264,21 @@ impl RegistrationService {
             crate::backend::Response::CheckAccountExist(AccountCheck::Existing(_))
         );
         let outcome = stored.session.apply(&request, response)?;
-        stored.revision = self
-            .store
-            .put(&stored.id, stored.revision, &stored.session)
+        self.save(stored).await?;
+        if exists {
+            return Ok(Some((stored.clone(), outcome)));
+        }
+        // the account does not exist: create runs next, under a fresh claim on the new revision
+        let now = self.clock.now();
+        self.store
+            .claim(
+                &stored.id,
+                stored.revision,
+                now,
+                self.after(now, self.claim_ttl),
+            )
             .await?;
-        Ok(exists.then(|| (stored.clone(), outcome)))
+        Ok(None)
     }
 
     /// Deletes registration `id`; `false` if there was none.

@@ -36,14 +36,36 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
     /// The session `id`, or `None`.
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredSession>>>;
 
-    /// Replaces session `id` if its revision is still `expected`; returns the new revision.
+    /// Replaces session `record.id` with `record` (its session and `expires_at`) if the stored
+    /// revision is still `record.revision`; returns the new revision. Releases a claim.
     /// [`Error::Conflict`] when it changed meanwhile (or is gone).
-    fn put<'a>(
+    fn put<'a>(&'a self, record: &'a StoredSession) -> BoxFuture<'a, Result<Revision>>;
+
+    /// Claims session `id` at revision `expected` for one step until `until`, so that exactly
+    /// one of several concurrent steps on it reaches the registry: a second claim while the
+    /// first holds (or after the revision moved) is [`Error::Conflict`]. A claim ends with
+    /// [`put`](Self::put), [`release`](Self::release) or at `until` (its holder crashed).
+    ///
+    /// The default does nothing: for stores whose handle is already exclusive ([`FileStore`]
+    /// holds a lock on its file for as long as it is open).
+    ///
+    /// [`FileStore`]: super::FileStore
+    fn claim<'a>(
         &'a self,
         id: &'a str,
         expected: Revision,
-        session: &'a RegistrationSession,
-    ) -> BoxFuture<'a, Result<Revision>>;
+        now: SystemTime,
+        until: SystemTime,
+    ) -> BoxFuture<'a, Result<()>> {
+        let _ = (id, expected, now, until);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Ends a claim without saving (the step failed and changed nothing).
+    fn release<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
+        let _ = id;
+        Box::pin(async { Ok(()) })
+    }
 
     /// Deletes session `id`; `false` if there was none.
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool>>;
@@ -55,7 +77,14 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
 /// Sessions in memory (tests, benchmarks, a single process).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    sessions: Mutex<HashMap<String, StoredSession>>,
+    sessions: Mutex<HashMap<String, Entry>>,
+}
+
+/// A stored session and the claim on it, if any.
+#[derive(Debug)]
+struct Entry {
+    stored: StoredSession,
+    claimed_until: Option<SystemTime>,
 }
 
 impl MemoryStore {
@@ -64,7 +93,7 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredSession>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
         // a panic while holding the lock cannot leave a half-written entry (every change is one
         // insert), so the data is still consistent
         self.sessions
@@ -83,7 +112,13 @@ impl SessionStore for MemoryStore {
                     record.id
                 )))
             } else {
-                sessions.insert(record.id.clone(), record.clone());
+                sessions.insert(
+                    record.id.clone(),
+                    Entry {
+                        stored: record.clone(),
+                        claimed_until: None,
+                    },
+                );
                 Ok(())
             }
         };
@@ -91,29 +126,57 @@ impl SessionStore for MemoryStore {
     }
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredSession>>> {
-        let found = self.lock().get(id).cloned();
+        let found = self.lock().get(id).map(|e| e.stored.clone());
         Box::pin(async move { Ok(found) })
     }
 
-    fn put<'a>(
-        &'a self,
-        id: &'a str,
-        expected: Revision,
-        session: &'a RegistrationSession,
-    ) -> BoxFuture<'a, Result<Revision>> {
+    fn put<'a>(&'a self, record: &'a StoredSession) -> BoxFuture<'a, Result<Revision>> {
+        let (id, expected) = (record.id.as_str(), record.revision);
         let result = {
             let mut sessions = self.lock();
             match sessions.get_mut(id) {
-                Some(stored) if stored.revision == expected => {
-                    stored.revision += 1;
-                    stored.session = session.clone();
-                    Ok(stored.revision)
+                Some(entry) if entry.stored.revision == expected => {
+                    entry.stored = record.clone();
+                    entry.stored.revision += 1;
+                    entry.claimed_until = None;
+                    Ok(entry.stored.revision)
                 }
-                Some(stored) => Err(stale(id, expected, Some(stored.revision))),
+                Some(entry) => Err(stale(id, expected, Some(entry.stored.revision))),
                 None => Err(stale(id, expected, None)),
             }
         };
         Box::pin(async move { result })
+    }
+
+    fn claim<'a>(
+        &'a self,
+        id: &'a str,
+        expected: Revision,
+        now: SystemTime,
+        until: SystemTime,
+    ) -> BoxFuture<'a, Result<()>> {
+        let result = {
+            let mut sessions = self.lock();
+            match sessions.get_mut(id) {
+                Some(entry) if entry.stored.revision != expected => {
+                    Err(stale(id, expected, Some(entry.stored.revision)))
+                }
+                Some(entry) if entry.claimed_until.is_some_and(|t| t > now) => Err(busy(id)),
+                Some(entry) => {
+                    entry.claimed_until = Some(until);
+                    Ok(())
+                }
+                None => Err(stale(id, expected, None)),
+            }
+        };
+        Box::pin(async move { result })
+    }
+
+    fn release<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
+        if let Some(entry) = self.lock().get_mut(id) {
+            entry.claimed_until = None;
+        }
+        Box::pin(async { Ok(()) })
     }
 
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool>> {
@@ -125,11 +188,18 @@ impl SessionStore for MemoryStore {
         let ids = self
             .lock()
             .values()
-            .filter(|s| s.expires_at <= now)
-            .map(|s| s.id.clone())
+            .filter(|e| e.stored.expires_at <= now)
+            .map(|e| e.stored.id.clone())
             .collect();
         Box::pin(async move { Ok(ids) })
     }
+}
+
+/// The conflict a claim on a registration that another step holds reports.
+pub fn busy(id: &str) -> Error {
+    Error::Conflict(format!(
+        "registration {id} has a step in progress: wait for it to finish, then read it again"
+    ))
 }
 
 /// The conflict a compare-and-swap reports.

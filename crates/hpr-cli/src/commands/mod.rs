@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod register;
 pub mod sandbox;
+pub mod serve;
 pub mod step;
 
 use std::future::Future;
@@ -16,6 +17,7 @@ pub fn run(command: Command) -> Result<ExitStatus, CliError> {
         Command::Sandbox(args) => sandbox::run(args),
         Command::Register(args) => register::run(args),
         Command::Step(args) => step::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Completions(args) => completions::run(args),
     }
 }

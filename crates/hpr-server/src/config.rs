@@ -1,0 +1,39 @@
+//! [`ServerConfig`]: the service's limits and timings (flags of `hpr serve`).
+
+use std::time::Duration;
+
+/// How the service behaves; [`Default`] gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// A registration is kept this long after its last step (sliding; `--session-ttl-mins`).
+    pub session_ttl: Duration,
+    /// How long one step may hold its registration (longer than any registry call).
+    pub claim_ttl: Duration,
+    /// Requests per minute and API key; `None`: unlimited (`--rate-limit-per-min 0`).
+    pub rate_limit_per_min: Option<u32>,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// A request answers within this, or 504 (a step goes on and is saved).
+    pub request_timeout: Duration,
+    /// Origins allowed by CORS; empty: CORS off.
+    pub cors_origins: Vec<String>,
+    /// How often expired registrations and idempotency records are purged.
+    pub purge_interval: Duration,
+    /// How long an `Idempotency-Key` is remembered.
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(30 * 60),
+            claim_ttl: abdm_hpr::flow::DEFAULT_CLAIM_TTL,
+            rate_limit_per_min: Some(600),
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(60),
+            cors_origins: Vec::new(),
+            purge_interval: Duration::from_secs(60),
+            idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The request handlers.
+
+pub mod ops;
+pub mod registrations;
