@@ -42,7 +42,13 @@ pub type DbResult<T> = Result<T, DbError>;
 #[derive(Clone)]
 pub enum Database {
     /// `sqlite:PATH` (WAL, created when missing).
-    Sqlite(SqlitePool),
+    Sqlite {
+        /// Readers (WAL lets them run beside the writer).
+        read: SqlitePool,
+        /// One connection for every write: SQLite takes one writer at a time anyway, and
+        /// queueing writers here is far cheaper than SQLite's busy-wait sleeps between them.
+        write: SqlitePool,
+    },
     /// `postgres://…`.
     Postgres(PgPool),
 }
@@ -51,17 +57,24 @@ impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // the pool's options hold the password: name the kind only
         f.write_str(match self {
-            Database::Sqlite(_) => "Database::Sqlite",
+            Database::Sqlite { .. } => "Database::Sqlite",
             Database::Postgres(_) => "Database::Postgres",
         })
     }
 }
 
-/// Runs the same statement on whichever pool this is (the SQL is written once).
+/// Runs the same statement on whichever pool this is (the SQL is written once): `read` for
+/// queries, `write` for statements that change data.
 macro_rules! on_pool {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, read $pool:ident => $body:expr) => {
         match $db {
-            Database::Sqlite($pool) => $body,
+            Database::Sqlite { read: $pool, .. } => $body,
+            Database::Postgres($pool) => $body,
+        }
+    };
+    ($db:expr, write $pool:ident => $body:expr) => {
+        match $db {
+            Database::Sqlite { write: $pool, .. } => $body,
             Database::Postgres($pool) => $body,
         }
     };
@@ -118,6 +131,11 @@ impl Database {
     pub async fn connect(url: &str) -> DbResult<Self> {
         let shown = redact_url(url);
         let db = if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Err(DbError::Url(format!(
+                    "{shown}: an in-memory SQLite database loses every registration at exit; give a file, e.g. sqlite:hpr.db"
+                )));
+            }
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| DbError::Url(format!("{shown}: {e}")))?
                 .create_if_missing(true)
@@ -126,12 +144,20 @@ impl Database {
                 // a power cut may drop the last commits
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(options)
+            let cannot_open = |e: sqlx::Error| DbError::Sql(format!("cannot open {shown}: {e}"));
+            // the writer first: it creates the file and switches it to WAL
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options.clone())
                 .await
-                .map_err(|e| DbError::Sql(format!("cannot open {shown}: {e}")))?;
-            Database::Sqlite(pool)
+                .map_err(cannot_open)?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options.create_if_missing(false))
+                .await
+                .map_err(cannot_open)?;
+            Database::Sqlite { read, write }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| DbError::Url(format!("{shown}: {e}")))?;
@@ -147,7 +173,7 @@ impl Database {
                 "{shown} is neither sqlite:PATH nor postgres://…"
             )));
         };
-        on_pool!(&db, pool => migrator().run(pool).await)
+        on_pool!(&db, write pool => migrator().run(pool).await)
             .map_err(|e| DbError::Sql(format!("cannot migrate {shown}: {e}")))?;
         Ok(db)
     }
@@ -155,20 +181,26 @@ impl Database {
     /// `sqlite` or `postgres`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Database::Sqlite(_) => "sqlite",
+            Database::Sqlite { .. } => "sqlite",
             Database::Postgres(_) => "postgres",
         }
     }
 
     /// Checks the database answers (for `/readyz`).
     pub async fn ping(&self) -> DbResult<()> {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        on_pool!(self, read pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 
     /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await);
+        match self {
+            Database::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Database::Postgres(pool) => pool.close().await,
+        }
     }
 
     // ---- API keys -------------------------------------------------------------------------
@@ -183,7 +215,7 @@ impl Database {
     ) -> DbResult<bool> {
         const SQL: &str = "INSERT INTO api_keys (name, tenant, key_hash, created_at) \
                            VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING";
-        let done = on_pool!(self, pool => sqlx::query(SQL)
+        let done = on_pool!(self, write pool => sqlx::query(SQL)
             .bind(name).bind(tenant).bind(key_hash).bind(millis(now))
             .execute(pool).await?.rows_affected());
         Ok(done == 1)
@@ -194,7 +226,7 @@ impl Database {
         const SQL: &str = "SELECT name, tenant, created_at, revoked_at FROM api_keys \
                            ORDER BY created_at, name";
         let rows: Vec<(String, String, i64, Option<i64>)> =
-            on_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await?);
+            on_pool!(self, read pool => sqlx::query_as(SQL).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
             .map(|(name, tenant, created, revoked)| KeyRow {
@@ -210,7 +242,7 @@ impl Database {
     pub async fn revoke_key(&self, name: &str, now: SystemTime) -> DbResult<bool> {
         const SQL: &str =
             "UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL";
-        let done = on_pool!(self, pool => sqlx::query(SQL)
+        let done = on_pool!(self, write pool => sqlx::query(SQL)
             .bind(millis(now)).bind(name).execute(pool).await?.rows_affected());
         Ok(done == 1)
     }
@@ -219,7 +251,9 @@ impl Database {
     pub async fn key_by_hash(&self, key_hash: &str) -> DbResult<Option<(String, String)>> {
         const SQL: &str =
             "SELECT name, tenant FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
-        Ok(on_pool!(self, pool => sqlx::query_as(SQL).bind(key_hash).fetch_optional(pool).await?))
+        Ok(
+            on_pool!(self, read pool => sqlx::query_as(SQL).bind(key_hash).fetch_optional(pool).await?),
+        )
     }
 
     // ---- registrations --------------------------------------------------------------------
@@ -229,7 +263,7 @@ impl Database {
         const SQL: &str = "INSERT INTO registrations \
             (id, tenant, revision, stage, session, created_at, updated_at, expires_at) \
             VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (id) DO NOTHING";
-        let done = on_pool!(self, pool => sqlx::query(SQL)
+        let done = on_pool!(self, write pool => sqlx::query(SQL)
             .bind(&row.id).bind(tenant).bind(row.revision).bind(&row.stage).bind(&row.session)
             .bind(row.created_at).bind(row.expires_at)
             .execute(pool).await?.rows_affected());
@@ -240,7 +274,7 @@ impl Database {
     pub async fn registration(&self, tenant: &str, id: &str) -> DbResult<Option<RegistrationRow>> {
         const SQL: &str = "SELECT id, revision, stage, session, created_at, expires_at \
             FROM registrations WHERE id = $1 AND tenant = $2";
-        let row: Option<RowTuple> = on_pool!(self, pool => sqlx::query_as(SQL).bind(id).bind(tenant).fetch_optional(pool).await?);
+        let row: Option<RowTuple> = on_pool!(self, read pool => sqlx::query_as(SQL).bind(id).bind(tenant).fetch_optional(pool).await?);
         Ok(row.map(RegistrationRow::from))
     }
 
@@ -255,7 +289,7 @@ impl Database {
         const SQL: &str = "UPDATE registrations SET revision = revision + 1, stage = $1, \
             session = $2, updated_at = $3, expires_at = $4, claimed_until = NULL \
             WHERE id = $5 AND tenant = $6 AND revision = $7";
-        let done = on_pool!(self, pool => sqlx::query(SQL)
+        let done = on_pool!(self, write pool => sqlx::query(SQL)
             .bind(&row.stage).bind(&row.session).bind(millis(now)).bind(row.expires_at)
             .bind(&row.id).bind(tenant).bind(row.revision)
             .execute(pool).await?.rows_affected());
@@ -275,7 +309,7 @@ impl Database {
         const SQL: &str = "UPDATE registrations SET claimed_until = $1 \
             WHERE id = $2 AND tenant = $3 AND revision = $4 \
             AND (claimed_until IS NULL OR claimed_until <= $5)";
-        let done = on_pool!(self, pool => sqlx::query(SQL)
+        let done = on_pool!(self, write pool => sqlx::query(SQL)
             .bind(millis(until)).bind(id).bind(tenant).bind(revision).bind(millis(now))
             .execute(pool).await?.rows_affected());
         Ok(done == 1)
@@ -285,14 +319,14 @@ impl Database {
     pub async fn release_registration(&self, tenant: &str, id: &str) -> DbResult<()> {
         const SQL: &str =
             "UPDATE registrations SET claimed_until = NULL WHERE id = $1 AND tenant = $2";
-        on_pool!(self, pool => sqlx::query(SQL).bind(id).bind(tenant).execute(pool).await?.rows_affected());
+        on_pool!(self, write pool => sqlx::query(SQL).bind(id).bind(tenant).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// Deletes the tenant's registration `id`; `false` if there was none.
     pub async fn delete_registration(&self, tenant: &str, id: &str) -> DbResult<bool> {
         const SQL: &str = "DELETE FROM registrations WHERE id = $1 AND tenant = $2";
-        let done = on_pool!(self, pool => sqlx::query(SQL)
+        let done = on_pool!(self, write pool => sqlx::query(SQL)
             .bind(id).bind(tenant).execute(pool).await?.rows_affected());
         Ok(done == 1)
     }
@@ -304,7 +338,7 @@ impl Database {
         now: SystemTime,
     ) -> DbResult<Vec<String>> {
         const SQL: &str = "SELECT id FROM registrations WHERE tenant = $1 AND expires_at <= $2";
-        let ids: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(SQL)
+        let ids: Vec<(String,)> = on_pool!(self, read pool => sqlx::query_as(SQL)
             .bind(tenant).bind(millis(now)).fetch_all(pool).await?);
         Ok(ids.into_iter().map(|(id,)| id).collect())
     }
@@ -325,7 +359,7 @@ impl Database {
             AND (created_at < $4 OR (created_at = $4 AND id < $5)) \
             ORDER BY created_at DESC, id DESC LIMIT $6";
         let (before_time, before_id) = after.unwrap_or((i64::MAX, ""));
-        let rows: Vec<RowTuple> = on_pool!(self, pool => sqlx::query_as(SQL)
+        let rows: Vec<RowTuple> = on_pool!(self, read pool => sqlx::query_as(SQL)
             .bind(tenant).bind(millis(now)).bind(stage).bind(before_time).bind(before_id)
             .bind(limit).fetch_all(pool).await?);
         Ok(rows.into_iter().map(RegistrationRow::from).collect())
@@ -336,9 +370,9 @@ impl Database {
     pub async fn purge(&self, now: SystemTime, idempotency_before: SystemTime) -> DbResult<u64> {
         const REGISTRATIONS: &str = "DELETE FROM registrations WHERE expires_at <= $1";
         const IDEMPOTENCY: &str = "DELETE FROM idempotency_keys WHERE created_at < $1";
-        let gone = on_pool!(self, pool => sqlx::query(REGISTRATIONS)
+        let gone = on_pool!(self, write pool => sqlx::query(REGISTRATIONS)
             .bind(millis(now)).execute(pool).await?.rows_affected());
-        on_pool!(self, pool => sqlx::query(IDEMPOTENCY)
+        on_pool!(self, write pool => sqlx::query(IDEMPOTENCY)
             .bind(millis(idempotency_before)).execute(pool).await?.rows_affected());
         Ok(gone)
     }
@@ -364,13 +398,13 @@ impl Database {
             FROM idempotency_keys WHERE tenant = $1 AND idem_key = $2";
         const TAKE_OVER: &str = "UPDATE idempotency_keys SET request_hash = $1, status = NULL, \
             body = NULL, created_at = $2 WHERE tenant = $3 AND idem_key = $4 AND created_at = $5";
-        let inserted = on_pool!(self, pool => sqlx::query(INSERT)
+        let inserted = on_pool!(self, write pool => sqlx::query(INSERT)
             .bind(tenant).bind(key).bind(request_hash).bind(millis(now))
             .execute(pool).await?.rows_affected());
         if inserted == 1 {
             return Ok(Begin::Started);
         }
-        let found: Option<(String, Option<i64>, Option<String>, i64)> = on_pool!(self, pool =>
+        let found: Option<(String, Option<i64>, Option<String>, i64)> = on_pool!(self, read pool =>
             sqlx::query_as(SELECT).bind(tenant).bind(key).fetch_optional(pool).await?);
         let Some((hash, status, body, created)) = found else {
             // deleted meanwhile (purged): the caller may try again
@@ -379,7 +413,7 @@ impl Database {
         let expired = created < millis(expired_before);
         let abandoned = status.is_none() && created < millis(stale_before);
         if expired || abandoned {
-            let taken = on_pool!(self, pool => sqlx::query(TAKE_OVER)
+            let taken = on_pool!(self, write pool => sqlx::query(TAKE_OVER)
                 .bind(request_hash).bind(millis(now)).bind(tenant).bind(key).bind(created)
                 .execute(pool).await?.rows_affected());
             return Ok(if taken == 1 {
@@ -410,7 +444,7 @@ impl Database {
     ) -> DbResult<()> {
         const SQL: &str = "UPDATE idempotency_keys SET status = $1, body = $2 \
             WHERE tenant = $3 AND idem_key = $4";
-        on_pool!(self, pool => sqlx::query(SQL)
+        on_pool!(self, write pool => sqlx::query(SQL)
             .bind(i64::from(status)).bind(body).bind(tenant).bind(key).execute(pool).await?.rows_affected());
         Ok(())
     }
@@ -418,7 +452,7 @@ impl Database {
     /// Forgets `key` (its request failed in a way worth retrying).
     pub async fn forget_idempotent(&self, tenant: &str, key: &str) -> DbResult<()> {
         const SQL: &str = "DELETE FROM idempotency_keys WHERE tenant = $1 AND idem_key = $2";
-        on_pool!(self, pool => sqlx::query(SQL).bind(tenant).bind(key).execute(pool).await?.rows_affected());
+        on_pool!(self, write pool => sqlx::query(SQL).bind(tenant).bind(key).execute(pool).await?.rows_affected());
         Ok(())
     }
 }
