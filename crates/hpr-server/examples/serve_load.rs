@@ -194,10 +194,10 @@ async fn main() {
                 if n >= first + total {
                     break;
                 }
-                if let Err(e) = load.register(n).await {
-                    if failures.fetch_add(1, Ordering::Relaxed) < 3 {
-                        eprintln!("registration {n} failed: {e}");
-                    }
+                if let Err(e) = load.register(n).await
+                    && failures.fetch_add(1, Ordering::Relaxed) < 3
+                {
+                    eprintln!("registration {n} failed: {e}");
                 }
             }
         }));
