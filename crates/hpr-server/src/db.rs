@@ -315,6 +315,24 @@ impl Database {
         Ok(done == 1)
     }
 
+    /// Claims registration `id` until `until` unless another claim holds at `now`, and returns
+    /// it as it is; `None` when it does not exist or is held.
+    pub async fn claim_current_registration(
+        &self,
+        tenant: &str,
+        id: &str,
+        now: SystemTime,
+        until: SystemTime,
+    ) -> DbResult<Option<RegistrationRow>> {
+        const SQL: &str = "UPDATE registrations SET claimed_until = $1 \
+            WHERE id = $2 AND tenant = $3 AND (claimed_until IS NULL OR claimed_until <= $4) \
+            RETURNING id, revision, stage, session, created_at, expires_at";
+        let row: Option<RowTuple> = on_pool!(self, write pool => sqlx::query_as(SQL)
+            .bind(millis(until)).bind(id).bind(tenant).bind(millis(now))
+            .fetch_optional(pool).await?);
+        Ok(row.map(RegistrationRow::from))
+    }
+
     /// Ends the claim on registration `id`.
     pub async fn release_registration(&self, tenant: &str, id: &str) -> DbResult<()> {
         const SQL: &str =

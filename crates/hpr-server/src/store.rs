@@ -140,6 +140,28 @@ impl SessionStore for TenantStore {
         })
     }
 
+    fn claim_current<'a>(
+        &'a self,
+        id: &'a str,
+        now: SystemTime,
+        until: SystemTime,
+    ) -> BoxFuture<'a, Result<Option<StoredSession>>> {
+        Box::pin(async move {
+            match self
+                .db
+                .claim_current_registration(&self.tenant, id, now, until)
+                .await?
+            {
+                Some(row) => record_of(row).map(Some),
+                // held by another step, or not there at all
+                None => match self.db.registration(&self.tenant, id).await? {
+                    Some(_) => Err(abdm_hpr::flow::busy(id)),
+                    None => Ok(None),
+                },
+            }
+        })
+    }
+
     fn release<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move { Ok(self.db.release_registration(&self.tenant, id).await?) })
     }

@@ -28,6 +28,11 @@ pub trait Clock: Send + Sync + fmt::Debug {
     }
 }
 
+/// The error for a registration that does not exist or has expired.
+fn not_found(id: &str) -> Error {
+    Error::NotFound(format!("registration {id} does not exist or has expired"))
+}
+
 /// The system clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
@@ -150,9 +155,7 @@ impl RegistrationService {
     pub async fn get(&self, id: &str) -> Result<StoredSession> {
         match self.store.get(id).await? {
             Some(stored) if stored.expires_at > self.clock.now() => Ok(stored),
-            _ => Err(Error::NotFound(format!(
-                "registration {id} does not exist or has expired"
-            ))),
+            _ => Err(not_found(id)),
         }
     }
 
@@ -171,29 +174,18 @@ impl RegistrationService {
         payload: Value,
         expected: Option<Revision>,
     ) -> Result<(StoredSession, StepOutcome)> {
-        let mut stored = self.get(id).await?;
-        if let Some(expected) = expected
-            && expected != stored.revision
-        {
-            return Err(super::store::stale(id, expected, Some(stored.revision)));
-        }
-        let reconcile = step == Step::CreateHprIdWithPreverified
-            && stored.session.unconfirmed() == Some(Step::CreateHprIdWithPreverified);
-        // order and fields are checked before the claim: bad input never blocks anyone
-        let request = if reconcile {
-            None
-        } else {
-            Some(
-                stored
-                    .session
-                    .prepare_json(step, payload.clone(), self.clock.today())?,
-            )
-        };
         let now = self.clock.now();
-        self.store
-            .claim(id, stored.revision, now, self.after(now, self.claim_ttl))
-            .await?;
-        let result = self.run_claimed(&mut stored, step, payload, request).await;
+        // load and claim in one go (one statement for a database store)
+        let Some(mut stored) = self
+            .store
+            .claim_current(id, now, self.after(now, self.claim_ttl))
+            .await?
+        else {
+            return Err(not_found(id));
+        };
+        let result = self
+            .run_claimed(&mut stored, step, payload, expected, now)
+            .await;
         if result.is_err() {
             // nothing was saved (or the save failed): free the registration for the next try
             if let Err(e) = self.store.release(id).await {
@@ -203,25 +195,36 @@ impl RegistrationService {
         result
     }
 
-    /// The part of [`step`](Self::step) that runs while the registration is claimed.
+    /// The part of [`step`](Self::step) that runs while the registration is claimed: the
+    /// expiry, revision, order and field checks (which change nothing), then the call.
     async fn run_claimed(
         &self,
         stored: &mut StoredSession,
         step: Step,
         payload: Value,
-        request: Option<crate::backend::Request>,
+        expected: Option<Revision>,
+        now: SystemTime,
     ) -> Result<(StoredSession, StepOutcome)> {
-        let request = match request {
-            Some(request) => request,
-            None => {
-                if let Some(done) = self.reconcile_create(stored).await? {
-                    return Ok(done);
-                }
-                stored
-                    .session
-                    .prepare_json(step, payload, self.clock.today())?
-            }
-        };
+        if stored.expires_at <= now {
+            return Err(not_found(&stored.id));
+        }
+        if let Some(expected) = expected
+            && expected != stored.revision
+        {
+            return Err(super::store::stale(
+                &stored.id,
+                expected,
+                Some(stored.revision),
+            ));
+        }
+        let reconcile = step == Step::CreateHprIdWithPreverified
+            && stored.session.unconfirmed() == Some(Step::CreateHprIdWithPreverified);
+        if reconcile && let Some(done) = self.reconcile_create(stored).await? {
+            return Ok(done);
+        }
+        let request = stored
+            .session
+            .prepare_json(step, payload, self.clock.today())?;
         match request.send(&*self.backend).await {
             Ok(response) => {
                 let outcome = stored.session.apply(&request, response)?;

@@ -61,6 +61,24 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
         Box::pin(async { Ok(()) })
     }
 
+    /// Loads session `id` and claims it until `until` at whatever revision it has, unless
+    /// another claim holds at `now` ([`Error::Conflict`]); `None` when there is no such session.
+    /// A database store does both in one statement; the default gets, then claims.
+    fn claim_current<'a>(
+        &'a self,
+        id: &'a str,
+        now: SystemTime,
+        until: SystemTime,
+    ) -> BoxFuture<'a, Result<Option<StoredSession>>> {
+        Box::pin(async move {
+            let Some(stored) = self.get(id).await? else {
+                return Ok(None);
+            };
+            self.claim(id, stored.revision, now, until).await?;
+            Ok(Some(stored))
+        })
+    }
+
     /// Ends a claim without saving (the step failed and changed nothing).
     fn release<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
         let _ = id;
