@@ -50,7 +50,15 @@ pub enum Database {
         write: SqlitePool,
     },
     /// `postgres://…`.
-    Postgres(PgPool),
+    Postgres {
+        /// Every statement but claims.
+        pool: PgPool,
+        /// Claims and idempotency markers only, committed without waiting for the disk
+        /// (`synchronous_commit = off`): they matter only while the process that took them
+        /// runs, so only a crash of the database server itself could lose one — and then the
+        /// steps that held them fail anyway. Sessions and stored answers stay fully durable.
+        claims: PgPool,
+    },
 }
 
 impl std::fmt::Debug for Database {
@@ -58,7 +66,7 @@ impl std::fmt::Debug for Database {
         // the pool's options hold the password: name the kind only
         f.write_str(match self {
             Database::Sqlite { .. } => "Database::Sqlite",
-            Database::Postgres(_) => "Database::Postgres",
+            Database::Postgres { .. } => "Database::Postgres",
         })
     }
 }
@@ -69,13 +77,19 @@ macro_rules! on_pool {
     ($db:expr, read $pool:ident => $body:expr) => {
         match $db {
             Database::Sqlite { read: $pool, .. } => $body,
-            Database::Postgres($pool) => $body,
+            Database::Postgres { pool: $pool, .. } => $body,
         }
     };
     ($db:expr, write $pool:ident => $body:expr) => {
         match $db {
             Database::Sqlite { write: $pool, .. } => $body,
-            Database::Postgres($pool) => $body,
+            Database::Postgres { pool: $pool, .. } => $body,
+        }
+    };
+    ($db:expr, claim $pool:ident => $body:expr) => {
+        match $db {
+            Database::Sqlite { write: $pool, .. } => $body,
+            Database::Postgres { claims: $pool, .. } => $body,
         }
     };
 }
@@ -161,13 +175,21 @@ impl Database {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| DbError::Url(format!("{shown}: {e}")))?;
+            let cannot_connect =
+                |e: sqlx::Error| DbError::Sql(format!("cannot connect to {shown}: {e}"));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await
-                .map_err(|e| DbError::Sql(format!("cannot connect to {shown}: {e}")))?;
-            Database::Postgres(pool)
+                .map_err(cannot_connect)?;
+            let claims = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.options([("synchronous_commit", "off")]))
+                .await
+                .map_err(cannot_connect)?;
+            Database::Postgres { pool, claims }
         } else {
             return Err(DbError::Url(format!(
                 "{shown} is neither sqlite:PATH nor postgres://…"
@@ -182,7 +204,7 @@ impl Database {
     pub fn kind(&self) -> &'static str {
         match self {
             Database::Sqlite { .. } => "sqlite",
-            Database::Postgres(_) => "postgres",
+            Database::Postgres { .. } => "postgres",
         }
     }
 
@@ -199,7 +221,10 @@ impl Database {
                 read.close().await;
                 write.close().await;
             }
-            Database::Postgres(pool) => pool.close().await,
+            Database::Postgres { pool, claims } => {
+                claims.close().await;
+                pool.close().await;
+            }
         }
     }
 
@@ -309,7 +334,7 @@ impl Database {
         const SQL: &str = "UPDATE registrations SET claimed_until = $1 \
             WHERE id = $2 AND tenant = $3 AND revision = $4 \
             AND (claimed_until IS NULL OR claimed_until <= $5)";
-        let done = on_pool!(self, write pool => sqlx::query(SQL)
+        let done = on_pool!(self, claim pool => sqlx::query(SQL)
             .bind(millis(until)).bind(id).bind(tenant).bind(revision).bind(millis(now))
             .execute(pool).await?.rows_affected());
         Ok(done == 1)
@@ -327,7 +352,7 @@ impl Database {
         const SQL: &str = "UPDATE registrations SET claimed_until = $1 \
             WHERE id = $2 AND tenant = $3 AND (claimed_until IS NULL OR claimed_until <= $4) \
             RETURNING id, revision, stage, session, created_at, expires_at";
-        let row: Option<RowTuple> = on_pool!(self, write pool => sqlx::query_as(SQL)
+        let row: Option<RowTuple> = on_pool!(self, claim pool => sqlx::query_as(SQL)
             .bind(millis(until)).bind(id).bind(tenant).bind(millis(now))
             .fetch_optional(pool).await?);
         Ok(row.map(RegistrationRow::from))
@@ -337,7 +362,7 @@ impl Database {
     pub async fn release_registration(&self, tenant: &str, id: &str) -> DbResult<()> {
         const SQL: &str =
             "UPDATE registrations SET claimed_until = NULL WHERE id = $1 AND tenant = $2";
-        on_pool!(self, write pool => sqlx::query(SQL).bind(id).bind(tenant).execute(pool).await?.rows_affected());
+        on_pool!(self, claim pool => sqlx::query(SQL).bind(id).bind(tenant).execute(pool).await?.rows_affected());
         Ok(())
     }
 
@@ -416,7 +441,7 @@ impl Database {
             FROM idempotency_keys WHERE tenant = $1 AND idem_key = $2";
         const TAKE_OVER: &str = "UPDATE idempotency_keys SET request_hash = $1, status = NULL, \
             body = NULL, created_at = $2 WHERE tenant = $3 AND idem_key = $4 AND created_at = $5";
-        let inserted = on_pool!(self, write pool => sqlx::query(INSERT)
+        let inserted = on_pool!(self, claim pool => sqlx::query(INSERT)
             .bind(tenant).bind(key).bind(request_hash).bind(millis(now))
             .execute(pool).await?.rows_affected());
         if inserted == 1 {
@@ -431,7 +456,7 @@ impl Database {
         let expired = created < millis(expired_before);
         let abandoned = status.is_none() && created < millis(stale_before);
         if expired || abandoned {
-            let taken = on_pool!(self, write pool => sqlx::query(TAKE_OVER)
+            let taken = on_pool!(self, claim pool => sqlx::query(TAKE_OVER)
                 .bind(request_hash).bind(millis(now)).bind(tenant).bind(key).bind(created)
                 .execute(pool).await?.rows_affected());
             return Ok(if taken == 1 {
