@@ -286,6 +286,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = value_parser!(u64).range(5..=600))]
     pub request_timeout_secs: u64,
 
+    /// Seconds one step may hold its registration (1 to 3600) before another replica may run
+    /// it; for tests of crashed replicas.
+    #[arg(long, value_name = "SECS", hide = true, value_parser = value_parser!(u64).range(1..=3600))]
+    pub claim_ttl_secs: Option<u64>,
+
     /// Allow browser calls from this origin (CORS), e.g. https://emr.example; repeatable.
     /// CORS is off without it.
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = parse_origin)]

@@ -122,6 +122,9 @@ async fn serve(
         body_limit: usize::try_from(args.body_limit_bytes).unwrap_or(65_536),
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         cors_origins: args.cors_origins.clone(),
+        claim_ttl: args
+            .claim_ttl_secs
+            .map_or(abdm_hpr::flow::DEFAULT_CLAIM_TTL, Duration::from_secs),
         ..ServerConfig::default()
     };
     let server = Server::bind(
