@@ -242,7 +242,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
     pub addr: SocketAddr,
 
-    /// The database: sqlite:PATH (created and migrated) or postgres://USER[:PASS]@HOST/DB.
+    /// The database: `sqlite:PATH` (created and migrated) or `postgres://USER:PASS@HOST/DB`.
     #[command(flatten)]
     pub database: DatabaseArgs,
 
@@ -291,7 +291,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", hide = true, value_parser = value_parser!(u64).range(1..=3600))]
     pub claim_ttl_secs: Option<u64>,
 
-    /// Allow browser calls from this origin (CORS), e.g. https://emr.example; repeatable.
+    /// Allow browser calls from this origin (CORS), e.g. `https://emr.example`; repeatable.
     /// CORS is off without it.
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
@@ -304,7 +304,7 @@ pub struct ServeArgs {
 /// `--database`, shared by `hpr serve` and its `keys` commands.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// The database: sqlite:PATH (created and migrated) or postgres://USER[:PASS]@HOST/DB.
+    /// The database: `sqlite:PATH` (created and migrated) or `postgres://USER:PASS@HOST/DB`.
     #[arg(
         long = "database",
         value_name = "URL",
@@ -318,7 +318,7 @@ pub struct DatabaseArgs {
 /// The registry behind `hpr serve`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ServeBackend {
-    /// An offline sandbox in this process (OTPs printed as [sms] lines on stdout).
+    /// An offline sandbox in this process (OTPs printed as `[sms]` lines on stdout).
     Sandbox,
     /// The HPR gateway configured by --api-url / HPR_API_URL and --api-key / HPR_API_KEY.
     Gateway,
