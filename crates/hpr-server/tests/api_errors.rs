@@ -540,3 +540,85 @@ async fn a_tenant_sees_only_its_own_registrations_and_its_keys_share_them() {
     assert_eq!(view["revision"], 2);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_registry_is_502_transport_and_not_unconfirmed() {
+    let mut server = TestServer::over_http(ServerConfig::default(), Duration::ZERO).await;
+    let key = server.key("emr", "emr").await;
+    let id = server.start_for(&key, &aadhaar(52)).await;
+    server.stop_registry().await;
+    // the connection is refused: nothing was sent, so even an OTP check is not unconfirmed
+    let (status, body) = server
+        .step(&key, &id, "verify_aadhaar_otp", &json!({"otp": OTP}))
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert_kind(&body, "transport");
+    assert!(body["error"].get("unconfirmed").is_none(), "{body}");
+    let (_, view) = server.get(&key, &format!("/v1/registrations/{id}")).await;
+    assert_eq!(view["revision"], 1);
+    assert!(view.get("unconfirmed_step").is_none(), "{view}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_body_over_the_limit_is_413() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let server = TestServer::with_config(ServerConfig {
+        body_limit: 4096,
+        ..ServerConfig::default()
+    })
+    .await;
+    let key = server.key("emr", "emr").await;
+    let chunk = "x".repeat(5000);
+    let request = format!(
+        "POST /v1/registrations HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+         {:x}\r\n{chunk}\r\n0\r\n\r\n",
+        server.addr,
+        chunk.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_string(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"kind\":\"validation\""), "{answer}");
+    assert_eq!(server.registry_calls(), 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_slower_than_the_request_timeout_is_504_and_still_saved() {
+    let server = TestServer::with_config(ServerConfig {
+        request_timeout: Duration::from_secs(1),
+        ..ServerConfig::default()
+    })
+    .await;
+    let key = server.key("emr", "emr").await;
+    let id = server.start_registration(&key).await;
+    server.gate.arm();
+    let (status, body) = server
+        .step(&key, &id, "verify_aadhaar_otp", &json!({"otp": OTP}))
+        .await;
+    assert_eq!(status, 504, "{body}");
+    assert_kind(&body, "transport");
+    // the step is still at the registry; let it answer: it is saved without a client
+    server.gate.open();
+    let path = format!("/v1/registrations/{id}");
+    let saved = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let (_, view) = server.get(&key, &path).await;
+            if view["revision"] == 2 {
+                return view;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the step is saved");
+    assert_eq!(saved["stage"], "aadhaar_verified");
+    server.stop().await;
+}

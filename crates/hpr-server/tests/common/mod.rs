@@ -298,6 +298,13 @@ impl TestServer {
         self.gate.calls()
     }
 
+    /// Stops the loopback sandbox of [`TestServer::over_http`]: the registry is unreachable.
+    pub async fn stop_registry(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+
     /// Starts a graceful shutdown without waiting for it ([`TestServer::stop`] waits).
     pub fn begin_shutdown(&mut self) {
         if let Some(tx) = self.shutdown.take() {
