@@ -16,7 +16,7 @@ use hpr_server::db::DbError;
 use hpr_server::{Database, ReadinessProbe, Server, ServerConfig};
 
 use crate::backend::Backend;
-use crate::cli::{BackendArgs, KeysCommand, ServeArgs, ServeBackend, ServeCommand};
+use crate::cli::{BackendArgs, KeysCommand, LogFormat, ServeArgs, ServeBackend, ServeCommand};
 use crate::exit::{CliError, ExitStatus};
 
 /// Runs `hpr serve` or one of its `keys` commands.
@@ -140,18 +140,31 @@ async fn serve(
     let addr = server
         .local_addr()
         .map_err(|e| CliError::failure(format!("cannot read the bound address: {e}")))?;
+    let json = args.log_format == LogFormat::Json;
     if backend.embedded.is_some() {
-        eprintln!(
-            "\n  *** SANDBOX: registrations go to an embedded offline simulator, not to HPR. ***\n  \
-             *** No real HPR ID is created; OTPs are printed below as [sms] lines.      ***\n  \
-             *** Use --backend gateway for a real registry.                             ***\n"
-        );
+        if json {
+            tracing::warn!(
+                "SANDBOX: registrations go to an embedded offline simulator, not to HPR; no real HPR ID is created; OTPs are printed on stdout as [sms] lines; use --backend gateway for a real registry"
+            );
+        } else {
+            eprintln!(
+                "\n  *** SANDBOX: registrations go to an embedded offline simulator, not to HPR. ***\n  \
+                 *** No real HPR ID is created; OTPs are printed below as [sms] lines.      ***\n  \
+                 *** Use --backend gateway for a real registry.                             ***\n"
+            );
+        }
     } else {
-        eprintln!("hpr serve: steps go to {}", backend.description);
+        notice(
+            json,
+            &format!("hpr serve: steps go to {}", backend.description),
+        );
     }
-    eprintln!(
-        "hpr serve: database {}; create an API key with `hpr serve keys create --name NAME`",
-        hpr_server::db::redact_url(&args.database.url)
+    notice(
+        json,
+        &format!(
+            "hpr serve: database {}; create an API key with `hpr serve keys create --name NAME`",
+            hpr_server::db::redact_url(&args.database.url)
+        ),
     );
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "hpr serve: listening on http://{addr}");
@@ -161,8 +174,19 @@ async fn serve(
         .serve(hpr_server::shutdown_signal())
         .await
         .map_err(|e| CliError::failure(format!("the server stopped: {e}")))?;
-    eprintln!("hpr serve: stopped");
+    notice(json, "hpr serve: stopped");
     Ok(ExitStatus::Success)
+}
+
+/// A line for the operator on stderr: plain text, or with `--log-format json` an info event,
+/// so that every stderr line is then a JSON object a log collector can read (found by the
+/// `serve_cmd` tests: these lines used to be plain text in JSON mode).
+fn notice(json: bool, text: &str) {
+    if json {
+        tracing::info!("{text}");
+    } else {
+        eprintln!("{text}");
+    }
 }
 
 async fn keys(command: KeysCommand) -> Result<ExitStatus, CliError> {

@@ -3,11 +3,14 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use abdm_hpr::backend::{BoxFuture, Request, Response};
 use abdm_hpr::flow::Clock;
-use hpr_sandbox::{InProcessBackend, Sandbox, SandboxConfig};
+use abdm_hpr::{GatewayClient, RegistryBackend};
+use hpr_sandbox::{InProcessBackend, RunningSandbox, Sandbox, SandboxConfig};
 use hpr_server::{Database, ReadinessProbe, Server, ServerConfig};
 use serde_json::{Value, json};
 
@@ -50,6 +53,64 @@ pub struct TestServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
+    /// The sandbox on loopback HTTP, for [`TestServer::over_http`].
+    running: Option<RunningSandbox>,
+    /// Counts the registry calls and can hold the next one.
+    pub gate: Arc<Gate>,
+}
+
+/// Counts registry calls; when armed, holds the next call until released (so a test knows a
+/// step is in flight without guessing a duration).
+#[derive(Debug, Default)]
+pub struct Gate {
+    calls: AtomicUsize,
+    armed: AtomicBool,
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+impl Gate {
+    /// Registry calls so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Holds the next registry call until [`Gate::open`].
+    pub fn arm(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until the held call has reached the registry.
+    pub async fn entered(&self) {
+        tokio::time::timeout(Duration::from_secs(20), self.entered.notified())
+            .await
+            .expect("the held registry call arrives");
+    }
+
+    /// Lets the held call go on.
+    pub fn open(&self) {
+        self.release.notify_one();
+    }
+}
+
+/// The registry as the service sees it: the real backend behind a [`Gate`].
+#[derive(Debug)]
+struct GatedBackend {
+    inner: Arc<dyn RegistryBackend>,
+    gate: Arc<Gate>,
+}
+
+impl RegistryBackend for GatedBackend {
+    fn call<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, abdm_hpr::Result<Response>> {
+        Box::pin(async move {
+            self.gate.calls.fetch_add(1, Ordering::SeqCst);
+            if self.gate.armed.swap(false, Ordering::SeqCst) {
+                self.gate.entered.notify_one();
+                self.gate.release.notified().await;
+            }
+            self.inner.call(request).await
+        })
+    }
 }
 
 impl TestServer {
@@ -75,12 +136,59 @@ impl TestServer {
             ..SandboxConfig::default()
         })
         .unwrap();
+        let backend = Arc::new(InProcessBackend::new(sandbox.clone()));
+        Self::launch(db, config, dir, sandbox, backend, None).await
+    }
+
+    /// A service whose registry is the sandbox on loopback HTTP, reached through the gateway
+    /// client (no retries, a 1 s timeout): unlike the in-process backend, this path has the
+    /// sandbox's request log (`sandbox.requests()`), armed faults (`sandbox.fail_next`) and
+    /// `latency` before every registry call.
+    pub async fn over_http(config: ServerConfig, latency: Duration) -> Self {
+        install_crypto();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("hpr.db").display());
+        let db = Database::connect(&url).await.unwrap();
+        let sandbox = Sandbox::new(SandboxConfig {
+            seed: Some(7),
+            fixed_otp: Some(OTP.to_owned()),
+            latency,
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        let running = sandbox
+            .clone()
+            .start("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let gateway = GatewayClient::builder()
+            .base_url(running.base_url())
+            .api_key("test")
+            .timeout(Duration::from_secs(1) + latency)
+            .build()
+            .unwrap();
+        Self::launch(db, config, dir, sandbox, Arc::new(gateway), Some(running)).await
+    }
+
+    async fn launch(
+        db: Database,
+        config: ServerConfig,
+        dir: tempfile::TempDir,
+        sandbox: Sandbox,
+        backend: Arc<dyn RegistryBackend>,
+        running: Option<RunningSandbox>,
+    ) -> Self {
+        let gate = Arc::new(Gate::default());
+        let backend: Arc<dyn RegistryBackend> = Arc::new(GatedBackend {
+            inner: backend,
+            gate: gate.clone(),
+        });
         let clock = Arc::new(TestClock(Mutex::new(SystemTime::now())));
         let probe: ReadinessProbe = Arc::new(|| Box::pin(async { Ok(()) }));
         let server = Server::bind(
             "127.0.0.1:0".parse().unwrap(),
             db.clone(),
-            Arc::new(InProcessBackend::new(sandbox.clone())),
+            backend,
             clock.clone(),
             probe,
             config,
@@ -104,6 +212,8 @@ impl TestServer {
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
+            running,
+            gate,
         }
     }
 
@@ -178,5 +288,138 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
     }
+
+    /// How many calls the service made to the registry.
+    pub fn registry_calls(&self) -> usize {
+        self.gate.calls()
+    }
+
+    /// Stops the loopback sandbox of [`TestServer::over_http`]: the registry is unreachable.
+    pub async fn stop_registry(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+
+    /// Starts a graceful shutdown without waiting for it ([`TestServer::stop`] waits).
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// A request to `path` with the key, built on by the caller.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(key)
+    }
+
+    /// Starts a registration for `aadhaar`; its id.
+    pub async fn start_for(&self, key: &str, aadhaar: &str) -> String {
+        let (status, body) = self
+            .post(key, "/v1/registrations", &json!({"aadhaar": aadhaar}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The mobile the sandbox links to `aadhaar`.
+    pub fn linked_mobile(&self, aadhaar: &str) -> String {
+        self.sandbox.identity(aadhaar).unwrap().mobile
+    }
+
+    /// A valid mobile that is not the one linked to `aadhaar`.
+    pub fn other_mobile(&self, aadhaar: &str) -> String {
+        let linked = self.linked_mobile(aadhaar);
+        if linked == "9988776655" {
+            "9988776644".to_owned()
+        } else {
+            "9988776655".to_owned()
+        }
+    }
+
+    /// Runs a started registration `id` of `aadhaar` to its HPR ID: `linked` uses the
+    /// Aadhaar-linked mobile (no mobile OTP), else another mobile proven by OTP. Returns every
+    /// step's (name, status, body), the last being create.
+    pub async fn complete(
+        &self,
+        key: &str,
+        id: &str,
+        aadhaar: &str,
+        linked: bool,
+    ) -> Vec<(&'static str, u16, Value)> {
+        let mobile = if linked {
+            self.linked_mobile(aadhaar)
+        } else {
+            self.other_mobile(aadhaar)
+        };
+        let mut steps: Vec<(&'static str, Value)> = vec![
+            ("verify_aadhaar_otp", json!({"otp": OTP})),
+            ("check_account_exist", Value::Null),
+            (
+                "demographic_auth_via_mobile",
+                json!({"mobileNumber": mobile}),
+            ),
+        ];
+        if !linked {
+            steps.push(("generate_mobile_otp", Value::Null));
+            steps.push(("verify_mobile_otp", json!({"otp": OTP})));
+        }
+        steps.push(("get_hpr_id_suggestion", Value::Null));
+        let mut done = Vec::new();
+        for (name, payload) in steps {
+            let (status, body) = self.step(key, id, name, &payload).await;
+            assert_eq!(status, 200, "{name}: {body}");
+            done.push((name, status, body));
+        }
+        let suggestion = done.last().unwrap().2["outcome"]["data"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, body) = self
+            .step(
+                key,
+                id,
+                "create_hpr_id_with_preverified",
+                &create_payload(&suggestion),
+            )
+            .await;
+        assert_eq!(status, 200, "create: {body}");
+        done.push(("create_hpr_id_with_preverified", status, body));
+        done
+    }
+}
+
+/// A password the create step accepts.
+pub const PASSWORD: &str = "Ayushman@143";
+
+/// The create payload for `hpr_id` (the sandbox's account check gives every demographic).
+pub fn create_payload(hpr_id: &str) -> Value {
+    json!({
+        "hprId": hpr_id,
+        "password": PASSWORD,
+        "email": "asha@example.com",
+        "hpCategoryCode": "1",
+        "hpSubCategoryCode": "1",
+    })
+}
+
+/// The `n`-th of a series of distinct valid Aadhaar numbers (the last digit makes the
+/// checksum hold), so that several registrations do not meet the sandbox's resend interval.
+pub fn aadhaar(n: u32) -> String {
+    let prefix = format!("3{:010}", 1_234_500_000 + u64::from(n));
+    (0..10)
+        .map(|d| format!("{prefix}{d}"))
+        .find(|candidate| abdm_hpr::types::Aadhaar::parse(candidate).is_ok())
+        .unwrap()
 }
