@@ -167,7 +167,7 @@ impl Database {
                 .await
                 .map_err(cannot_open)?;
             let read = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(4)
                 .connect_with(options.create_if_missing(false))
                 .await
                 .map_err(cannot_open)?;
