@@ -15,6 +15,7 @@ pub mod error;
 pub mod idempotency;
 pub mod keys;
 pub mod metrics;
+pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
 pub mod store;
