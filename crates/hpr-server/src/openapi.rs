@@ -88,8 +88,9 @@ pub struct ApiDoc;
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"aadhaar": "234123412346"}))]
 pub struct StartRequest {
-    /// The professional's 12-digit Aadhaar number (spaces and dashes are ignored; the last digit
-    /// is a Verhoeff checksum). Never shown back.
+    /// The professional's 12-digit Aadhaar number: the first digit 2–9, the last a Verhoeff
+    /// check digit (the service also ignores spaces and hyphens). Never shown back.
+    #[schema(pattern = "^[2-9][0-9]{11}$", example = "234123412346")]
     pub aadhaar: String,
 }
 

@@ -235,14 +235,8 @@ async fn the_served_document_is_valid_and_the_service_keeps_to_it() {
         .args(["--url", &server.base])
         .args(["--header", &format!("Authorization: Bearer {key}")])
         .args(["--checks", CHECKS])
-        .args([
-            "--max-examples",
-            "25",
-            "--seed",
-            "20261202",
-            "--workers",
-            "2",
-        ])
+        .args(["--max-examples", "100", "--max-time", "60"])
+        .args(["--seed", "20261202", "--workers", "2"])
         .args(["--request-timeout", "20"])
         .env("NO_COLOR", "1")
         .env("SCHEMATHESIS_HOOKS", "");

@@ -43,7 +43,12 @@ use crate::views::{RegistrationPage, RegistrationView, StepResponse};
     ),
     request_body(content = StartRequest, content_type = "application/json", description = "The professional's Aadhaar number."),
     responses(
-        (status = 201, description = "Started: the OTP was sent.", body = crate::views::StepResponse, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`."))),
+        (status = 201, description = "Started: the OTP was sent.", body = crate::views::StepResponse, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.")),
+        links(
+            ("get_registration" = (operation_id = "get_registration", parameters(("id" = "$response.body#/id")), description = "Read the registration.")),
+            ("run_next_step" = (operation_id = "run_step", parameters(("id" = "$response.body#/id"), ("step" = "$response.body#/outcome/next_step")), description = "Run the next step.")),
+            ("delete_registration" = (operation_id = "delete_registration", parameters(("id" = "$response.body#/id")), description = "Delete the registration.")),
+        )),
         (status = 401, response = Unauthorized),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -115,7 +120,12 @@ pub async fn start(
     ),
     request_body(content = Option<StepPayload>, content_type = "application/json", description = "The step's fields; an empty body is `{}`."),
     responses(
-        (status = 200, description = "The step ran: the registration's new revision and stage, and the outcome.", body = crate::views::StepResponse, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`."))),
+        (status = 200, description = "The step ran: the registration's new revision and stage, and the outcome.", body = crate::views::StepResponse, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.")),
+        links(
+            ("get_registration" = (operation_id = "get_registration", parameters(("id" = "$response.body#/id")), description = "Read the registration.")),
+            ("run_next_step" = (operation_id = "run_step", parameters(("id" = "$response.body#/id"), ("step" = "$response.body#/outcome/next_step")), description = "Run the next step.")),
+            ("delete_registration" = (operation_id = "delete_registration", parameters(("id" = "$response.body#/id")), description = "Delete the registration.")),
+        )),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
