@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -19,6 +19,8 @@ use crate::app::AppState;
 use crate::auth::Tenant;
 use crate::db::millis;
 use crate::error::ApiError;
+// not axum's: an undecodable path is a 404 error document, not 400 text/plain
+use crate::extract::Path;
 use crate::idempotency::{self, Stored};
 #[allow(unused_imports)] // the OpenAPI annotations name them
 use crate::openapi::{
