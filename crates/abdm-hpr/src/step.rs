@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// One of the 8 HPR registration steps, named as the peer's step ids (`verify_aadhaar_otp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Step {
     /// 1. Send an OTP to the Aadhaar-linked mobile.
     GenerateAadhaarOtp,

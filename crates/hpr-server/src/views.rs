@@ -5,19 +5,21 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 
-use abdm_hpr::flow::{PayloadHint, RegistrationResult, StepOutcome, StoredSession};
+use abdm_hpr::flow::{PayloadHint, RegistrationResult, Stage, StepOutcome, StoredSession};
 
 use crate::store::stage_name;
 
 /// The answer to a step (and to the start): where the registration stands and the outcome.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StepResponse {
     /// The registration's id.
     pub id: String,
     /// Its revision after the step (send it as `If-Match` with the next one).
     pub revision: u64,
     /// Its stage after the step.
+    #[schema(value_type = Stage)]
     pub stage: String,
     /// The engine's outcome: message, data, next step and what it needs.
     pub outcome: StepOutcome,
@@ -40,17 +42,20 @@ impl StepResponse {
 }
 
 /// A registration as `GET` shows it: never an OTP, a password, a token or the full Aadhaar.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationView {
     /// Its id.
     pub id: String,
     /// Its revision.
     pub revision: u64,
     /// Where it stands.
+    #[schema(value_type = Stage)]
     pub stage: String,
     /// The step to run next; `null` when complete.
+    #[schema(required = true)]
     pub next_step: Option<abdm_hpr::flow::Step>,
-    /// What the next step needs.
+    /// What the next step needs; `null` when complete.
+    #[schema(required = true)]
     pub next_step_payload_hint: Option<PayloadHint>,
     /// The steps allowed now.
     pub allowed_steps: Vec<abdm_hpr::flow::Step>,
@@ -61,8 +66,10 @@ pub struct RegistrationView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<RegistrationResult>,
     /// When it was started (RFC 3339).
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// When it will be deleted unless another step runs (RFC 3339).
+    #[schema(format = DateTime)]
     pub expires_at: String,
 }
 
@@ -86,11 +93,12 @@ impl RegistrationView {
 }
 
 /// A page of registrations.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationPage {
     /// Newest first.
     pub registrations: Vec<RegistrationView>,
     /// Pass as `cursor` for the next page; `null` on the last one.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -10,6 +10,7 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ErrorKind {
     /// A field broke a rule, or the input could not be read; nothing was sent.
     Validation,
@@ -37,6 +38,7 @@ pub enum ErrorKind {
 
 /// One field's problem, by wire name, without the value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldProblem {
     /// The wire name, e.g. `otp`.
     pub field: String,
@@ -56,6 +58,7 @@ pub struct FieldProblem {
 /// assert_eq!(serde_json::to_string(&doc).unwrap(), r#"{"error":{"kind":"config","message":"no API key"}}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDocument {
     /// The body.
     pub error: ErrorBody,
@@ -63,6 +66,7 @@ pub struct ErrorDocument {
 
 /// The body of an [`ErrorDocument`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// What kind of failure.
     pub kind: ErrorKind,

@@ -35,6 +35,7 @@ use crate::types::{
 /// What kind of value a field holds: how a front end should ask for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FieldKind {
     /// A 12-digit Aadhaar number: an identifier to mask on screen, never echoed back.
     Aadhaar,
@@ -66,6 +67,7 @@ pub enum FieldKind {
 ///
 /// `Debug` hides the value and label: HPR ID suggestions are derived from the person's name.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     /// What to send, e.g. `"8"`.
     pub value: String,
@@ -88,12 +90,16 @@ impl fmt::Debug for Choice {
 /// The rules a value must meet, for display and early checks. Lengths count characters of the
 /// normalised value (after trimming and removing the separators the rule says are ignored).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldRules {
     /// The fewest characters, if bounded.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub min_len: Option<usize>,
     /// The most characters, if bounded.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub max_len: Option<usize>,
     /// The rest of the rule in words, e.g. "digits only".
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub pattern_description: Option<String>,
 }
 
@@ -101,6 +107,7 @@ pub struct FieldRules {
 ///
 /// `Debug` shows whether a value is present, never the value.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldDescriptor {
     /// The wire name to send it under, e.g. `"mobileNumber"`.
     pub name: String,
@@ -116,12 +123,15 @@ pub struct FieldDescriptor {
     pub secret: bool,
     /// The value the session will send unless the caller overrides it; never set for secrets or
     /// the Aadhaar number.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub value: Option<Value>,
     /// The options, for choices and suggestions.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub choices: Vec<Choice>,
     /// The field whose value filters `choices` by their `parent`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub parent_field: Option<String>,
     /// The rules the engine enforces.
     pub rules: FieldRules,

@@ -15,14 +15,18 @@ use serde_json::Value;
 
 /// The result of one successful step.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepOutcome {
     /// What happened and what comes next, in a sentence or two.
     pub message: String,
     /// The operation's response, with the contract's field names (suggestions: an array).
+    // free-form (any JSON value: an object for most steps, an array of suggestions)
     pub data: serde_json::Value,
     /// The step to run next; `null` when the registration is complete.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_step: Option<Step>,
     /// What the next step needs; `null` when the registration is complete.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_step_payload_hint: Option<PayloadHint>,
 }
 
@@ -47,6 +51,7 @@ impl fmt::Debug for StepOutcome {
 /// `fields` describes every input of the step for rendering ([`FieldDescriptor`]).
 /// `required_fields` is exactly the names of the `fields` that are required and have no value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayloadHint {
     /// A sentence describing the next step.
     pub description: String,
@@ -60,6 +65,7 @@ pub struct PayloadHint {
     pub optional_fields: Vec<String>,
     /// One descriptor per input the caller may send, in the order to ask them.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub fields: Vec<FieldDescriptor>,
 }
 

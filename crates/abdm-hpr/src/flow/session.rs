@@ -25,6 +25,7 @@ use crate::types::{
 /// How a completed registration ended. `Debug` hides the identifiers (CONTRACT §7).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationResult {
     /// `true` if the account already existed, `false` if this session created it.
     pub existing: bool,

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use abdm_hpr::flow::ErrorKind;
 
@@ -11,14 +12,22 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 /// `GET /healthz`: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "operations",
+    responses((status = 200, description = "The process answers.", body = crate::openapi::Health))
+)]
 pub async fn healthz() -> Response {
     axum::Json(serde_json::json!({"status": "ok"})).into_response()
 }
 
 /// The body of `/readyz`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
     /// `ready` or `not_ready`.
+    #[schema(schema_with = crate::openapi::readiness_status)]
     pub status: &'static str,
     /// `ok`, or why the database cannot be used.
     pub database: String,
@@ -27,6 +36,17 @@ pub struct Readiness {
 }
 
 /// `GET /readyz`: 200 when the database and the registry backend answer, else 503.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "`ready`: the database and the registry backend answer.", body = Readiness),
+        (status = 503, description = "`not_ready`: `database` or `backend` says what fails.", body = Readiness),
+        (status = 504, response = crate::openapi::GatewayTimeout),
+    )
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let (database, backend) = tokio::join!(state.db.ping(), (state.readiness)());
     let ready = database.is_ok() && backend.is_ok();
@@ -44,6 +64,15 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"),
+    )
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut response = state.metrics.encode().into_response();
     response.headers_mut().insert(

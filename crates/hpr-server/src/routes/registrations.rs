@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -19,11 +19,50 @@ use crate::app::AppState;
 use crate::auth::Tenant;
 use crate::db::millis;
 use crate::error::ApiError;
+// not axum's: an undecodable path is a 404 error document, not 400 text/plain
+use crate::extract::Path;
 use crate::idempotency::{self, Stored};
+#[allow(unused_imports)] // the OpenAPI annotations name them
+use crate::openapi::{
+    BadGateway, Conflict, GatewayTimeout, Internal, NotFound, PayloadTooLarge, StartRequest,
+    StepPayload, TooManyRequests, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
+};
 use crate::store::record_of;
 use crate::views::{RegistrationPage, RegistrationView, StepResponse};
 
 /// `POST /v1/registrations` `{"aadhaar": …}`: sends the Aadhaar OTP → 201.
+#[utoipa::path(
+    post,
+    path = "/v1/registrations",
+    operation_id = "start_registration",
+    tag = "registrations",
+    summary = "Start a registration",
+    description = "Runs `generate_aadhaar_otp`: the registry sends an OTP to the Aadhaar-linked mobile. The answer holds the new registration's `id` and `revision` and what `verify_aadhaar_otp` needs.",
+    security(("api_key" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "1–255 visible ASCII characters (a UUID is a good key). A repeat with the same key and request gets the stored answer (with `Idempotent-Replayed: true`) without running again; the same key with another request is 422; while the first still runs, 409."),
+    ),
+    request_body(content = StartRequest, content_type = "application/json", description = "The professional's Aadhaar number."),
+    responses(
+        (status = 201, description = "Started: the OTP was sent.", body = crate::views::StepResponse, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.")),
+        links(
+            ("get_registration" = (operation_id = "get_registration", parameters(("id" = "$response.body#/id")), description = "Read the registration.")),
+            ("run_next_step" = (operation_id = "run_step", parameters(("id" = "$response.body#/id"), ("step" = "$response.body#/outcome/next_step")), description = "Run the next step.")),
+            ("delete_registration" = (operation_id = "delete_registration", parameters(("id" = "$response.body#/id")), description = "Delete the registration.")),
+        )),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = Internal),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    )
+)]
 pub async fn start(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -65,6 +104,43 @@ pub async fn start(
 }
 
 /// `POST /v1/registrations/{id}/steps/{step}` with the step's payload → 200.
+#[utoipa::path(
+    post,
+    path = "/v1/registrations/{id}/steps/{step}",
+    operation_id = "run_step",
+    tag = "registrations",
+    summary = "Run a step of a registration",
+    description = "Runs `step` with the payload, from the registration's current state. Steps run in the order the answers' `next_step` gives (`allowed_steps` of the registration lists the alternatives); one step at a time per registration.",
+    security(("api_key" = [])),
+    params(
+        ("id" = String, Path, description = "The registration's id."),
+        ("step" = abdm_hpr::flow::Step, Path, description = "The step to run (upper case is accepted too)."),
+        ("If-Match" = Option<String>, Header, pattern = "^(W/)?\"[0-9]+\"$", example = "\"1\"",
+            description = "Run only if the registration is at this revision (`\"3\"`, `W/\"3\"` or `3`); another revision is 409 `conflict`."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "1–255 visible ASCII characters (a UUID is a good key). A repeat with the same key and request gets the stored answer (with `Idempotent-Replayed: true`) without running again; the same key with another request is 422; while the first still runs, 409."),
+    ),
+    request_body(content = Option<StepPayload>, content_type = "application/json", description = "The step's fields; an empty body is `{}`."),
+    responses(
+        (status = 200, description = "The step ran: the registration's new revision and stage, and the outcome.", body = crate::views::StepResponse, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.")),
+        links(
+            ("get_registration" = (operation_id = "get_registration", parameters(("id" = "$response.body#/id")), description = "Read the registration.")),
+            ("run_next_step" = (operation_id = "run_step", parameters(("id" = "$response.body#/id"), ("step" = "$response.body#/outcome/next_step")), description = "Run the next step.")),
+            ("delete_registration" = (operation_id = "delete_registration", parameters(("id" = "$response.body#/id")), description = "Delete the registration.")),
+        )),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = Internal),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    )
+)]
 pub async fn step(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -159,6 +235,24 @@ fn answer(
 }
 
 /// `GET /v1/registrations/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/registrations/{id}",
+    operation_id = "get_registration",
+    tag = "registrations",
+    summary = "Read a registration",
+    description = "Where the registration stands and what to send next; never an OTP, a password, a token or the full Aadhaar number.",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The registration's id.")),
+    responses(
+        (status = 200, description = "The registration.", body = crate::views::RegistrationView),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -169,6 +263,24 @@ pub async fn show(
 }
 
 /// `DELETE /v1/registrations/{id}` → 204; its data is gone.
+#[utoipa::path(
+    delete,
+    path = "/v1/registrations/{id}",
+    operation_id = "delete_registration",
+    tag = "registrations",
+    summary = "Delete a registration",
+    description = "Deletes the registration and everything the service kept about it (an HPR ID created at the registry stays).",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The registration's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -197,6 +309,28 @@ pub struct ListQuery {
 pub const MAX_PAGE: i64 = 100;
 
 /// `GET /v1/registrations?stage=&limit=&cursor=`: the tenant's, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/registrations",
+    operation_id = "list_registrations",
+    tag = "registrations",
+    summary = "List registrations",
+    description = "The tenant's unexpired registrations, newest first, a page at a time. Other query parameters are 422.",
+    security(("api_key" = [])),
+    params(
+        ("stage" = Option<abdm_hpr::flow::Stage>, Query, description = "Only registrations at this stage (empty: all)."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (1–100, default 20)."),
+        ("cursor" = Option<String>, Query, description = "Where the previous page ended: its `next_cursor`."),
+    ),
+    responses(
+        (status = 200, description = "A page of registrations.", body = crate::views::RegistrationPage),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     tenant: Tenant,
