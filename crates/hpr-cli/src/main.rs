@@ -8,8 +8,6 @@
 //! into the exit code.
 
 mod backend;
-// its doc comments are clap's --help text (`USER[:PASS]`, `[sms]`, bare URLs), not rustdoc
-#[allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 mod cli;
 mod commands;
 mod exit;
