@@ -20,6 +20,7 @@ use abdm_hpr::flow::{Clock, RegistrationService};
 use crate::config::ServerConfig;
 use crate::db::Database;
 use crate::error::ApiError;
+use crate::key_cache::KeyCache;
 use crate::metrics::Metrics;
 use crate::rate_limit::KeyLimiter;
 use crate::routes;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Per-key rate limits.
     pub limiter: Arc<KeyLimiter>,
+    /// Recently seen live API keys.
+    pub keys: Arc<KeyCache>,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Whether the backend is reachable.

@@ -35,7 +35,19 @@ impl FromRequestParts<AppState> for Tenant {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be `Bearer KEY`")
             })?;
-        let Some((key_name, tenant)) = state.db.key_by_hash(&keys::hash(key)).await? else {
+        let hash = keys::hash(key);
+        let now = state.clock.now();
+        let found = match state.keys.get(&hash, now) {
+            Some(found) => Some(found),
+            None => {
+                let found = state.db.key_by_hash(&hash).await?;
+                if let Some((name, tenant)) = &found {
+                    state.keys.put(hash, name, tenant, now);
+                }
+                found
+            }
+        };
+        let Some((key_name, tenant)) = found else {
             return Err(ApiError::unauthorized(
                 "unknown or revoked API key (`hpr serve keys list` shows the live ones)",
             ));

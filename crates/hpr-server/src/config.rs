@@ -21,6 +21,9 @@ pub struct ServerConfig {
     pub purge_interval: Duration,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_ttl: Duration,
+    /// How long a live API key is remembered without reading the database again (a revoked
+    /// key stops working within this time).
+    pub key_cache_ttl: Duration,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +37,7 @@ impl Default for ServerConfig {
             cors_origins: Vec::new(),
             purge_interval: Duration::from_secs(60),
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+            key_cache_ttl: Duration::from_secs(1),
         }
     }
 }

@@ -161,12 +161,18 @@ impl Database {
             let cannot_open = |e: sqlx::Error| DbError::Sql(format!("cannot open {shown}: {e}"));
             // the writer first: it creates the file and switches it to WAL
             let write = SqlitePoolOptions::new()
+                // a ping before every use doubles the round trips; a dead connection fails its
+                // statement instead, and the pool replaces it
+                .test_before_acquire(false)
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options.clone())
                 .await
                 .map_err(cannot_open)?;
             let read = SqlitePoolOptions::new()
+                // a ping before every use doubles the round trips; a dead connection fails its
+                // statement instead, and the pool replaces it
+                .test_before_acquire(false)
                 .max_connections(4)
                 .connect_with(options.create_if_missing(false))
                 .await
@@ -178,12 +184,18 @@ impl Database {
             let cannot_connect =
                 |e: sqlx::Error| DbError::Sql(format!("cannot connect to {shown}: {e}"));
             let pool = PgPoolOptions::new()
+                // a ping before every use doubles the round trips; a dead connection fails its
+                // statement instead, and the pool replaces it
+                .test_before_acquire(false)
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.clone())
                 .await
                 .map_err(cannot_connect)?;
             let claims = PgPoolOptions::new()
+                // a ping before every use doubles the round trips; a dead connection fails its
+                // statement instead, and the pool replaces it
+                .test_before_acquire(false)
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.options([("synchronous_commit", "off")]))

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod key_cache;
 pub mod keys;
 pub mod metrics;
 pub mod openapi;
@@ -58,6 +59,7 @@ impl Server {
             backend,
             clock,
             limiter: Arc::new(rate_limit::KeyLimiter::new(config.rate_limit_per_min)),
+            keys: Arc::new(key_cache::KeyCache::new(config.key_cache_ttl)),
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
             readiness,

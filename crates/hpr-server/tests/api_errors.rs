@@ -332,6 +332,8 @@ async fn a_missing_malformed_unknown_or_revoked_key_is_401_with_www_authenticate
             .await
             .unwrap()
     );
+    // a live key is remembered for up to `key_cache_ttl` (1 s): past it the revocation holds
+    server.clock.advance(std::time::Duration::from_secs(2));
     let (status, headers, body) =
         send(server.request(Method::GET, &key, "/v1/registrations")).await;
     assert_eq!(status, 401, "{body}");
