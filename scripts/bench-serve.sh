@@ -50,7 +50,7 @@ start_postgres() {
 # start_server DATABASE_URL: sets server_pid and server_url
 start_server() {
   "$hpr" serve keys create --name bench --database "$1" >"$work/key" 2>/dev/null
-  "$hpr" serve --addr 127.0.0.1:0 --database "$1" --sandbox-seed 1 --sandbox-fixed-otp 123456 \
+  "$hpr" serve --addr 127.0.0.1:0 --database "$1" --sandbox-seed 1 --sandbox-fixed-otp 123456 --sandbox-quiet-sms \
     --rate-limit-per-min 0 --log-format text >"$work/serve.out" 2>"$work/serve.err" &
   server_pid=$!
   local line=

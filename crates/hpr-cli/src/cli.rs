@@ -269,6 +269,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "OTP", value_parser = parse_otp)]
     pub sandbox_fixed_otp: Option<String>,
 
+    /// Embedded sandbox only: do not print `[sms]` lines (with --sandbox-fixed-otp the OTP is
+    /// known anyway).
+    #[arg(long)]
+    pub sandbox_quiet_sms: bool,
+
     /// Minutes a registration is kept after its last step (sliding), 1 to 10080.
     #[arg(long, value_name = "MINS", default_value_t = 30, value_parser = value_parser!(u64).range(1..=10_080))]
     pub session_ttl_mins: u64,

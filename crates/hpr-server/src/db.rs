@@ -11,6 +11,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::local_claims::LocalClaims;
 
 /// A database failure, without the URL's password.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +51,8 @@ pub enum Database {
         /// One connection for every write: SQLite takes one writer at a time anyway, and
         /// queueing writers here is far cheaper than SQLite's busy-wait sleeps between them.
         write: SqlitePool,
+        /// Claims, in memory (one process serves a SQLite file).
+        claims: Arc<LocalClaims>,
     },
     /// `postgres://…`.
     Postgres {
@@ -86,7 +91,7 @@ macro_rules! on_pool {
             Database::Postgres { pool: $pool, .. } => $body,
         }
     };
-    ($db:expr, claim $pool:ident => $body:expr) => {
+    ($db:expr, marker $pool:ident => $body:expr) => {
         match $db {
             Database::Sqlite { write: $pool, .. } => $body,
             Database::Postgres { claims: $pool, .. } => $body,
@@ -159,6 +164,7 @@ impl Database {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10));
             let cannot_open = |e: sqlx::Error| DbError::Sql(format!("cannot open {shown}: {e}"));
+            let claims = Arc::new(LocalClaims::new(options.get_filename()));
             // the writer first: it creates the file and switches it to WAL
             let write = SqlitePoolOptions::new()
                 // a ping before every use doubles the round trips; a dead connection fails its
@@ -177,7 +183,11 @@ impl Database {
                 .connect_with(options.create_if_missing(false))
                 .await
                 .map_err(cannot_open)?;
-            Database::Sqlite { read, write }
+            Database::Sqlite {
+                read,
+                write,
+                claims,
+            }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| DbError::Url(format!("{shown}: {e}")))?;
@@ -229,7 +239,7 @@ impl Database {
     /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
         match self {
-            Database::Sqlite { read, write } => {
+            Database::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -330,6 +340,11 @@ impl Database {
             .bind(&row.stage).bind(&row.session).bind(millis(now)).bind(row.expires_at)
             .bind(&row.id).bind(tenant).bind(row.revision)
             .execute(pool).await?.rows_affected());
+        if done == 1
+            && let Database::Sqlite { claims, .. } = self
+        {
+            claims.drop_claim(tenant, &row.id);
+        }
         Ok(done == 1)
     }
 
@@ -346,10 +361,30 @@ impl Database {
         const SQL: &str = "UPDATE registrations SET claimed_until = $1 \
             WHERE id = $2 AND tenant = $3 AND revision = $4 \
             AND (claimed_until IS NULL OR claimed_until <= $5)";
-        let done = on_pool!(self, claim pool => sqlx::query(SQL)
-            .bind(millis(until)).bind(id).bind(tenant).bind(revision).bind(millis(now))
-            .execute(pool).await?.rows_affected());
-        Ok(done == 1)
+        match self {
+            Database::Sqlite { claims, .. } => {
+                if !claims.try_take(tenant, id, now, until) {
+                    return Ok(false);
+                }
+                let current = self.registration(tenant, id).await;
+                if !matches!(&current, Ok(Some(row)) if row.revision == revision) {
+                    claims.drop_claim(tenant, id);
+                }
+                Ok(current?.is_some_and(|row| row.revision == revision))
+            }
+            Database::Postgres { claims: pool, .. } => {
+                let done = sqlx::query(SQL)
+                    .bind(millis(until))
+                    .bind(id)
+                    .bind(tenant)
+                    .bind(revision)
+                    .bind(millis(now))
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+                Ok(done == 1)
+            }
+        }
     }
 
     /// Claims registration `id` until `until` unless another claim holds at `now`, and returns
@@ -364,18 +399,57 @@ impl Database {
         const SQL: &str = "UPDATE registrations SET claimed_until = $1 \
             WHERE id = $2 AND tenant = $3 AND (claimed_until IS NULL OR claimed_until <= $4) \
             RETURNING id, revision, stage, session, created_at, expires_at";
-        let row: Option<RowTuple> = on_pool!(self, claim pool => sqlx::query_as(SQL)
-            .bind(millis(until)).bind(id).bind(tenant).bind(millis(now))
-            .fetch_optional(pool).await?);
-        Ok(row.map(RegistrationRow::from))
+        match self {
+            Database::Sqlite { claims, .. } => {
+                if !claims.try_take(tenant, id, now, until) {
+                    return Ok(None);
+                }
+                let current = self.registration(tenant, id).await;
+                if !matches!(current, Ok(Some(_))) {
+                    claims.drop_claim(tenant, id);
+                }
+                current
+            }
+            Database::Postgres { claims: pool, .. } => {
+                let row: Option<RowTuple> = sqlx::query_as(SQL)
+                    .bind(millis(until))
+                    .bind(id)
+                    .bind(tenant)
+                    .bind(millis(now))
+                    .fetch_optional(pool)
+                    .await?;
+                Ok(row.map(RegistrationRow::from))
+            }
+        }
     }
 
     /// Ends the claim on registration `id`.
     pub async fn release_registration(&self, tenant: &str, id: &str) -> DbResult<()> {
         const SQL: &str =
             "UPDATE registrations SET claimed_until = NULL WHERE id = $1 AND tenant = $2";
-        on_pool!(self, claim pool => sqlx::query(SQL).bind(id).bind(tenant).execute(pool).await?.rows_affected());
+        match self {
+            Database::Sqlite { claims, .. } => claims.drop_claim(tenant, id),
+            Database::Postgres { claims: pool, .. } => {
+                sqlx::query(SQL).bind(id).bind(tenant).execute(pool).await?;
+            }
+        }
         Ok(())
+    }
+
+    /// Takes what serving needs beyond a connection: for SQLite, the exclusive serving lock
+    /// (one process per file; its claims live in memory). A no-op for Postgres.
+    pub fn lock_for_serving(&self) -> DbResult<()> {
+        match self {
+            Database::Sqlite { claims, .. } => claims.lock_for_serving().map_err(DbError::Url),
+            Database::Postgres { .. } => Ok(()),
+        }
+    }
+
+    /// Forgets in-memory claims whose deadline passed (SQLite; Postgres claims simply lapse).
+    pub fn forget_stale_claims(&self, now: SystemTime) {
+        if let Database::Sqlite { claims, .. } = self {
+            claims.forget_stale(now);
+        }
     }
 
     /// Deletes the tenant's registration `id`; `false` if there was none.
@@ -453,7 +527,7 @@ impl Database {
             FROM idempotency_keys WHERE tenant = $1 AND idem_key = $2";
         const TAKE_OVER: &str = "UPDATE idempotency_keys SET request_hash = $1, status = NULL, \
             body = NULL, created_at = $2 WHERE tenant = $3 AND idem_key = $4 AND created_at = $5";
-        let inserted = on_pool!(self, claim pool => sqlx::query(INSERT)
+        let inserted = on_pool!(self, marker pool => sqlx::query(INSERT)
             .bind(tenant).bind(key).bind(request_hash).bind(millis(now))
             .execute(pool).await?.rows_affected());
         if inserted == 1 {
@@ -468,7 +542,7 @@ impl Database {
         let expired = created < millis(expired_before);
         let abandoned = status.is_none() && created < millis(stale_before);
         if expired || abandoned {
-            let taken = on_pool!(self, claim pool => sqlx::query(TAKE_OVER)
+            let taken = on_pool!(self, marker pool => sqlx::query(TAKE_OVER)
                 .bind(request_hash).bind(millis(now)).bind(tenant).bind(key).bind(created)
                 .execute(pool).await?.rows_affected());
             return Ok(if taken == 1 {

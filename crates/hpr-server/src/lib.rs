@@ -16,6 +16,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod key_cache;
 pub mod keys;
+pub mod local_claims;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
@@ -53,6 +54,7 @@ impl Server {
         readiness: ReadinessProbe,
         config: ServerConfig,
     ) -> std::io::Result<Self> {
+        db.lock_for_serving().map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(addr).await?;
         let state = AppState {
             db,
@@ -113,6 +115,7 @@ async fn purge_loop(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "purge failed"),
         }
         state.limiter.shrink();
+        state.db.forget_stale_claims(now);
     }
 }
 

@@ -34,9 +34,12 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus, CliError> {
 fn backend(args: &ServeArgs) -> Result<(Backend, ReadinessProbe), CliError> {
     match args.backend {
         ServeBackend::Gateway => {
-            if args.sandbox_seed.is_some() || args.sandbox_fixed_otp.is_some() {
+            if args.sandbox_seed.is_some()
+                || args.sandbox_fixed_otp.is_some()
+                || args.sandbox_quiet_sms
+            {
                 return Err(CliError::usage(
-                    "--sandbox-seed and --sandbox-fixed-otp apply only to --backend sandbox",
+                    "--sandbox-seed, --sandbox-fixed-otp and --sandbox-quiet-sms apply only to --backend sandbox",
                 ));
             }
             let backend = Backend::remote(&args.gateway)?;
@@ -47,7 +50,11 @@ fn backend(args: &ServeArgs) -> Result<(Backend, ReadinessProbe), CliError> {
             let backend = Backend::embedded(
                 args.sandbox_seed,
                 args.sandbox_fixed_otp.clone(),
-                SmsOutput::Stdout,
+                if args.sandbox_quiet_sms {
+                    SmsOutput::Silent
+                } else {
+                    SmsOutput::Stdout
+                },
             )?;
             let probe: ReadinessProbe = Arc::new(|| Box::pin(async { Ok(()) }));
             Ok((backend, probe))
@@ -116,6 +123,8 @@ async fn serve(
     (backend, readiness): (Backend, ReadinessProbe),
 ) -> Result<ExitStatus, CliError> {
     let db = connect(&args.database.url).await?;
+    db.lock_for_serving()
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let config = ServerConfig {
         session_ttl: Duration::from_secs(args.session_ttl_mins * 60),
         rate_limit_per_min: Some(args.rate_limit_per_min).filter(|n| *n > 0),
