@@ -6,10 +6,9 @@ use std::str::FromStr as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -125,6 +124,16 @@ fn migrator() -> Migrator {
     }
 }
 
+/// Pool settings shared by every pool: at most `max` connections, 10 s to get one, and no ping
+/// before each use (it doubles the round trips; a dead connection fails its statement instead,
+/// and the pool replaces it).
+fn pool_options<DB: sqlx::Database>(max: u32) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .test_before_acquire(false)
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+}
+
 /// The URL with its password (if any) replaced by `***`, for messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -166,20 +175,12 @@ impl Database {
             let cannot_open = |e: sqlx::Error| DbError::Sql(format!("cannot open {shown}: {e}"));
             let claims = Arc::new(LocalClaims::new(options.get_filename()));
             // the writer first: it creates the file and switches it to WAL
-            let write = SqlitePoolOptions::new()
-                // a ping before every use doubles the round trips; a dead connection fails its
-                // statement instead, and the pool replaces it
-                .test_before_acquire(false)
-                .max_connections(1)
+            let write = pool_options::<sqlx::Sqlite>(1)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options.clone())
                 .await
                 .map_err(cannot_open)?;
-            let read = SqlitePoolOptions::new()
-                // a ping before every use doubles the round trips; a dead connection fails its
-                // statement instead, and the pool replaces it
-                .test_before_acquire(false)
-                .max_connections(4)
+            let read = pool_options::<sqlx::Sqlite>(4)
                 .connect_with(options.create_if_missing(false))
                 .await
                 .map_err(cannot_open)?;
@@ -193,21 +194,11 @@ impl Database {
                 .map_err(|e| DbError::Url(format!("{shown}: {e}")))?;
             let cannot_connect =
                 |e: sqlx::Error| DbError::Sql(format!("cannot connect to {shown}: {e}"));
-            let pool = PgPoolOptions::new()
-                // a ping before every use doubles the round trips; a dead connection fails its
-                // statement instead, and the pool replaces it
-                .test_before_acquire(false)
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+            let pool = pool_options::<sqlx::Postgres>(16)
                 .connect_with(options.clone())
                 .await
                 .map_err(cannot_connect)?;
-            let claims = PgPoolOptions::new()
-                // a ping before every use doubles the round trips; a dead connection fails its
-                // statement instead, and the pool replaces it
-                .test_before_acquire(false)
-                .max_connections(8)
-                .acquire_timeout(Duration::from_secs(10))
+            let claims = pool_options::<sqlx::Postgres>(8)
                 .connect_with(options.options([("synchronous_commit", "off")]))
                 .await
                 .map_err(cannot_connect)?;

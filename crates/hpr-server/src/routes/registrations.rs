@@ -78,18 +78,16 @@ pub async fn start(
         Ok(prepared) => prepared,
         Err(e) => return e.into_response(),
     };
-    let fingerprint = idempotency::fingerprint("POST", "/v1/registrations", &bytes);
-    let task_state = state.clone();
-    let run = async move {
-        let state = task_state;
-        idempotency::once(&state, &tenant.tenant, key, fingerprint, async {
-            let payload = match parse_body(&bytes) {
-                Ok(payload) => payload,
-                Err(e) => return e.into(),
-            };
+    run_post(
+        state,
+        tenant,
+        key,
+        "/v1/registrations",
+        bytes,
+        |state, tenant, payload| async move {
             let id = uuid::Uuid::now_v7().to_string();
             let started = Instant::now();
-            let result = state.service(&tenant.tenant).start(&id, payload).await;
+            let result = state.service(&tenant).start(&id, payload).await;
             answer(
                 &state,
                 Step::GenerateAadhaarOtp,
@@ -97,10 +95,9 @@ pub async fn start(
                 result,
                 StatusCode::CREATED,
             )
-        })
-        .await
-    };
-    tracked(&state, run).await
+        },
+    )
+    .await
 }
 
 /// `POST /v1/registrations/{id}/steps/{step}` with the step's payload → 200.
@@ -162,23 +159,50 @@ pub async fn step(
         Err(e) => return e.into_response(),
     };
     let path = format!("/v1/registrations/{id}/steps/{}", step.as_str());
-    let fingerprint = idempotency::fingerprint("POST", &path, &bytes);
-    let task_state = state.clone();
-    let run = async move {
-        let state = task_state;
-        idempotency::once(&state, &tenant.tenant, key, fingerprint, async {
-            let payload = match parse_body(&bytes) {
-                Ok(payload) => payload,
-                Err(e) => return e.into(),
-            };
+    run_post(
+        state,
+        tenant,
+        key,
+        &path,
+        bytes,
+        move |state, tenant, payload| async move {
             let started = Instant::now();
             let result = state
-                .service(&tenant.tenant)
+                .service(&tenant)
                 .step(&id, step, payload, expected)
                 .await;
             answer(&state, step, started, result, StatusCode::OK)
-        })
-        .await
+        },
+    )
+    .await
+}
+
+/// The common part of both POSTs: `work` runs with the parsed payload once per
+/// `Idempotency-Key` (method, `path` and body identify the request), as a tracked task.
+async fn run_post<W, F>(
+    state: AppState,
+    tenant: Tenant,
+    key: Option<String>,
+    path: &str,
+    bytes: Bytes,
+    work: W,
+) -> Response
+where
+    W: FnOnce(AppState, String, Value) -> F + Send + 'static,
+    F: Future<Output = Stored> + Send,
+{
+    let fingerprint = idempotency::fingerprint("POST", path, &bytes);
+    let task_state = state.clone();
+    let run = async move {
+        let state = task_state;
+        let tenant = tenant.tenant;
+        let work = async {
+            match parse_body(&bytes) {
+                Ok(payload) => work(state.clone(), tenant.clone(), payload).await,
+                Err(e) => e.into(),
+            }
+        };
+        idempotency::once(&state, &tenant, key, fingerprint, work).await
     };
     tracked(&state, run).await
 }
