@@ -4,11 +4,12 @@
 #
 #   scripts/bench-serve.sh [REGISTRATIONS] [CONCURRENCY]     (defaults 3000 and 64)
 #
-# Builds release binaries, then for each database: starts `hpr serve` on 127.0.0.1 (a fresh
-# SQLite file; a throwaway Postgres cluster in a temp folder, on a Unix socket and 127.0.0.1),
-# creates a key, runs the `serve_load` example once to warm up and once measured, and reads the
-# server's peak and current RSS from /proc. Postgres needs Debian's `postgresql` (initdb);
-# without it that row is skipped with a note. Not part of CI.
+# Builds release binaries, starts `hpr serve` on 127.0.0.1 twice (a fresh SQLite file; a
+# throwaway Postgres cluster in a temp folder, fsync on), creates a key for each, warms both up,
+# then runs the `serve_load` example in 3 rounds per database, the order rotated each round, and
+# prints the median (min–max) of registrations/s and of the p50/p99 per step, with each server's
+# peak RSS from /proc. Postgres needs Debian's `postgresql` (initdb); without it that row is
+# skipped with a note. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${1:-3000}
@@ -20,10 +21,10 @@ hpr=$PWD/target/release/hpr
 load=$PWD/target/release/examples/serve_load
 work=$(mktemp -d /tmp/hpr-bench-serve.XXXXXX)
 chmod 755 "$work"
-server_pid=
+pids=()
 pg_dir=
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done || true
   if [ -n "$pg_dir" ]; then as_pg pg_ctl -D "$pg_dir" -m immediate stop >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
@@ -47,47 +48,65 @@ start_postgres() {
   as_pg pg_ctl -D "$pg_dir" -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=100" -w start >/dev/null
 }
 
-# start_server DATABASE_URL: sets server_pid and server_url
+# start_server NAME DATABASE_URL: sets server_pid_NAME, server_url_NAME, key_NAME
 start_server() {
-  "$hpr" serve keys create --name bench --database "$1" >"$work/key" 2>/dev/null
-  "$hpr" serve --addr 127.0.0.1:0 --database "$1" --sandbox-seed 1 --sandbox-fixed-otp 123456 --sandbox-quiet-sms \
-    --rate-limit-per-min 0 --log-format text >"$work/serve.out" 2>"$work/serve.err" &
-  server_pid=$!
+  local name=$1 url=$2
+  "$hpr" serve keys create --name bench --database "$url" >"$work/key.$name" 2>/dev/null
+  "$hpr" serve --addr 127.0.0.1:0 --database "$url" --sandbox-seed 1 --sandbox-fixed-otp 123456 --sandbox-quiet-sms \
+    --rate-limit-per-min 0 >"$work/serve.$name.out" 2>"$work/serve.$name.err" &
+  local pid=$!
+  pids+=("$pid")
   local line=
   for _ in $(seq 200); do
-    line=$(head -n 1 "$work/serve.out" 2>/dev/null || true)
+    line=$(head -n 1 "$work/serve.$name.out" 2>/dev/null || true)
     [ -n "$line" ] && break
     sleep 0.05
   done
   local re='^hpr serve: listening on (http://127\.0\.0\.1:[0-9]+)$'
-  [[ $line =~ $re ]] || { echo "hpr serve did not start: $line" >&2; cat "$work/serve.err" >&2; exit 1; }
-  server_url=${BASH_REMATCH[1]}
-}
-
-stop_server() {
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
+  [[ $line =~ $re ]] || { echo "hpr serve did not start: $line" >&2; cat "$work/serve.$name.err" >&2; exit 1; }
+  printf -v "server_pid_$name" '%s' "$pid"
+  printf -v "server_url_$name" '%s' "${BASH_REMATCH[1]}"
 }
 
 rss() { awk -v k="$2:" '$1==k {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 
-run() {
-  local name=$1 url=$2
-  start_server "$url"
-  # -v would log every request; RUST_LOG=warn keeps the server's stderr quiet
-  "$load" "$server_url" "$(cat "$work/key")" 500 "$concurrency" 0 >/dev/null
-  echo "== $name: $total registrations at concurrency $concurrency"
-  "$load" "$server_url" "$(cat "$work/key")" "$total" "$concurrency" 1000000
-  echo "server RSS: peak $(rss "$server_pid" VmHWM), now $(rss "$server_pid" VmRSS)"
-  stop_server
+# one measured round of NAME (registrations numbered from FIRST); its output is kept
+round() {
+  local name=$1 first=$2 r=$3 url_var="server_url_$1"
+  "$load" "${!url_var}" "$(cat "$work/key.$name")" "$total" "$concurrency" "$first" >"$work/round.$name.$r"
 }
 
+# median (min–max) of the numbers on stdin
+summary() { sort -g | awk '{v[NR]=$1} END {printf "%s (%s–%s)", v[int((NR+1)/2)], v[1], v[NR]}'; }
+
 export RUST_LOG=warn
+pids=()
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-run sqlite "sqlite:$work/hpr.db"
+names=(sqlite)
+start_server sqlite "sqlite:$work/hpr.db"
 if start_postgres; then
-  run postgres "postgres://postgres@127.0.0.1:$pg_port/postgres"
+  start_server postgres "postgres://postgres@127.0.0.1:$pg_port/postgres"
+  names+=(postgres)
 else
-  echo "== postgres: skipped (no initdb; install Debian's postgresql)"
+  echo "postgres: skipped (no initdb; install Debian's postgresql)"
 fi
+for name in "${names[@]}"; do
+  url_var="server_url_$name"
+  "$load" "${!url_var}" "$(cat "$work/key.$name")" 500 "$concurrency" 9000000 >/dev/null # warm-up
+done
+# rounds rotate the order, so neither database always runs first
+for r in 1 2 3; do
+  if [ $((r % 2)) = 1 ]; then order=("${names[@]}"); else order=($(printf '%s\n' "${names[@]}" | tac)); fi
+  for name in "${order[@]}"; do round "$name" $((r * 1000000)) "$r"; done
+done
+echo "$total registrations x 3 rounds per database at concurrency $concurrency; median (min–max)"
+printf '%-9s %-26s %-24s %-24s %s\n' database "registrations/s" "p50 per step (ms)" "p99 per step (ms)" "server RSS peak"
+for name in "${names[@]}"; do
+  rate=$(cat "$work"/round."$name".* | sed -n 's/.* = \([0-9]*\)\/s .*/\1/p' | summary)
+  p50=$(cat "$work"/round."$name".* | awk '/^all steps/ {print $4}' | summary)
+  p99=$(cat "$work"/round."$name".* | awk '/^all steps/ {print $5}' | summary)
+  pid_var="server_pid_$name"
+  printf '%-9s %-26s %-24s %-24s %s\n' "$name" "$rate" "$p50" "$p99" "$(rss "${!pid_var}" VmHWM)"
+done
+echo "per step, last round:"
+for name in "${names[@]}"; do echo "== $name"; sed -n '2,$p' "$work/round.$name.3"; done

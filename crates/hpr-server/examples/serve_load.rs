@@ -17,7 +17,9 @@
 //! per-step latency p50/p99 (by step and over all steps), failures. Exit status 1 if any
 //! registration failed.
 //!
-//! `scripts/bench-serve.sh` starts the service on SQLite and on Postgres and runs this.
+//! The client is hyper's own HTTP/1 connection, one keep-alive connection per worker: the
+//! lightest client there is, so the generator takes little of the CPU it shares with the
+//! server. `scripts/bench-serve.sh` starts the service on SQLite and on Postgres and runs this.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -28,6 +30,10 @@ use std::time::{Duration, Instant};
 
 use abdm_hpr::types::verhoeff;
 use hpr_sandbox::{Sandbox, SandboxConfig};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request, header};
+use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -50,27 +56,68 @@ fn mobile(sandbox: &Sandbox, aadhaar: &str, n: u64) -> String {
 }
 
 struct Load {
-    http: reqwest::Client,
-    base: String,
+    addr: String,
     key: String,
     sandbox: Sandbox,
     /// Per step name: latencies in microseconds.
     latencies: Mutex<BTreeMap<String, Vec<u64>>>,
 }
 
+/// One keep-alive HTTP/1 connection (hyper's own client, the lightest there is, so the load
+/// generator takes as little as possible of the CPU it shares with the server).
+struct Connection {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+}
+
 impl Load {
-    async fn post(&self, path: &str, revision: Option<u64>, body: &Value) -> Result<Value, String> {
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.key)
-            .json(body);
+    async fn connect(&self) -> Result<Connection, String> {
+        let stream = tokio::net::TcpStream::connect(&self.addr)
+            .await
+            .map_err(|e| e.to_string())?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        Ok(Connection { sender })
+    }
+
+    async fn post(
+        &self,
+        conn: &mut Connection,
+        path: &str,
+        revision: Option<u64>,
+        body: &Value,
+    ) -> Result<Value, String> {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, self.addr.as_str())
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.key))
+            .header(header::CONTENT_TYPE, "application/json");
         if let Some(revision) = revision {
-            request = request.header("if-match", format!("\"{revision}\""));
+            request = request.header(header::IF_MATCH, format!("\"{revision}\""));
         }
-        let response = request.send().await.map_err(|e| e.to_string())?;
+        let body = if body.is_null() {
+            Bytes::new()
+        } else {
+            Bytes::from(serde_json::to_vec(body).map_err(|e| e.to_string())?)
+        };
+        let request = request.body(Full::new(body)).map_err(|e| e.to_string())?;
+        conn.sender.ready().await.map_err(|e| e.to_string())?;
+        let response = conn
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|e| e.to_string())?;
         let status = response.status();
-        let body: Value = response.json().await.map_err(|e| e.to_string())?;
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
         if status.is_success() {
             Ok(body)
         } else {
@@ -80,13 +127,14 @@ impl Load {
 
     async fn timed(
         &self,
+        conn: &mut Connection,
         step: &str,
         path: &str,
         revision: Option<u64>,
         body: &Value,
     ) -> Result<Value, String> {
         let started = Instant::now();
-        let answer = self.post(path, revision, body).await;
+        let answer = self.post(conn, path, revision, body).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.latencies
             .lock()
@@ -97,11 +145,12 @@ impl Load {
         answer
     }
 
-    async fn register(&self, n: u64) -> Result<(), String> {
+    async fn register(&self, conn: &mut Connection, n: u64) -> Result<(), String> {
         let aadhaar = aadhaar(n);
         let mobile = mobile(&self.sandbox, &aadhaar, n);
         let mut answer = self
             .timed(
+                conn,
                 "generate_aadhaar_otp",
                 "/v1/registrations",
                 None,
@@ -131,6 +180,7 @@ impl Load {
             let revision = answer["revision"].as_u64();
             answer = self
                 .timed(
+                    conn,
                     &step,
                     &format!("/v1/registrations/{id}/steps/{step}"),
                     revision,
@@ -152,7 +202,6 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(base), Some(key)) = (args.first(), args.get(1)) else {
         eprintln!("usage: serve_load URL KEY [REGISTRATIONS] [CONCURRENCY] [FIRST]");
@@ -168,12 +217,10 @@ async fn main() {
     let concurrency: u64 = args.get(3).map_or(64, |s| s.parse().expect("CONCURRENCY"));
     let first: u64 = args.get(4).map_or(0, |s| s.parse().expect("FIRST"));
     let load = Arc::new(Load {
-        http: reqwest::Client::builder()
-            .pool_max_idle_per_host(usize::try_from(concurrency).unwrap_or(64))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap(),
-        base: base.trim_end_matches('/').to_owned(),
+        addr: base
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned(),
         key: key.clone(),
         sandbox: Sandbox::new(SandboxConfig {
             seed: Some(1),
@@ -189,12 +236,21 @@ async fn main() {
     for _ in 0..concurrency {
         let (load, next, failures) = (load.clone(), next.clone(), failures.clone());
         workers.push(tokio::spawn(async move {
+            let mut conn = load.connect().await.expect("connects to the service");
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 if n >= first + total {
                     break;
                 }
-                if let Err(e) = load.register(n).await
+                let result =
+                    tokio::time::timeout(Duration::from_secs(60), load.register(&mut conn, n))
+                        .await
+                        .unwrap_or_else(|_| Err("timed out".into()));
+                if result.is_err() {
+                    // a failed exchange may leave the connection unusable: start a fresh one
+                    conn = load.connect().await.expect("connects to the service");
+                }
+                if let Err(e) = result
                     && failures.fetch_add(1, Ordering::Relaxed) < 3
                 {
                     eprintln!("registration {n} failed: {e}");
