@@ -151,15 +151,20 @@ async fn serve(
         .map_err(|e| CliError::failure(format!("cannot read the bound address: {e}")))?;
     let json = args.log_format == LogFormat::Json;
     if backend.embedded.is_some() {
+        let otps = if args.sandbox_quiet_sms {
+            "OTPs are not printed (--sandbox-quiet-sms)"
+        } else {
+            "OTPs are printed on stdout as [sms] lines"
+        };
         if json {
             tracing::warn!(
-                "SANDBOX: registrations go to an embedded offline simulator, not to HPR; no real HPR ID is created; OTPs are printed on stdout as [sms] lines; use --backend gateway for a real registry"
+                "SANDBOX: registrations go to an embedded offline simulator, not to HPR; no real HPR ID is created; {otps}; use --backend gateway for a real registry"
             );
         } else {
             eprintln!(
-                "\n  *** SANDBOX: registrations go to an embedded offline simulator, not to HPR. ***\n  \
-                 *** No real HPR ID is created; OTPs are printed below as [sms] lines.      ***\n  \
-                 *** Use --backend gateway for a real registry.                             ***\n"
+                "\n  *** SANDBOX: registrations go to an embedded offline simulator, not to HPR.\n  \
+                 *** No real HPR ID is created; {otps}.\n  \
+                 *** Use --backend gateway for a real registry.\n"
             );
         }
     } else {
