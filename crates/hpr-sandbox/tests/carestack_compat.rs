@@ -14,11 +14,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::fs;
-use std::io::{ErrorKind, Read};
+#[path = "support/python_venv.rs"]
+mod python_venv;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hpr_sandbox::{RunningSandbox, Sandbox, SandboxConfig, SmsOutput};
@@ -39,14 +39,6 @@ const AADHAAR_OTP: &str = "498765432102";
 
 /// Bound on one driver run (each of its steps has `DRIVE_TIMEOUT=20`).
 const DRIVER_LIMIT: Duration = Duration::from_secs(120);
-/// Bounds on the one-time setup.
-const VENV_LIMIT: Duration = Duration::from_secs(120);
-const PIP_LIMIT: Duration = Duration::from_secs(600);
-const PROBE_LIMIT: Duration = Duration::from_secs(60);
-/// How long to wait for another test process that holds the setup lock, and when a lock is stale.
-const LOCK_WAIT: Duration = Duration::from_secs(15 * 60);
-const LOCK_STALE: Duration = Duration::from_secs(20 * 60);
-
 const CONTRACT_START: [&str; 3] = [
     "/aadhaar/generateOtp",
     "/aadhaar/verifyOtp",
@@ -236,8 +228,8 @@ fn drive(
         .env_remove("PASSWORD")
         .env_remove("X_HPR_ID")
         .env_remove("API_URL");
-    python_env(&mut cmd);
-    let out = run_bounded(cmd, DRIVER_LIMIT)
+    python_venv::python_env(&mut cmd);
+    let out = python_venv::run_bounded(cmd, DRIVER_LIMIT)
         .unwrap_or_else(|e| panic!("cannot run {} {DRIVER}: {e}", python.display()));
     let requests = sandbox.requests()[before..]
         .iter()
@@ -368,235 +360,24 @@ fn unique_hpr_id(branch: &str) -> String {
 }
 
 // ------------------------------------------------------------------------------------------------
-// the virtualenv
-
-fn venv_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("carestack-venv")
-}
-
-fn venv_python(venv: &Path) -> PathBuf {
-    if cfg!(windows) {
-        venv.join("Scripts").join("python.exe")
-    } else {
-        venv.join("bin").join("python")
-    }
-}
-
-/// Keeps Python deterministic and away from stray configuration.
-fn python_env(cmd: &mut Command) {
-    cmd.env("PYTHON_DOTENV_DISABLED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONIOENCODING", "utf-8")
-        .env("PIP_NO_INPUT", "1")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env_remove("PYTHONPATH")
-        .env_remove("PYTHONHOME")
-        .env_remove("PYTHONSTARTUP")
-        .env_remove("VIRTUAL_ENV");
-}
+// the virtualenv (shared with hpr-server's OpenAPI test: tests/support/python_venv.rs)
 
 /// The venv's python, with `carestack==CARESTACK_VERSION` importable; installs what is missing.
 fn ensure_carestack() -> PathBuf {
-    let venv = venv_dir();
-    let python = venv_python(&venv);
-    let _lock = SetupLock::acquire(&venv.with_extension("lock"));
-
-    if installed_version(&python).as_deref() == Some(CARESTACK_VERSION) {
-        return python;
-    }
-    if !python_runs(&python) {
-        create_venv(&venv);
-    }
-    let mut pip = Command::new(&python);
-    pip.args([
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "-q",
-        &format!("carestack=={CARESTACK_VERSION}"),
-    ]);
-    python_env(&mut pip);
-    let out = run_bounded(pip, PIP_LIMIT).unwrap_or_else(|e| panic!("cannot run pip: {e}"));
-    if !out.status.is_some_and(|s| s.success()) {
-        panic!(
-            "pip install carestack=={CARESTACK_VERSION} into {} failed (status {:?}, {:.0} s):\n{}\n{}",
-            venv.display(),
-            out.status,
-            out.elapsed.as_secs_f64(),
-            out.stdout.trim_end(),
-            out.stderr.trim_end()
-        );
-    }
-    match installed_version(&python) {
-        Some(v) if v == CARESTACK_VERSION => python,
-        other => panic!(
-            "after pip install, carestack in {} is {other:?}, expected {CARESTACK_VERSION}",
-            venv.display()
-        ),
-    }
+    let venv = python_venv::venv_dir(env!("CARGO_TARGET_TMPDIR"), "carestack-venv");
+    let wanted = format!("carestack=={CARESTACK_VERSION}");
+    python_venv::ensure(&venv, &[&wanted], |python| {
+        installed_version(python).as_deref() == Some(CARESTACK_VERSION)
+    })
 }
 
 /// The carestack version importable in the venv, if `CreateHPR` imports.
 fn installed_version(python: &Path) -> Option<String> {
-    if !python.exists() {
-        return None;
-    }
-    let mut probe = Command::new(python);
-    probe.args([
-        "-c",
+    let out = python_venv::probe(
+        python,
         "import importlib.metadata as m\n\
          from carestack.practitioner.hpr.create_hpr import CreateHPR\n\
          print(m.version('carestack'))",
-    ]);
-    python_env(&mut probe);
-    let out = run_bounded(probe, PROBE_LIMIT).ok()?;
-    if !out.status.is_some_and(|s| s.success()) {
-        return None;
-    }
-    out.stdout.lines().last().map(|l| l.trim().to_owned())
-}
-
-fn python_runs(python: &Path) -> bool {
-    if !python.exists() {
-        return false;
-    }
-    let mut probe = Command::new(python);
-    probe.args(["-c", "import sys; print(sys.version_info[0])"]);
-    python_env(&mut probe);
-    run_bounded(probe, PROBE_LIMIT)
-        .is_ok_and(|o| o.status.is_some_and(|s| s.success()) && o.stdout.trim() == "3")
-}
-
-/// Creates (or recreates, if broken) the venv with the system `python3`.
-fn create_venv(venv: &Path) {
-    if venv.exists() {
-        fs::remove_dir_all(venv)
-            .unwrap_or_else(|e| panic!("cannot remove the broken venv {}: {e}", venv.display()));
-    }
-    let mut cmd = Command::new("python3");
-    cmd.args(["-m", "venv"]).arg(venv);
-    python_env(&mut cmd);
-    let out = match run_bounded(cmd, VENV_LIMIT) {
-        Ok(out) => out,
-        Err(e) if e.kind() == ErrorKind::NotFound => panic!(
-            "python3 was not found on PATH. The carestack compatibility test needs Python >= 3.8 \
-             with the venv module (Debian/Ubuntu: apt-get install python3 python3-venv) and access \
-             to PyPI; it installs carestack=={CARESTACK_VERSION} into {} itself.",
-            venv.display()
-        ),
-        Err(e) => panic!("cannot run python3: {e}"),
-    };
-    if !out.status.is_some_and(|s| s.success()) {
-        panic!(
-            "`python3 -m venv {}` failed (status {:?}); on Debian/Ubuntu install python3-venv.\n{}\n{}",
-            venv.display(),
-            out.status,
-            out.stdout.trim_end(),
-            out.stderr.trim_end()
-        );
-    }
-}
-
-/// A directory lock so concurrent test processes don't set up the venv at the same time.
-struct SetupLock(PathBuf);
-
-impl SetupLock {
-    fn acquire(path: &Path) -> SetupLock {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
-        }
-        let started = Instant::now();
-        loop {
-            match fs::create_dir(path) {
-                Ok(()) => return SetupLock(path.to_owned()),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > LOCK_STALE);
-                    if stale {
-                        let _ = fs::remove_dir(path);
-                        continue;
-                    }
-                    if started.elapsed() > LOCK_WAIT {
-                        panic!(
-                            "waited {LOCK_WAIT:?} for the setup lock {}; remove it if no test is running",
-                            path.display()
-                        );
-                    }
-                    thread::sleep(Duration::from_millis(250));
-                }
-                Err(e) => panic!("cannot create the setup lock {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for SetupLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// bounded child processes
-
-struct Output {
-    /// `None` when the process was killed at the time limit.
-    status: Option<ExitStatus>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs `cmd` with stdin closed, collecting its output; kills it after `limit`.
-fn run_bounded(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
-    let started = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let collect = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut buf);
-            }
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let stdout = collect(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = collect(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    Ok(Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-        elapsed: started.elapsed(),
-    })
+    )?;
+    out.lines().last().map(|l| l.trim().to_owned())
 }

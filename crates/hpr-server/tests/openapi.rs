@@ -9,20 +9,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "../../hpr-sandbox/tests/support/python_venv.rs"]
+mod python_venv;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{ErrorKind, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
 
 use hpr_server::ServerConfig;
 use serde_json::Value;
 use utoipa::OpenApi as _;
 
 use common::TestServer;
+use python_venv::{PROBE_LIMIT, bin, python_env, run_bounded};
 
 fn document() -> Value {
     serde_json::to_value(hpr_server::openapi::ApiDoc::openapi()).unwrap()
@@ -296,226 +297,16 @@ const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_co
                       response_headers_conformance,response_schema_conformance";
 
 const TOOLS: &str = "openapi-spec-validator schemathesis";
-const VENV_LIMIT: Duration = Duration::from_secs(120);
-const PIP_LIMIT: Duration = Duration::from_secs(600);
-const PROBE_LIMIT: Duration = Duration::from_secs(60);
 const ST_LIMIT: Duration = Duration::from_secs(300);
-const LOCK_WAIT: Duration = Duration::from_secs(15 * 60);
-const LOCK_STALE: Duration = Duration::from_secs(20 * 60);
 
 // ------------------------------------------------------------------------------------------------
-// the virtualenv
-
-fn venv_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi-venv")
-}
-
-fn bin(python: &Path, name: &str) -> PathBuf {
-    python.with_file_name(name)
-}
-
-fn venv_python(venv: &Path) -> PathBuf {
-    if cfg!(windows) {
-        venv.join("Scripts").join("python.exe")
-    } else {
-        venv.join("bin").join("python")
-    }
-}
-
-/// Keeps Python deterministic and away from stray configuration.
-fn python_env(cmd: &mut Command) {
-    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONIOENCODING", "utf-8")
-        .env("PIP_NO_INPUT", "1")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env_remove("PYTHONPATH")
-        .env_remove("PYTHONHOME")
-        .env_remove("PYTHONSTARTUP")
-        .env_remove("VIRTUAL_ENV");
-}
+// the virtualenv (shared with the carestack test: hpr-sandbox/tests/support/python_venv.rs)
 
 /// The venv's python, with both tools importable; installs what is missing.
 fn ensure_tools() -> PathBuf {
-    let venv = venv_dir();
-    let python = venv_python(&venv);
-    let _lock = SetupLock::acquire(&venv.with_extension("lock"));
-    if tools_import(&python) {
-        return python;
-    }
-    if !python_runs(&python) {
-        create_venv(&venv);
-    }
-    let mut pip = Command::new(&python);
-    pip.args(["-m", "pip", "install", "-q"])
-        .args(TOOLS.split(' '));
-    python_env(&mut pip);
-    let out = run_bounded(pip, PIP_LIMIT).unwrap_or_else(|e| panic!("cannot run pip: {e}"));
-    assert!(
-        out.status.is_some_and(|s| s.success()),
-        "pip install {TOOLS} into {} failed (status {:?}, {:.0} s):\n{}\n{}",
-        venv.display(),
-        out.status,
-        out.elapsed.as_secs_f64(),
-        out.stdout.trim_end(),
-        out.stderr.trim_end()
-    );
-    assert!(
-        tools_import(&python),
-        "after pip install, {TOOLS} do not import in {}",
-        venv.display()
-    );
-    python
-}
-
-/// Both tools import and their commands are there.
-fn tools_import(python: &Path) -> bool {
-    if !python.exists() || !bin(python, "st").exists() {
-        return false;
-    }
-    let mut probe = Command::new(python);
-    probe.args(["-c", "import openapi_spec_validator, schemathesis"]);
-    python_env(&mut probe);
-    run_bounded(probe, PROBE_LIMIT).is_ok_and(|o| o.status.is_some_and(|s| s.success()))
-}
-
-fn python_runs(python: &Path) -> bool {
-    if !python.exists() {
-        return false;
-    }
-    let mut probe = Command::new(python);
-    probe.args(["-c", "import sys; print(sys.version_info[0])"]);
-    python_env(&mut probe);
-    run_bounded(probe, PROBE_LIMIT)
-        .is_ok_and(|o| o.status.is_some_and(|s| s.success()) && o.stdout.trim() == "3")
-}
-
-/// Creates (or recreates, if broken) the venv with the system `python3`.
-fn create_venv(venv: &Path) {
-    if venv.exists() {
-        fs::remove_dir_all(venv)
-            .unwrap_or_else(|e| panic!("cannot remove the broken venv {}: {e}", venv.display()));
-    }
-    let mut cmd = Command::new("python3");
-    cmd.args(["-m", "venv"]).arg(venv);
-    python_env(&mut cmd);
-    let out = match run_bounded(cmd, VENV_LIMIT) {
-        Ok(out) => out,
-        Err(e) if e.kind() == ErrorKind::NotFound => panic!(
-            "python3 was not found on PATH. This test needs Python >= 3.9 with the venv module \
-             (Debian/Ubuntu: apt-get install python3 python3-venv) and access to PyPI; it \
-             installs {TOOLS} into {} itself.",
-            venv.display()
-        ),
-        Err(e) => panic!("cannot run python3: {e}"),
-    };
-    assert!(
-        out.status.is_some_and(|s| s.success()),
-        "`python3 -m venv {}` failed (status {:?}); on Debian/Ubuntu install python3-venv.\n{}\n{}",
-        venv.display(),
-        out.status,
-        out.stdout.trim_end(),
-        out.stderr.trim_end()
-    );
-}
-
-/// A directory lock so concurrent test processes don't set up the venv at the same time.
-struct SetupLock(PathBuf);
-
-impl SetupLock {
-    fn acquire(path: &Path) -> SetupLock {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
-        }
-        let started = Instant::now();
-        loop {
-            match fs::create_dir(path) {
-                Ok(()) => return SetupLock(path.to_owned()),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > LOCK_STALE);
-                    if stale {
-                        let _ = fs::remove_dir(path);
-                        continue;
-                    }
-                    assert!(
-                        started.elapsed() <= LOCK_WAIT,
-                        "waited {LOCK_WAIT:?} for the setup lock {}; remove it if no test is running",
-                        path.display()
-                    );
-                    thread::sleep(Duration::from_millis(250));
-                }
-                Err(e) => panic!("cannot create the setup lock {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for SetupLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// bounded child processes
-
-struct Output {
-    /// `None` when the process was killed at the time limit.
-    status: Option<ExitStatus>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs `cmd` with stdin closed, collecting its output; kills it after `limit`.
-fn run_bounded(mut cmd: Command, limit: Duration) -> std::io::Result<Output> {
-    let started = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let collect = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut buf);
-            }
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let stdout = collect(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = collect(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    Ok(Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-        elapsed: started.elapsed(),
+    let venv = python_venv::venv_dir(env!("CARGO_TARGET_TMPDIR"), "openapi-venv");
+    python_venv::ensure(&venv, &TOOLS.split(' ').collect::<Vec<_>>(), |python| {
+        bin(python, "st").exists()
+            && python_venv::probe(python, "import openapi_spec_validator, schemathesis").is_some()
     })
 }
