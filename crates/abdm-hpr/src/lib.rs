@@ -33,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+pub mod abdm;
 pub mod backend;
 pub mod categories;
 #[cfg(feature = "gateway")]
