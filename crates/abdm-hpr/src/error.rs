@@ -9,6 +9,8 @@
 //! | [`Error::Timeout`] | maybe | no answer in time |
 //! | [`Error::Api`] | yes | the registry answered with an error status |
 //! | [`Error::Decode`] | yes | the registry answered 2xx with a body we cannot read |
+//! | [`Error::GatewayAuth`] | refused | Backend B: the ABDM gateway refused the access token or the client credentials |
+//! | [`Error::Encryption`] | refused | Backend B: the registry could not read an encrypted field, or wanted one encrypted |
 //! | [`Error::Mismatch`] | yes | a backend answered with another step's response (a backend bug) |
 //! | [`Error::Conflict`] | never | the session changed meanwhile, or another run holds it |
 //! | [`Error::NotFound`] | never | no registration with that id |
@@ -99,6 +101,38 @@ pub enum Error {
         body: BodyExcerpt,
     },
 
+    /// Backend B: the ABDM API gateway refused the call's credentials — the access token (WSO2
+    /// `900901` invalid or expired, `900902` missing, `900908` subscription not valid) or, at
+    /// the session endpoint, the client ID and secret. The call was not processed.
+    #[error("{operation}: {message}")]
+    GatewayAuth {
+        /// The registry call it happened on.
+        operation: Operation,
+        /// The HTTP status (401 or 403 usually).
+        status: u16,
+        /// The gateway's code (`900901`, or the session API's `ABDM-…`), when sent.
+        code: Option<String>,
+        /// What was refused and what to check, without any credential.
+        message: String,
+    },
+
+    /// Backend B: the registry could not decrypt a field we encrypted, or refused one we sent in
+    /// clear (HIS-1047), or its key could not be fetched or used. The call was not processed; the
+    /// fix is the per-field encryption mode.
+    #[error("{operation}: {message}")]
+    Encryption {
+        /// The registry call.
+        operation: Operation,
+        /// The field's wire name, e.g. `password`.
+        field: String,
+        /// The registry's HTTP status, when it answered.
+        status: Option<u16>,
+        /// The registry's cause code (`HIS-1047`, `HIS-500`), when sent.
+        code: Option<String>,
+        /// What went wrong and which mode to try, without the value.
+        message: String,
+    },
+
     /// A backend answered with the response of another step: a bug in that backend.
     #[error("{operation}: the backend answered as if for {answered}")]
     Mismatch {
@@ -127,7 +161,8 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { error, .. } => Some(error.status),
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::GatewayAuth { status, .. } => Some(*status),
+            Error::Encryption { status, .. } => *status,
             _ => None,
         }
     }
@@ -153,6 +188,8 @@ impl Error {
             | Error::Timeout { operation, .. }
             | Error::Transport { operation, .. }
             | Error::Decode { operation, .. }
+            | Error::GatewayAuth { operation, .. }
+            | Error::Encryption { operation, .. }
             | Error::Mismatch { operation, .. } => Some(*operation),
             _ => None,
         }
@@ -180,6 +217,7 @@ impl Error {
     pub fn api_code(&self) -> Option<&str> {
         match self {
             Error::Api { error, .. } => error.cause_code(),
+            Error::GatewayAuth { code, .. } | Error::Encryption { code, .. } => code.as_deref(),
             _ => None,
         }
     }
@@ -287,7 +325,7 @@ impl ApiError {
     /// Parses an error body. Never fails: anything that is not a JSON object is kept as raw text.
     pub fn from_body(status: u16, body: &[u8], retry_after: Option<Duration>) -> Self {
         let fallback = || format!("HTTP {status}");
-        let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice(body) else {
+        let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_slice(body) else {
             let raw = (!body.is_empty()).then(|| BodyExcerpt::new(body));
             return Self {
                 status,
@@ -299,10 +337,19 @@ impl ApiError {
                 raw_body: raw,
             };
         };
-        // codes (`HIS-1013`, WSO2 `900901`) are the registry's own identifiers: kept verbatim
+        // the ABDM gateway's v3 shape nests everything: {"error":{"code","message"}}
+        if !obj.contains_key("message")
+            && let Some(serde_json::Value::Object(inner)) = obj.remove("error")
+        {
+            obj = inner;
+        }
+        // codes (`HIS-1013`, WSO2 `900901`) are the registry's own identifiers: kept verbatim,
+        // except the v3 gateway's trailing separator (`"ABDM-9999: "`)
         let code = |v: Option<&serde_json::Value>| -> Option<String> {
             match v? {
-                serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+                serde_json::Value::String(s) if !s.trim().is_empty() => {
+                    Some(s.trim().trim_end_matches(':').trim_end().to_owned())
+                }
                 serde_json::Value::Number(n) => Some(n.to_string()),
                 _ => None,
             }
@@ -444,6 +491,18 @@ mod tests {
             "HIS-1013 otp [redacted] for [redacted]"
         );
         assert_eq!(scrub("12345"), "12345");
+    }
+
+    #[test]
+    fn the_v3_gateway_shape_is_read() {
+        let e = ApiError::from_body(
+            400,
+            br#"{"error":{"code":"ABDM-1006: ","message":"Invalid TIMESTAMP"}}"#,
+            None,
+        );
+        assert_eq!(e.code.as_deref(), Some("ABDM-1006"));
+        assert_eq!(e.message, "Invalid TIMESTAMP");
+        assert_eq!(e.to_string(), "Invalid TIMESTAMP (ABDM-1006) [HTTP 400]");
     }
 
     #[test]

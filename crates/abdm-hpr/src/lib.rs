@@ -36,7 +36,7 @@
 pub mod abdm;
 pub mod backend;
 pub mod categories;
-#[cfg(feature = "gateway")]
+#[cfg(feature = "http")]
 pub mod client;
 pub mod error;
 pub mod flow;
@@ -46,6 +46,8 @@ pub mod types;
 
 pub use backend::{RegistryApi, RegistryBackend, RetryPolicy};
 pub use categories::{CATEGORIES, Category, SubCategory};
+#[cfg(feature = "abdm")]
+pub use client::{AbdmBackend, AbdmBackendBuilder};
 #[cfg(feature = "gateway")]
 pub use client::{GatewayClient, GatewayClientBuilder};
 pub use error::{ApiError, Error, Result};

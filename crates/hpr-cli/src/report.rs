@@ -10,7 +10,7 @@ use crate::exit::ExitStatus;
 pub fn exit_status(kind: ErrorKind) -> ExitStatus {
     match kind {
         ErrorKind::Validation | ErrorKind::Config => ExitStatus::Usage,
-        ErrorKind::Api => ExitStatus::Api,
+        ErrorKind::Api | ErrorKind::GatewayAuth => ExitStatus::Api,
         ErrorKind::Transport => ExitStatus::Network,
         ErrorKind::Flow | ErrorKind::NotFound => ExitStatus::Flow,
         ErrorKind::Conflict => ExitStatus::Conflict,

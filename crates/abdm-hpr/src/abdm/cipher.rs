@@ -226,16 +226,34 @@ mod tests {
     #[test]
     fn display_round_trips() {
         let modes: FieldModes = "otp=PKCS1V15,email=oaep-sha1".parse().unwrap();
-        assert_eq!(modes.to_string(), "otp=pkcs1v15,email=oaep-sha1,password=oaep-sha1");
+        assert_eq!(
+            modes.to_string(),
+            "otp=pkcs1v15,email=oaep-sha1,password=oaep-sha1"
+        );
         let again: FieldModes = modes.to_string().parse().unwrap();
         assert_eq!(again, modes);
     }
 
     #[test]
     fn errors_name_what_is_wrong() {
-        assert!("password".parse::<FieldModes>().unwrap_err().contains("FIELD=MODE"));
-        assert!("password=rot13".parse::<FieldModes>().unwrap_err().contains("rot13"));
-        assert!("pin=none".parse::<FieldModes>().unwrap_err().contains("`pin`"));
+        assert!(
+            "password"
+                .parse::<FieldModes>()
+                .unwrap_err()
+                .contains("FIELD=MODE")
+        );
+        assert!(
+            "password=rot13"
+                .parse::<FieldModes>()
+                .unwrap_err()
+                .contains("rot13")
+        );
+        assert!(
+            "pin=none"
+                .parse::<FieldModes>()
+                .unwrap_err()
+                .contains("`pin`")
+        );
     }
 
     #[test]

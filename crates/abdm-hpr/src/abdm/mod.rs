@@ -298,6 +298,11 @@ mod tests {
         assert_eq!("v3".parse(), Ok(SessionApi::V3));
         assert_eq!("v0.5".parse(), Ok(SessionApi::V05));
         assert!("v4".parse::<SessionApi>().unwrap_err().contains("v4"));
-        assert!("staging".parse::<Environment>().unwrap_err().contains("staging"));
+        assert!(
+            "staging"
+                .parse::<Environment>()
+                .unwrap_err()
+                .contains("staging")
+        );
     }
 }

@@ -135,8 +135,12 @@ mod tests {
         let debug = format!("{grant:?}");
         assert!(!debug.contains("eyJ"), "{debug}");
         assert!(
-            SessionGrant::decode(Step::GenerateAadhaarOtp, 200, br#"{"accessToken":"","expiresIn":1}"#)
-                .is_err()
+            SessionGrant::decode(
+                Step::GenerateAadhaarOtp,
+                200,
+                br#"{"accessToken":"","expiresIn":1}"#
+            )
+            .is_err()
         );
         assert!(
             SessionGrant::decode(Step::GenerateAadhaarOtp, 200, br#"{"accessToken":"x"}"#).is_err()

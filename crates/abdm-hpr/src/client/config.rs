@@ -1,12 +1,9 @@
 //! Building a [`GatewayClient`](super::GatewayClient): base URL, credentials, timeouts, retries.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
-use url::Url;
-
-use super::RetryPolicy;
+use super::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy};
 use crate::error::Error;
 use crate::types::mask::REDACTED;
 
@@ -18,11 +15,6 @@ pub const ENV_API_KEY: &str = "HPR_API_KEY";
 pub const ENV_HPRID_AUTH: &str = "HPR_HPRID_AUTH";
 /// Environment variable: value of the `facilityid` header (sent only when set).
 pub const ENV_FACILITY_ID: &str = "HPR_FACILITY_ID";
-
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default overall timeout per request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Configuration for a [`GatewayClient`](super::GatewayClient). `Debug` redacts the credentials.
 ///
@@ -157,29 +149,7 @@ impl GatewayClientBuilder {
         let raw = self.base_url.as_deref().ok_or_else(|| {
             Error::Config(format!("no base URL: set {ENV_API_URL} or call base_url()"))
         })?;
-        let url = Url::parse(raw)
-            .map_err(|e| Error::Config(format!("base URL is not a valid URL: {e}")))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            "http" => {
-                return Err(Error::Config(
-                    "plain http is only allowed for loopback hosts: bodies carry Aadhaar numbers, OTPs and passwords".into(),
-                ));
-            }
-            other => return Err(Error::Config(format!("unsupported URL scheme `{other}`"))),
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::Config(
-                "base URL must not have a query or fragment".into(),
-            ));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::Config(
-                "base URL must not contain credentials; use api_key()".into(),
-            ));
-        }
-        Ok(url.as_str().trim_end_matches('/').to_owned())
+        super::http::checked_base_url(raw, "the base URL")
     }
 
     /// The `Authorization` value, `Bearer <key>` without doubling the prefix.
@@ -220,15 +190,6 @@ impl GatewayClientBuilder {
             }
         }
         Ok(headers)
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 

@@ -3,21 +3,18 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT,
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
 
 use super::config::GatewayClientBuilder;
+use super::http::{header_value, read_capped, retry_after, transport_error};
 use super::tls;
 use crate::backend::{BoxFuture, RegistryBackend, Request, Response, Retrying, Traced};
-use crate::error::{ApiError, Error, RequestSent, Result};
+use crate::error::{ApiError, Error, Result};
 use crate::gateway;
 use crate::step::Step;
-
-/// Responses larger than this are cut off as a transport error (a KYC photo is well below).
-const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The gateway client. Cheap to clone (shares one connection pool); `Send + Sync`.
 ///
@@ -155,64 +152,6 @@ impl Transport {
     }
 }
 
-fn header_value(name: &str, value: String) -> Result<HeaderValue> {
-    HeaderValue::try_from(value).map_err(|_| {
-        Error::Config(format!(
-            "the {name} value has characters not allowed in an HTTP header"
-        ))
-    })
-}
-
-/// Reads the body, refusing to buffer more than [`MAX_RESPONSE_BYTES`].
-async fn read_capped(op: Step, mut response: reqwest::Response) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(op, e))? {
-        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(Error::Transport {
-                operation: op,
-                sent: RequestSent::Maybe,
-                source: format!("response body exceeds {MAX_RESPONSE_BYTES} bytes").into(),
-            });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
-/// Classifies a reqwest failure by whether the request can have reached the server.
-fn transport_error(op: Step, e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        return Error::Timeout {
-            operation: op,
-            during_connect: e.is_connect(),
-        };
-    }
-    let sent = if e.is_connect() {
-        RequestSent::No
-    } else {
-        RequestSent::Maybe
-    };
-    Error::Transport {
-        operation: op,
-        sent,
-        // the URL is dropped: it may carry more than the operation name already says
-        source: Box::new(e.without_url()),
-    }
-}
-
-/// `Retry-After` as delta-seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -222,19 +161,5 @@ mod tests {
     fn client_is_clone_send_sync() {
         fn check<T: Clone + Send + Sync + 'static>() {}
         check::<GatewayClient>();
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
     }
 }

@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Auth,
     /// Too many requests for this API key; retry after the time given (REST service).
     RateLimited,
+    /// The ABDM gateway refused our access token or client credentials (Backend B: WSO2
+    /// `900901`/`900902`/`900908`, or the session API); nothing was processed.
+    GatewayAuth,
 }
 
 /// One field's problem, by wire name, without the value.
@@ -109,7 +112,8 @@ impl ErrorDocument {
     pub fn kind_of(error: &Error) -> ErrorKind {
         match error {
             Error::Validation(_) => ErrorKind::Validation,
-            Error::Config(_) => ErrorKind::Config,
+            Error::Config(_) | Error::Encryption { .. } => ErrorKind::Config,
+            Error::GatewayAuth { .. } => ErrorKind::GatewayAuth,
             Error::Flow { .. } => ErrorKind::Flow,
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::Store(_) => ErrorKind::Store,
