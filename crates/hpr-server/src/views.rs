@@ -26,11 +26,12 @@ pub struct StepResponse {
 }
 
 impl StepResponse {
-    /// The response for `stored` after `outcome`; the professional's token is left out of
+    /// The response for `stored` after `outcome`; the professional's tokens are left out of
     /// the data (a service keeps no tokens, not even in idempotency records).
     pub fn new(stored: &StoredSession, mut outcome: StepOutcome) -> Self {
         if let Value::Object(data) = &mut outcome.data {
             data.remove("token");
+            data.remove("refreshToken");
         }
         Self {
             id: stored.id.clone(),

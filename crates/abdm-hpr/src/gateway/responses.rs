@@ -316,6 +316,8 @@ struct CreateWire {
     auth_methods: Option<Vec<String>>,
     #[serde(default)]
     new: Option<bool>,
+    #[serde(default)]
+    refresh_token: Option<Token>,
 }
 
 impl From<CreateWire> for CreateHprIdResponse {
@@ -343,6 +345,7 @@ impl From<CreateWire> for CreateHprIdResponse {
             sub_category_id: w.sub_category_id,
             auth_methods: w.auth_methods,
             new: w.new,
+            refresh_token: w.refresh_token,
         }
     }
 }

@@ -304,12 +304,16 @@ pub struct CreateHprIdResponse {
     pub auth_methods: Option<Vec<String>>,
     /// Upstream's `new` flag.
     pub new: Option<bool>,
+    /// The refresh token for the professional's `token` (Backend B sends one; A does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Token>,
 }
 
 impl fmt::Debug for CreateHprIdResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateHprIdResponse")
             .field("token", &self.token)
+            .field("refresh_token", &self.refresh_token)
             .field("category_id", &self.category_id)
             .field("sub_category_id", &self.sub_category_id)
             .field("auth_methods", &self.auth_methods)
