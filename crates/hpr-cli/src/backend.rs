@@ -1,12 +1,17 @@
-//! Which registry `hpr` talks to: the gateway named by `--api-url` / `HPR_API_URL`, or — for
-//! `hpr register` with nothing configured — a sandbox called in this process through the port.
+//! Which registry `hpr` talks to: the gateway named by `--api-url` / `HPR_API_URL`, ABDM itself
+//! (`--backend abdm`, the `HPR_ABDM_*` settings), or a sandbox called in this process through the
+//! port.
 
 use std::sync::Arc;
 
-use abdm_hpr::{GatewayClient, RegistryBackend};
+use abdm_hpr::client::{
+    ENV_ABDM_CLIENT_ID, ENV_ABDM_CLIENT_SECRET, ENV_ABDM_ENCRYPT, ENV_ABDM_ENV,
+    ENV_ABDM_GATEWAY_URL, ENV_ABDM_HPR_URL, ENV_ABDM_SESSION_API,
+};
+use abdm_hpr::{AbdmBackendBuilder, GatewayClient, RegistryBackend};
 use hpr_sandbox::{InProcessBackend, Sandbox, SandboxConfig, SmsOutput};
 
-use crate::cli::BackendArgs;
+use crate::cli::{BackendArgs, BackendKind};
 use crate::exit::CliError;
 
 /// A backend behind the registry port, and the embedded sandbox if that is what it is.
@@ -15,6 +20,8 @@ pub struct Backend {
     pub client: Arc<dyn RegistryBackend>,
     /// Where the steps go, for people (`the HPR gateway at https://…`).
     pub description: String,
+    /// The base URL the steps are sent under (none for the embedded sandbox).
+    pub endpoint: Option<String>,
     /// The in-process sandbox, when no gateway was configured.
     pub embedded: Option<Sandbox>,
 }
@@ -38,9 +45,59 @@ impl Backend {
             .map_err(|e| CliError::usage(e.to_string()))?;
         Ok(Self {
             description: format!("the HPR gateway at {}", client.base_url()),
+            endpoint: Some(client.base_url().to_owned()),
             client: Arc::new(client),
             embedded: None,
         })
+    }
+
+    /// ABDM's own HPR API, configured by the `--abdm-*` flags / `HPR_ABDM_*` variables; a
+    /// missing client ID or secret is a usage error naming the variable.
+    pub fn abdm(args: &BackendArgs) -> Result<Self, CliError> {
+        let a = &args.abdm;
+        let settings = [
+            (ENV_ABDM_CLIENT_ID, &a.abdm_client_id),
+            (ENV_ABDM_CLIENT_SECRET, &a.abdm_client_secret),
+            (ENV_ABDM_ENV, &a.abdm_env),
+            (ENV_ABDM_HPR_URL, &a.abdm_hpr_url),
+            (ENV_ABDM_GATEWAY_URL, &a.abdm_gateway_url),
+            (ENV_ABDM_SESSION_API, &a.abdm_session_api),
+            (ENV_ABDM_ENCRYPT, &a.abdm_encrypt),
+        ];
+        // clap already merged flags over the environment; the library reads the merged values
+        let mut builder = AbdmBackendBuilder::from_lookup(|name| {
+            settings
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| (*v).clone())
+        });
+        if let Some(secs) = args.timeout_secs {
+            builder = builder.timeout(std::time::Duration::from_secs(secs));
+        }
+        let client = builder
+            .build()
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        Ok(Self {
+            description: format!("ABDM's HPR API at {}", client.hpr_url()),
+            endpoint: Some(client.hpr_url().to_owned()),
+            client: Arc::new(client),
+            embedded: None,
+        })
+    }
+
+    /// The backend `kind`; `seed`, `fixed_otp` and `sms` configure an embedded sandbox.
+    pub fn of_kind(
+        kind: BackendKind,
+        args: &BackendArgs,
+        seed: Option<u64>,
+        fixed_otp: Option<String>,
+        sms: SmsOutput,
+    ) -> Result<Self, CliError> {
+        match kind {
+            BackendKind::Gateway => Self::remote(args),
+            BackendKind::Abdm => Self::abdm(args),
+            BackendKind::Sandbox => Self::embedded(seed, fixed_otp, sms),
+        }
     }
 
     /// The configured gateway if any, else a fresh sandbox called in this process (with `seed`
@@ -50,10 +107,13 @@ impl Backend {
         seed: Option<u64>,
         fixed_otp: Option<String>,
     ) -> Result<Self, CliError> {
-        if args.api_url.is_some() {
-            return Self::remote(args);
-        }
-        Self::embedded(seed, fixed_otp, SmsOutput::Silent)
+        Self::of_kind(
+            register_default(args),
+            args,
+            seed,
+            fixed_otp,
+            SmsOutput::Silent,
+        )
     }
 
     /// A fresh sandbox called in this process, its OTPs shown as `sms` says.
@@ -72,9 +132,20 @@ impl Backend {
         Ok(Self {
             client: Arc::new(InProcessBackend::new(sandbox.clone())),
             description: "an embedded offline sandbox".to_owned(),
+            endpoint: None,
             embedded: Some(sandbox),
         })
     }
+}
+
+/// `hpr register`'s backend: the one named, else the gateway when --api-url is set, else the
+/// embedded sandbox.
+pub fn register_default(args: &BackendArgs) -> BackendKind {
+    args.backend.unwrap_or(if args.api_url.is_some() {
+        BackendKind::Gateway
+    } else {
+        BackendKind::Sandbox
+    })
 }
 
 fn builder(args: &BackendArgs) -> abdm_hpr::GatewayClientBuilder {
@@ -104,6 +175,30 @@ mod tests {
             .unwrap()
             .embedded
             .expect("no --api-url: the embedded sandbox")
+    }
+
+    #[test]
+    fn abdm_needs_both_credentials_and_names_the_variable() {
+        let mut args = BackendArgs::default();
+        args.abdm.abdm_client_id = Some("SBX_1".into());
+        let err = Backend::abdm(&args).err().expect("no secret");
+        assert_eq!(err.status, crate::exit::ExitStatus::Usage);
+        assert!(
+            err.message.contains("HPR_ABDM_CLIENT_SECRET"),
+            "{}",
+            err.message
+        );
+        args.abdm.abdm_client_secret = Some("s".into());
+        args.abdm.abdm_hpr_url = Some("http://127.0.0.1:9/abdm/hpr/api".into());
+        let backend = Backend::abdm(&args).expect("configured");
+        assert!(
+            backend
+                .description
+                .contains("http://127.0.0.1:9/abdm/hpr/api")
+        );
+        args.abdm.abdm_encrypt = Some("pin=none".into());
+        let err = Backend::abdm(&args).err().expect("unknown field");
+        assert!(err.message.contains("HPR_ABDM_ENCRYPT") && err.message.contains("pin"));
     }
 
     #[test]

@@ -22,16 +22,22 @@ Examples:
   HPR_API_URL=http://127.0.0.1:8080 HPR_API_KEY=dev \\
     hpr step generate_aadhaar_otp --payload '{\"aadhaar\":\"234123412346\"}' --state s.json
 
-Configuration of `hpr step` and `hpr register`: their flags (--api-url, --api-key,
---hprid-auth, --facility-id, --timeout-secs) > environment (HPR_API_URL, HPR_API_KEY,
-HPR_HPRID_AUTH, HPR_FACILITY_ID) > defaults.
+  # straight to ABDM with your own client ID and secret (or the `abdm` line `hpr sandbox` prints)
+  HPR_BACKEND=abdm HPR_ABDM_CLIENT_ID=SBX_000123 HPR_ABDM_CLIENT_SECRET=... \
+    hpr step generate_aadhaar_otp --payload '{\"aadhaar\":\"234123412346\"}' --state s.json
+
+Configuration of `hpr step`, `hpr register` and `hpr serve`: their flags (--backend,
+--api-url, --api-key, --hprid-auth, --facility-id, --timeout-secs, --abdm-*) > environment
+(HPR_BACKEND, HPR_API_URL, HPR_API_KEY, HPR_HPRID_AUTH, HPR_FACILITY_ID, HPR_ABDM_CLIENT_ID,
+HPR_ABDM_CLIENT_SECRET, HPR_ABDM_ENV, HPR_ABDM_HPR_URL, HPR_ABDM_GATEWAY_URL,
+HPR_ABDM_SESSION_API, HPR_ABDM_ENCRYPT) > defaults.
 
 Exit codes:
   0    success (`hpr sandbox`: stopped with Ctrl-C or SIGTERM)
   1    failure while running
   2    invalid input or usage (a field breaking a rule, bad flag or value, missing
        configuration, unreadable or invalid file, address in use)
-  3    refused by the registry (API error)
+  3    refused by the registry (API error, or ABDM's gateway refused the credentials)
   4    network failure or timeout
   5    step not allowed now (registration flow order)
   6    conflict: another `hpr step` is running on the same state file
@@ -70,6 +76,12 @@ Examples:
   HPR_API_URL=https://gateway.example HPR_API_KEY=... \\
     hpr serve --backend gateway --database postgres://hpr@db.internal/hpr
 
+  # straight to ABDM's sandbox with the client ID and secret NHA issued
+  HPR_ABDM_CLIENT_ID=SBX_000123 HPR_ABDM_CLIENT_SECRET=... hpr serve --backend abdm
+
+  # straight to ABDM's sandbox with the client ID and secret NHA issued
+  HPR_ABDM_CLIENT_ID=SBX_000123 HPR_ABDM_CLIENT_SECRET=... hpr serve --backend abdm
+
 The API is described by GET /openapi.json; /healthz, /readyz and /metrics (Prometheus)
 need no key. Stdout carries one line, `hpr serve: listening on http://ADDR` (then the
 embedded sandbox's [sms] lines); logs go to stderr (--log-format json for machines).
@@ -96,10 +108,13 @@ Examples (against `hpr sandbox --fixed-otp 123456` on http://127.0.0.1:8080):
 Each run prints one JSON document on stdout, on one line: the step outcome
 {\"message\",\"data\",\"next_step\",\"next_step_payload_hint\"} or
 {\"error\":{\"kind\",\"message\",\"fields\",\"status\",\"code\",\"allowed_steps\",\"unconfirmed\"}}
-(keys that do not apply are left out; kind is validation, config, api, transport, flow,
-conflict or interrupted). The state file is locked for the whole run and replaced only when
+(keys that do not apply are left out; kind is validation, config, api, gateway_auth,
+transport, flow, conflict or interrupted). The state file is locked for the whole run and replaced only when
 the step succeeds, or to record an unconfirmed step (\"unconfirmed\": true: it may have taken
 effect although its answer was lost; after an unconfirmed create, check_account_exist tells).
+
+With --backend abdm the steps go straight to ABDM (HPR_ABDM_* settings, see hpr --help);
+each run opens its own ABDM session.
 
 Exit codes: 0 ok, 2 invalid input or configuration, 3 refused by the registry,
 4 network or timeout (also unconfirmed), 5 step not allowed now, 6 another run holds the
@@ -179,10 +194,18 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
-/// Where the registry is and how to authenticate: the client flags of `hpr step` and
-/// `hpr register` (flags override the environment).
+/// Where the registry is and how to authenticate: the client flags of `hpr step`, `hpr register`
+/// and `hpr serve` (flags override the environment).
 #[derive(Debug, Clone, Default, Args)]
 pub struct BackendArgs {
+    /// Which registry the steps go to: `gateway` (the HPR gateway at --api-url), `abdm` (ABDM
+    /// itself, with your ABDM client ID and secret: the HPR_ABDM_* settings), or `sandbox` (an
+    /// embedded offline sandbox; `hpr register` and `hpr serve` only)
+    /// [default: `hpr step`: gateway; `hpr register`: gateway if --api-url is set, else sandbox;
+    /// `hpr serve`: sandbox].
+    #[arg(long, value_enum, value_name = "BACKEND", env = "HPR_BACKEND")]
+    pub backend: Option<BackendKind>,
+
     /// Base URL of the HPR gateway, e.g. http://127.0.0.1:8080 (a path prefix is kept).
     #[arg(long, value_name = "URL", env = "HPR_API_URL")]
     pub api_url: Option<String>,
@@ -212,12 +235,65 @@ pub struct BackendArgs {
     /// Overall timeout per request, in seconds, 1 to 3600 [default: 30].
     #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = value_parser!(u64).range(1..=3600))]
     pub timeout_secs: Option<u64>,
+
+    /// ABDM itself, for --backend abdm.
+    #[command(flatten)]
+    pub abdm: AbdmArgs,
+}
+
+/// The registries `hpr` can send steps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendKind {
+    /// An offline sandbox in this process (OTPs shown as fake SMS).
+    Sandbox,
+    /// The HPR gateway configured by --api-url / HPR_API_URL and --api-key / HPR_API_KEY.
+    Gateway,
+    /// ABDM's own HPR API, with the client ID and secret NHA issued (HPR_ABDM_*).
+    Abdm,
+}
+
+/// The settings of `--backend abdm` (CONTRACT §3); each flag has an `HPR_ABDM_*` variable.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AbdmArgs {
+    /// ABDM client ID issued by NHA (e.g. SBX_000123).
+    #[arg(long, value_name = "ID", env = "HPR_ABDM_CLIENT_ID")]
+    pub abdm_client_id: Option<String>,
+
+    /// Its client secret (prefer the environment variable: flags show in process lists).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "HPR_ABDM_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub abdm_client_secret: Option<String>,
+
+    /// `sandbox` or `production`: picks ABDM's hosts [default: sandbox].
+    #[arg(long, value_name = "ENV", env = "HPR_ABDM_ENV")]
+    pub abdm_env: Option<String>,
+
+    /// HPR base URL, overriding the environment's (e.g. the one `hpr sandbox` prints).
+    #[arg(long, value_name = "URL", env = "HPR_ABDM_HPR_URL")]
+    pub abdm_hpr_url: Option<String>,
+
+    /// Gateway base URL for sessions, overriding the environment's.
+    #[arg(long, value_name = "URL", env = "HPR_ABDM_GATEWAY_URL")]
+    pub abdm_gateway_url: Option<String>,
+
+    /// Session API: `v0.5` or `v3` [default: v0.5].
+    #[arg(long, value_name = "VERSION", env = "HPR_ABDM_SESSION_API")]
+    pub abdm_session_api: Option<String>,
+
+    /// Fields to encrypt and how: FIELD=MODE,… over the default password=oaep-sha1; fields
+    /// aadhaar, otp, mobileNumber, mobile, email, password; modes none, pkcs1v15, oaep-sha1.
+    #[arg(long, value_name = "FIELD=MODE,…", env = "HPR_ABDM_ENCRYPT")]
+    pub abdm_encrypt: Option<String>,
 }
 
 /// Flags of `hpr register`.
 #[derive(Debug, Args)]
 pub struct RegisterArgs {
-    /// Which registry gateway to talk to (none: an embedded offline sandbox).
+    /// Which registry to talk to (none: an embedded offline sandbox).
     #[command(flatten)]
     pub backend: BackendArgs,
 
@@ -246,20 +322,10 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
-    /// Where registration steps go: an embedded offline sandbox, or the gateway configured as
-    /// for `hpr step` (--api-url / HPR_API_URL, --api-key / HPR_API_KEY, …).
-    #[arg(
-        long,
-        value_enum,
-        value_name = "BACKEND",
-        env = "HPR_BACKEND",
-        default_value = "sandbox"
-    )]
-    pub backend: ServeBackend,
-
-    /// The gateway, for --backend gateway.
+    /// Where registration steps go (--backend sandbox|gateway|abdm, default sandbox) and how
+    /// to reach it.
     #[command(flatten)]
-    pub gateway: BackendArgs,
+    pub registry: BackendArgs,
 
     /// Embedded sandbox only: seed for its invented people, OTPs and IDs [default: random].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
@@ -318,15 +384,6 @@ pub struct DatabaseArgs {
         default_value = "sqlite:hpr.db"
     )]
     pub url: String,
-}
-
-/// The registry behind `hpr serve`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ServeBackend {
-    /// An offline sandbox in this process (OTPs printed as `[sms]` lines on stdout).
-    Sandbox,
-    /// The HPR gateway configured by --api-url / HPR_API_URL and --api-key / HPR_API_KEY.
-    Gateway,
 }
 
 /// How log lines look.
@@ -395,7 +452,7 @@ pub struct StepArgs {
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
 
-    /// Which registry gateway to talk to.
+    /// Which registry to talk to.
     #[command(flatten)]
     pub backend: BackendArgs,
 }

@@ -22,11 +22,11 @@ pub const PROMPTS_HIDDEN: &str = "hpr register draws its prompts on stderr, whic
 
 /// Runs `hpr register`.
 pub fn run(args: RegisterArgs) -> Result<ExitStatus, CliError> {
-    if args.backend.api_url.is_some()
+    if crate::backend::register_default(&args.backend) != crate::cli::BackendKind::Sandbox
         && (args.sandbox_seed.is_some() || args.sandbox_fixed_otp.is_some())
     {
         return Err(CliError::usage(
-            "--sandbox-seed and --sandbox-fixed-otp apply only to the embedded sandbox; drop them or drop --api-url / HPR_API_URL",
+            "--sandbox-seed and --sandbox-fixed-otp apply only to the embedded sandbox; drop them, or drop --api-url / HPR_API_URL and --backend",
         ));
     }
     let terminal = Terminal::detect();

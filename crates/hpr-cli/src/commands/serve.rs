@@ -16,7 +16,7 @@ use hpr_server::db::DbError;
 use hpr_server::{Database, ReadinessProbe, Server, ServerConfig};
 
 use crate::backend::Backend;
-use crate::cli::{BackendArgs, KeysCommand, LogFormat, ServeArgs, ServeBackend, ServeCommand};
+use crate::cli::{BackendKind, KeysCommand, LogFormat, ServeArgs, ServeCommand};
 use crate::exit::{CliError, ExitStatus};
 
 /// Runs `hpr serve` or one of its `keys` commands.
@@ -32,44 +32,44 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus, CliError> {
 
 /// The registry the service sends steps to, checked before anything starts.
 fn backend(args: &ServeArgs) -> Result<(Backend, ReadinessProbe), CliError> {
-    match args.backend {
-        ServeBackend::Gateway => {
-            if args.sandbox_seed.is_some()
-                || args.sandbox_fixed_otp.is_some()
-                || args.sandbox_quiet_sms
-            {
-                return Err(CliError::usage(
-                    "--sandbox-seed, --sandbox-fixed-otp and --sandbox-quiet-sms apply only to --backend sandbox",
-                ));
-            }
-            let backend = Backend::remote(&args.gateway)?;
-            let probe = gateway_probe(&args.gateway);
-            Ok((backend, probe))
-        }
-        ServeBackend::Sandbox => {
-            let backend = Backend::embedded(
-                args.sandbox_seed,
-                args.sandbox_fixed_otp.clone(),
-                if args.sandbox_quiet_sms {
-                    SmsOutput::Silent
-                } else {
-                    SmsOutput::Stdout
-                },
-            )?;
-            let probe: ReadinessProbe = Arc::new(|| Box::pin(async { Ok(()) }));
-            Ok((backend, probe))
-        }
+    let kind = args.registry.backend.unwrap_or(BackendKind::Sandbox);
+    if kind != BackendKind::Sandbox
+        && (args.sandbox_seed.is_some()
+            || args.sandbox_fixed_otp.is_some()
+            || args.sandbox_quiet_sms)
+    {
+        return Err(CliError::usage(
+            "--sandbox-seed, --sandbox-fixed-otp and --sandbox-quiet-sms apply only to --backend sandbox",
+        ));
     }
+    let sms = if args.sandbox_quiet_sms {
+        SmsOutput::Silent
+    } else {
+        SmsOutput::Stdout
+    };
+    let backend = Backend::of_kind(
+        kind,
+        &args.registry,
+        args.sandbox_seed,
+        args.sandbox_fixed_otp.clone(),
+        sms,
+    )?;
+    let probe: ReadinessProbe = match (kind, backend.endpoint.as_deref()) {
+        (BackendKind::Gateway, url) => tcp_probe("gateway", url),
+        (BackendKind::Abdm, url) => tcp_probe("ABDM HPR host", url),
+        (BackendKind::Sandbox, _) => Arc::new(|| Box::pin(async { Ok(()) })),
+    };
+    Ok((backend, probe))
 }
 
-/// Ready when a TCP connection to the gateway's host opens within 2 s.
-fn gateway_probe(args: &BackendArgs) -> ReadinessProbe {
-    let target = args.api_url.as_deref().and_then(host_and_port);
+/// Ready when a TCP connection to the host of `url` opens within 2 s.
+fn tcp_probe(what: &'static str, url: Option<&str>) -> ReadinessProbe {
+    let target = url.and_then(host_and_port);
     Arc::new(move || -> BoxFuture<'static, Result<(), String>> {
         let target = target.clone();
         Box::pin(async move {
             let Some(target) = target else {
-                return Err("the gateway URL names no host".to_owned());
+                return Err(format!("the {what} URL names no host"));
             };
             match tokio::time::timeout(
                 Duration::from_secs(2),
@@ -78,9 +78,9 @@ fn gateway_probe(args: &BackendArgs) -> ReadinessProbe {
             .await
             {
                 Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err(format!("cannot connect to the gateway at {target}: {e}")),
+                Ok(Err(e)) => Err(format!("cannot connect to the {what} at {target}: {e}")),
                 Err(_) => Err(format!(
-                    "no connection to the gateway at {target} within 2 s"
+                    "no connection to the {what} at {target} within 2 s"
                 )),
             }
         })
@@ -158,13 +158,13 @@ async fn serve(
         };
         if json {
             tracing::warn!(
-                "SANDBOX: registrations go to an embedded offline simulator, not to HPR; no real HPR ID is created; {otps}; use --backend gateway for a real registry"
+                "SANDBOX: registrations go to an embedded offline simulator, not to HPR; no real HPR ID is created; {otps}; use --backend gateway or abdm for a real registry"
             );
         } else {
             eprintln!(
                 "\n  *** SANDBOX: registrations go to an embedded offline simulator, not to HPR.\n  \
                  *** No real HPR ID is created; {otps}.\n  \
-                 *** Use --backend gateway for a real registry.\n"
+                 *** Use --backend gateway or --backend abdm for a real registry.\n"
             );
         }
     } else {

@@ -42,7 +42,7 @@ use abdm_hpr::types::{Invalid, Rule, ValidationErrors, today_in_india};
 use serde_json::Value;
 
 use crate::backend::Backend;
-use crate::cli::StepArgs;
+use crate::cli::{BackendArgs, BackendKind, StepArgs};
 use crate::exit::{CliError, ExitStatus};
 use crate::report;
 
@@ -197,7 +197,7 @@ fn execute(args: &StepArgs) -> Result<String, Failure> {
         .map_err(|e| explain(e, &session))?;
 
     let backend =
-        Backend::remote(&args.backend).map_err(|e| Failure::new(ErrorKind::Config, &e.message))?;
+        step_backend(&args.backend).map_err(|e| Failure::new(ErrorKind::Config, &e.message))?;
     let service = RegistrationService::new(backend.client, Arc::new(store), Arc::new(SystemClock));
     let id = args.state.display().to_string();
 
@@ -236,6 +236,17 @@ fn execute(args: &StepArgs) -> Result<String, Failure> {
             &format!("the outcome could not be rendered: {e}"),
         )
     })
+}
+
+/// The backend of `hpr step`: the gateway unless `--backend abdm`; an embedded sandbox would
+/// forget everything when the process ends, so it is refused.
+fn step_backend(args: &BackendArgs) -> Result<Backend, CliError> {
+    match args.backend.unwrap_or(BackendKind::Gateway) {
+        BackendKind::Sandbox => Err(CliError::usage(
+            "hpr step cannot use an embedded sandbox (it ends with the process): start `hpr sandbox` and use --backend gateway with the URL it prints, or --backend abdm with its `abdm` line",
+        )),
+        kind => Backend::of_kind(kind, args, None, None, hpr_sandbox::SmsOutput::Silent),
+    }
 }
 
 /// Resolves on Ctrl-C; never, if the handler cannot be installed.
