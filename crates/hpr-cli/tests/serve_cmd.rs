@@ -7,34 +7,22 @@
 //! Every wait is bounded ([`WAIT`]), every child is killed when its guard drops, only loopback
 //! addresses are used, and no `HPR_*` variable of the parent leaks into a child.
 
-use std::io::{BufRead as _, BufReader, Read as _};
+#[path = "support/running.rs"]
+mod running;
+
+use std::io::Read as _;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Output, Stdio};
+use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use running::{Running, WAIT, client, get, hpr, post};
 use serde_json::{Value, json};
-
-/// The longest any single wait may take.
-const WAIT: Duration = Duration::from_secs(30);
 /// A valid synthetic Aadhaar number (CONTRACT §5.1 example).
 const AADHAAR: &str = "234123412346";
 const OTP: &str = "123456";
 const PASSWORD: &str = "Ayushman@143";
-
-/// `hpr` with none of the parent's `HPR_*` variables (nor `RUST_LOG`).
-fn hpr() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hpr"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("HPR_") {
-            command.env_remove(&name);
-        }
-    }
-    command.env_remove("RUST_LOG");
-    command.stdin(Stdio::null());
-    command
-}
 
 /// `sqlite:DIR/hpr.db`.
 fn database(dir: &Path) -> String {
@@ -55,149 +43,6 @@ fn create_key(db: &str, name: &str) -> String {
     let out = run(&["serve", "keys", "create", "--name", name, "--database", db]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     text(&out.stdout).trim().to_owned()
-}
-
-/// A running `hpr` server process: stdout lines on a channel, stderr collected; killed on drop.
-struct Running {
-    child: Option<Child>,
-    lines: Receiver<String>,
-    stderr: Option<thread::JoinHandle<String>>,
-    /// The base URL from the listening line.
-    base: String,
-    first_line: String,
-}
-
-impl Running {
-    /// Spawns `command` and waits for its first stdout line, which must start with `prefix`
-    /// followed by `http://ADDR`.
-    fn spawn(mut command: Command, prefix: &str) -> Self {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("hpr starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let mut running = Self {
-            child: Some(child),
-            lines,
-            stderr: Some(stderr),
-            base: String::new(),
-            first_line: String::new(),
-        };
-        let Ok(first) = running.lines.recv_timeout(WAIT) else {
-            let stderr = running.finish_stderr();
-            panic!("no first stdout line; stderr:\n{stderr}");
-        };
-        let rest = first.strip_prefix(prefix).unwrap_or_else(|| {
-            panic!("first stdout line {first:?} does not start with {prefix:?}")
-        });
-        running.base = rest.split_whitespace().next().unwrap().to_owned();
-        assert!(running.base.starts_with("http://127.0.0.1:"), "{first}");
-        running.first_line = first;
-        running
-    }
-
-    /// `hpr serve --addr 127.0.0.1:0 args…`.
-    fn serve(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut command = hpr();
-        command
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(args)
-            .envs(env.iter().copied());
-        Self::spawn(command, "hpr serve: listening on ")
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().unwrap().id()
-    }
-
-    fn sigterm(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    /// Waits (bounded) for the exit.
-    fn wait_exit(&mut self) -> ExitStatus {
-        let child = self.child.as_mut().unwrap();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                self.child = None;
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "hpr did not exit within {WAIT:?}"
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// SIGTERM, then the exit status and all of stderr.
-    fn terminate(mut self) -> (ExitStatus, String) {
-        self.sigterm();
-        let status = self.wait_exit();
-        (status, self.finish_stderr())
-    }
-
-    fn finish_stderr(&mut self) -> String {
-        if let Some(child) = self.child.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-            self.child = None;
-        }
-        self.stderr.take().unwrap().join().unwrap()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(child) = self.child.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-async fn post(http: &reqwest::Client, url: &str, key: &str, body: &Value) -> (u16, Value) {
-    let response = http
-        .post(url)
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(http: &reqwest::Client, url: &str, key: &str) -> (u16, Value) {
-    let response = http.get(url).bearer_auth(key).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// A whole registration through the service at `base`, each step chosen by the previous
