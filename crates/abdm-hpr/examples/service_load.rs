@@ -37,10 +37,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use abdm_hpr::RegistryBackend;
-use abdm_hpr::flow::{MemoryStore, PayloadHint, RegistrationService, Stage, Step, SystemClock};
-use hpr_sandbox::{InProcessBackend, Sandbox};
-use load_common::{Branch, OTP, RunStats, aadhaar, mobile, percentile_ms, run};
-use serde_json::{Value, json};
+use abdm_hpr::flow::{MemoryStore, RegistrationService, SystemClock};
+use hpr_sandbox::InProcessBackend;
+use load_common::{RunStats, percentile_ms, register_service, run};
 
 const ROUNDS: usize = 3;
 
@@ -63,87 +62,6 @@ impl fmt::Display for Path {
             Path::ServiceInProcess => "service+inproc",
             Path::ServiceHttp => "service+http",
         })
-    }
-}
-
-/// Values for demographics the e-KYC and account check did not supply, if the hint asks.
-const DEMOGRAPHICS: [(&str, &str); 9] = [
-    ("address", "12 MG Road"),
-    ("dayOfBirth", "1"),
-    ("monthOfBirth", "1"),
-    ("yearOfBirth", "1990"),
-    ("firstName", "Asha"),
-    ("lastName", "Verma"),
-    ("pincode", "110001"),
-    ("stateCode", "9"),
-    ("districtCode", "145"),
-];
-
-/// Create's payload: the caller's fields, plus any field `hint` still requires.
-fn create_payload(n: u64, hint: Option<&PayloadHint>) -> Result<Value, String> {
-    let mut payload = json!({
-        "hprId": format!("load.user{n}"),
-        "password": "Ayushman@143",
-        "email": format!("user{n}@example.com"),
-        "hpCategoryCode": "1",
-        "hpSubCategoryCode": "1",
-    });
-    let map = payload.as_object_mut().expect("an object");
-    for field in hint.map_or(&[][..], |h| &h.required_fields) {
-        if map.contains_key(field) {
-            continue;
-        }
-        let (_, value) = DEMOGRAPHICS
-            .iter()
-            .find(|(name, _)| name == field)
-            .ok_or_else(|| format!("create requires `{field}`, which this benchmark lacks"))?;
-        map.insert(field.clone(), Value::from(*value));
-    }
-    Ok(payload)
-}
-
-/// One whole registration through `service`, following `next_step` from the outcomes.
-async fn register_service(
-    service: &RegistrationService,
-    sandbox: &Sandbox,
-    n: u64,
-) -> Result<Branch, String> {
-    let aadhaar = aadhaar(n);
-    let mobile = mobile(sandbox, &aadhaar, n);
-    let id = format!("reg-{n}");
-    let fail = |e: abdm_hpr::Error| e.to_string();
-    let (mut stored, mut outcome) = service
-        .start(&id, json!({ "aadhaar": aadhaar.expose() }))
-        .await
-        .map_err(fail)?;
-    let mut branch = Branch::Verified;
-    let mut steps = 1;
-    while let Some(step) = outcome.next_step {
-        steps += 1;
-        if steps > 8 {
-            return Err(format!("more than 8 steps (next: {step:?})"));
-        }
-        let payload = match step {
-            Step::VerifyAadhaarOtp | Step::VerifyMobileOtp => json!({ "otp": OTP }),
-            Step::DemographicAuthViaMobile => json!({ "mobileNumber": mobile.expose() }),
-            Step::GenerateMobileOtp => {
-                branch = Branch::MobileOtp;
-                Value::Null
-            }
-            Step::CreateHprIdWithPreverified => {
-                create_payload(n, outcome.next_step_payload_hint.as_ref())?
-            }
-            Step::CheckAccountExist | Step::GetHprIdSuggestion => Value::Null,
-            Step::GenerateAadhaarOtp => return Err("asked to start again".into()),
-        };
-        (stored, outcome) = service
-            .step(&id, step, payload, Some(stored.revision))
-            .await
-            .map_err(fail)?;
-    }
-    match (stored.session.stage(), stored.session.result()) {
-        (Stage::Completed, Some(result)) if !result.existing => Ok(branch),
-        (stage, _) => Err(format!("ended at stage {stage:?}, not a new account")),
     }
 }
 

@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use running::{Running, WAIT, client, get, hpr, post};
+use running::{Running, WAIT, client, get, hpr, post, register_over_http};
 use serde_json::{Value, json};
 /// A valid synthetic Aadhaar number (CONTRACT §5.1 example).
 const AADHAAR: &str = "234123412346";
@@ -43,50 +43,6 @@ fn create_key(db: &str, name: &str) -> String {
     let out = run(&["serve", "keys", "create", "--name", name, "--database", db]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     text(&out.stdout).trim().to_owned()
-}
-
-/// A whole registration through the service at `base`, each step chosen by the previous
-/// answer's `next_step`; returns the final view.
-async fn register(http: &reqwest::Client, base: &str, key: &str, otp: &str) -> Value {
-    let (status, mut answer) = post(
-        http,
-        &format!("{base}/v1/registrations"),
-        key,
-        &json!({"aadhaar": AADHAAR}),
-    )
-    .await;
-    assert_eq!(status, 201, "{answer}");
-    let id = answer["id"].as_str().unwrap().to_owned();
-    for _ in 0..10 {
-        let Some(step) = answer["outcome"]["next_step"].as_str().map(str::to_owned) else {
-            break;
-        };
-        let payload = match step.as_str() {
-            "verify_aadhaar_otp" | "verify_mobile_otp" => json!({"otp": otp}),
-            "demographic_auth_via_mobile" => json!({"mobileNumber": "9988776655"}),
-            "create_hpr_id_with_preverified" => json!({
-                "hprId": answer["outcome"]["data"][0].as_str().unwrap(),
-                "password": PASSWORD,
-                "email": "asha@example.com",
-                "hpCategoryCode": "1",
-                "hpSubCategoryCode": "1",
-            }),
-            _ => Value::Null,
-        };
-        let (status, next) = post(
-            http,
-            &format!("{base}/v1/registrations/{id}/steps/{step}"),
-            key,
-            &payload,
-        )
-        .await;
-        assert_eq!(status, 200, "{step}: {next}");
-        answer = next;
-    }
-    assert_eq!(answer["stage"], "completed", "{answer}");
-    let (status, view) = get(http, &format!("{base}/v1/registrations/{id}"), key).await;
-    assert_eq!(status, 200);
-    view
 }
 
 #[test]
@@ -188,7 +144,7 @@ async fn a_revoked_key_gets_401_and_a_live_one_registers_then_sigterm_exits_0() 
     let (status, ready) = get(&http, &format!("{}/readyz", server.base), &key).await;
     assert_eq!((status, &ready["database"]), (200, &json!("ok")));
 
-    let view = register(&http, &server.base, &key, OTP).await;
+    let view = register_over_http(&http, &server.base, &key, AADHAAR, "9988776655", OTP).await;
     assert_eq!(view["result"]["existing"], false, "{view}");
     assert!(
         view["result"]["hprId"]
@@ -221,7 +177,7 @@ async fn json_logs_are_json_objects_and_carry_no_secret() {
         &[],
     );
     let http = client();
-    register(&http, &server.base, &key, otp).await;
+    register_over_http(&http, &server.base, &key, AADHAAR, "9988776655", otp).await;
     // a refused request is logged too
     let response = http
         .get(format!("{}/v1/registrations", server.base))

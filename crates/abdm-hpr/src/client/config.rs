@@ -204,28 +204,15 @@ mod tests {
 
     #[test]
     fn base_url_rules() {
+        // the rules themselves are tested in `client::http`; here: the builder applies them
         assert_eq!(
             b("https://h/api/").checked_base_url().unwrap(),
             "https://h/api"
         );
-        assert_eq!(
-            b("http://127.0.0.1:9/x").checked_base_url().unwrap(),
-            "http://127.0.0.1:9/x"
-        );
-        assert!(b("http://[::1]:9").checked_base_url().is_ok());
-        assert!(b("http://localhost:9").checked_base_url().is_ok());
-        for bad in [
-            "http://example.com",
-            "ftp://h",
-            "https://h/?q=1",
-            "https://u:p@h",
-            "not a url",
-        ] {
-            assert!(
-                matches!(b(bad).checked_base_url(), Err(Error::Config(_))),
-                "{bad}"
-            );
-        }
+        assert!(matches!(
+            b("http://example.com").checked_base_url(),
+            Err(Error::Config(_))
+        ));
         assert!(GatewayClientBuilder::new().checked_base_url().is_err());
     }
 

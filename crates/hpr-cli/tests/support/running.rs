@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The longest any single wait may take.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -171,3 +171,59 @@ pub async fn get(http: &reqwest::Client, url: &str, key: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// A whole registration of `aadhaar` (giving `mobile`) through the service at `base`, each step
+/// chosen by the previous answer's `next_step`; returns the final view. Asserts that every
+/// step answers without the professional's tokens.
+pub async fn register_over_http(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    aadhaar: &str,
+    mobile: &str,
+    otp: &str,
+) -> Value {
+    let (status, mut answer) = post(
+        http,
+        &format!("{base}/v1/registrations"),
+        key,
+        &json!({"aadhaar": aadhaar}),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let id = answer["id"].as_str().unwrap().to_owned();
+    for _ in 0..10 {
+        let Some(step) = answer["outcome"]["next_step"].as_str().map(str::to_owned) else {
+            break;
+        };
+        let payload = match step.as_str() {
+            "verify_aadhaar_otp" | "verify_mobile_otp" => json!({"otp": otp}),
+            "demographic_auth_via_mobile" => json!({"mobileNumber": mobile}),
+            "create_hpr_id_with_preverified" => json!({
+                "hprId": answer["outcome"]["data"][0].as_str().unwrap(),
+                "password": "Ayushman@143",
+                "email": "asha@example.com",
+                "hpCategoryCode": "1",
+                "hpSubCategoryCode": "1",
+            }),
+            _ => Value::Null,
+        };
+        let (status, next) = post(
+            http,
+            &format!("{base}/v1/registrations/{id}/steps/{step}"),
+            key,
+            &payload,
+        )
+        .await;
+        assert_eq!(status, 200, "{step}: {next}");
+        let data = &next["outcome"]["data"];
+        assert!(
+            data.get("token").is_none() && data.get("refreshToken").is_none(),
+            "the service keeps no professional tokens: {data}"
+        );
+        answer = next;
+    }
+    assert_eq!(answer["stage"], "completed", "{answer}");
+    let (status, view) = get(http, &format!("{base}/v1/registrations/{id}"), key).await;
+    assert_eq!(status, 200);
+    view
+}
