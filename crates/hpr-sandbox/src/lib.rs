@@ -17,7 +17,7 @@
 //!   `/api/hiecm/gateway/v3/sessions`; client credentials from
 //!   [`SandboxConfig::abdm_clients`]), the 8 steps under [`ABDM_HPR_PREFIX`] (`/v1/…` or `/v2/…`,
 //!   with `Authorization: Bearer <access token>`), and the RSA key for encrypted fields at
-//!   `GET /abdm/hpr/api/v1/auth/cert` ([`SandboxConfig::abdm_encrypted`]). An account created
+//!   `GET /abdm/hpr/api/v1/auth/cert` (bearer needed too; [`SandboxConfig::abdm_encrypted`]). An account created
 //!   through either dialect exists through the other.
 //!
 //! ```no_run
@@ -351,7 +351,8 @@ impl Sandbox {
         self.inner.core.sms.subscribe()
     }
 
-    /// Forgets transactions, accounts, run-time identities and the request log.
+    /// Forgets transactions, accounts, run-time identities and the request log. Backend B's
+    /// access tokens and session count are kept: a client's session outlives test data.
     pub fn reset(&self) {
         self.inner.core.reset();
         self.inner.requests.clear();
