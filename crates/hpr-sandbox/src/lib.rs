@@ -17,8 +17,8 @@
 //!   `/api/hiecm/gateway/v3/sessions`; client credentials from
 //!   [`SandboxConfig::abdm_clients`]), the 8 steps under [`ABDM_HPR_PREFIX`] (`/v1/…` or `/v2/…`,
 //!   with `Authorization: Bearer <access token>`), and the RSA key for encrypted fields at
-//!   `GET /abdm/hpr/api/v1/auth/cert` (bearer needed too; [`SandboxConfig::abdm_encrypted`]). An account created
-//!   through either dialect exists through the other.
+//!   `GET /abdm/hpr/api/v1/auth/cert` (bearer needed too; [`SandboxConfig::abdm_encrypted`]).
+//!   An account created through either dialect exists through the other.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hpr_sandbox::Error> {
