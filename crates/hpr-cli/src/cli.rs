@@ -6,6 +6,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+use abdm_hpr::abdm::FieldModes;
 use clap::{Args, Parser, Subcommand, value_parser};
 use hpr_sandbox::FaultKind;
 
@@ -135,9 +136,22 @@ Examples:
   # a flaky gateway: 300 ms latency, 1 request in 5 answers 503 or resets
   hpr sandbox --latency-ms 300 --fault-rate 0.2 --faults 503,reset
 
-Stdout gets one line `hpr sandbox: listening on http://ADDR (seed S)`, then one
+  # Backend B with your own client, 10-minute tokens, the mobile number encrypted too
+  hpr sandbox --abdm-client SBX_000123:s3cret --abdm-token-ttl-secs 600 \\
+      --abdm-encrypt mobileNumber=pkcs1v15
+
+Stdout gets one line `hpr sandbox: listening on http://ADDR (seed S)`, then one line
+`hpr sandbox: abdm HPR_ABDM_HPR_URL=... HPR_ABDM_GATEWAY_URL=... HPR_ABDM_CLIENT_ID=...
+HPR_ABDM_CLIENT_SECRET=...` (one line, ready to paste as environment), then one
 `[sms] ...` line per OTP sent (unless --quiet-sms). The admin API lives under
-/_sandbox/ (health, otp/{txnId}, identities, requests, accounts, reset).
+/_sandbox/ (health, otp/{txnId}, identities, requests, accounts, reset, abdm/stats,
+abdm/expire-tokens).
+
+Backend B (ABDM's own HPR API) is served on the same port and state: sessions at
+/abdm/gateway/gateway/v0.5/sessions and /abdm/gateway/api/hiecm/gateway/v3/sessions
+(client credentials from --abdm-client), the 8 steps at /abdm/hpr/api/v1/registration/...
+(or /v2/...) with `Authorization: Bearer <accessToken>`, and the RSA key for encrypted
+fields (--abdm-encrypt) at GET /abdm/hpr/api/v1/auth/cert.
 
 --identities FILE is a JSON array of objects with the keys aadhaar, mobile, name,
 firstName, middleName, lastName, gender, yearOfBirth, monthOfBirth, dayOfBirth,
@@ -563,6 +577,39 @@ pub struct SandboxArgs {
         value_parser = parse_admin_token
     )]
     pub admin_token: Option<String>,
+
+    /// Backend B: a client ID and secret its session endpoints accept (repeat for several; the
+    /// first is printed at start) [default: SBX_HPR_SANDBOX:sandbox-secret].
+    #[arg(long = "abdm-client", value_name = "ID:SECRET", value_parser = parse_abdm_client)]
+    pub abdm_clients: Vec<AbdmClient>,
+
+    /// Backend B: access-token lifetime in seconds (the sessions' expiresIn), 1 to 86400.
+    #[arg(long, allow_negative_numbers = true, value_name = "SECS", default_value_t = DEFAULT_ABDM_TOKEN_TTL_SECS, value_parser = value_parser!(u64).range(1..=MAX_ABDM_TOKEN_TTL_SECS))]
+    pub abdm_token_ttl_secs: u64,
+
+    /// Backend B: request fields that must arrive RSA-encrypted with the key from
+    /// /abdm/hpr/api/v1/auth/cert, as FIELD=MODE,... over the default (fields: aadhaar, otp,
+    /// mobileNumber, mobile, email, password; modes: none, pkcs1v15, oaep-sha1).
+    #[arg(long, value_name = "FIELD=MODE,...", default_value = "password=oaep-sha1", value_parser = parse_field_modes)]
+    pub abdm_encrypt: FieldModes,
+}
+
+/// A Backend B client credential of `--abdm-client`. `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AbdmClient {
+    /// The client ID.
+    pub id: String,
+    /// Its secret.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for AbdmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AbdmClient")
+            .field("id", &self.id)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
 }
 
 /// `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT` (IPv4 loopback) or a bare `PORT` (IPv4 loopback).
@@ -639,6 +686,35 @@ fn parse_admin_token(s: &str) -> Result<String, String> {
             hpr_sandbox::config::MAX_ADMIN_TOKEN_LEN
         ))
     }
+}
+
+/// Default of `--abdm-token-ttl-secs`.
+const DEFAULT_ABDM_TOKEN_TTL_SECS: u64 = hpr_sandbox::DEFAULT_ABDM_TOKEN_TTL.as_secs();
+
+/// Longest `--abdm-token-ttl-secs` (one day).
+const MAX_ABDM_TOKEN_TTL_SECS: u64 = hpr_sandbox::MAX_ABDM_TOKEN_TTL.as_secs();
+
+/// `ID:SECRET`, split at the first `:`; each part 1 to 1024 visible ASCII characters. Messages
+/// never repeat the secret.
+fn parse_abdm_client(s: &str) -> Result<AbdmClient, String> {
+    let max = hpr_sandbox::config::MAX_ABDM_CREDENTIAL_LEN;
+    let visible = |part: &str| {
+        !part.is_empty() && part.len() <= max && part.bytes().all(|b| b.is_ascii_graphic())
+    };
+    match s.split_once(':') {
+        Some((id, secret)) if visible(id) && visible(secret) => Ok(AbdmClient {
+            id: id.to_owned(),
+            secret: secret.to_owned(),
+        }),
+        _ => Err(format!(
+            "expected ID:SECRET, each 1 to {max} visible ASCII characters (e.g. SBX_000123:s3cret)"
+        )),
+    }
+}
+
+/// `FIELD=MODE,...` over the default modes.
+fn parse_field_modes(s: &str) -> Result<FieldModes, String> {
+    FieldModes::parse_over_defaults(s)
 }
 
 /// A probability: a finite number from 0.0 to 1.0.

@@ -78,6 +78,8 @@ struct Running {
     stderr: Option<thread::JoinHandle<String>>,
     /// The first stdout line (the listening line).
     first_line: String,
+    /// The second stdout line (Backend B's settings).
+    abdm_line: String,
 }
 
 impl Running {
@@ -87,6 +89,7 @@ impl Running {
             lines: None,
             stderr: None,
             first_line: String::new(),
+            abdm_line: String::new(),
         }
     }
 
@@ -121,6 +124,7 @@ impl Running {
             lines: Some(rx),
             stderr: Some(stderr),
             first_line: String::new(),
+            abdm_line: String::new(),
         };
         let first = running.next_line().expect("a first line on stdout");
         running.first_line = first.clone();
@@ -133,6 +137,9 @@ impl Running {
             first.starts_with("hpr sandbox: listening on http://"),
             "{first}"
         );
+        let abdm = running.next_line().expect("a second line on stdout");
+        assert!(abdm.starts_with("hpr sandbox: abdm "), "{abdm}");
+        running.abdm_line = abdm;
         (running, url)
     }
 
@@ -534,9 +541,14 @@ fn help_shows_examples_and_exit_codes() {
         "--fault-rate",
         "--faults",
         "--quiet-sms",
+        "--abdm-client",
+        "--abdm-token-ttl-secs",
+        "--abdm-encrypt",
     ] {
         assert!(help.contains(flag), "{flag} missing from help");
     }
+    assert!(help.contains("HPR_ABDM_HPR_URL"), "{help}");
+    assert!(help.contains("/abdm/hpr/api"), "{help}");
 }
 
 #[test]
@@ -630,4 +642,126 @@ fn admin_token_and_connection_flags_take_effect() {
         thread::sleep(Duration::from_millis(20));
     }
     sandbox.stop_with("TERM");
+}
+
+/// `POST path` over plain HTTP/1.1 with a JSON body and extra header lines; returns the status
+/// and the body.
+fn http_post(base_url: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
+    let authority = base_url.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\n{headers}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("a response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+/// The access token of a v0.5 session for `id:secret`, or the failing status.
+fn abdm_session(base_url: &str, id: &str, secret: &str) -> Result<serde_json::Value, u16> {
+    let body = serde_json::json!({"clientId": id, "clientSecret": secret, "grantType": "client_credentials"});
+    let (status, text) = http_post(
+        base_url,
+        "/abdm/gateway/gateway/v0.5/sessions",
+        "",
+        &body.to_string(),
+    );
+    if status == 200 {
+        Ok(serde_json::from_str(&text).unwrap())
+    } else {
+        Err(status)
+    }
+}
+
+#[test]
+fn the_abdm_line_names_backend_b_with_the_default_client() {
+    let (mut sandbox, url) = Running::sandbox(&["--seed", "42", "--quiet-sms"]);
+    assert_eq!(
+        sandbox.abdm_line,
+        format!(
+            "hpr sandbox: abdm HPR_ABDM_HPR_URL={url}/abdm/hpr/api \
+             HPR_ABDM_GATEWAY_URL={url}/abdm/gateway HPR_ABDM_CLIENT_ID=SBX_HPR_SANDBOX \
+             HPR_ABDM_CLIENT_SECRET=sandbox-secret"
+        )
+    );
+    let grant = abdm_session(&url, "SBX_HPR_SANDBOX", "sandbox-secret").unwrap();
+    assert_eq!(grant["expiresIn"], 1200);
+    sandbox.stop_with("TERM");
+    assert!(sandbox.rest_of_stdout().is_empty());
+}
+
+#[test]
+fn abdm_flags_take_effect() {
+    let (mut sandbox, url) = Running::sandbox(&[
+        "--quiet-sms",
+        "--abdm-client",
+        "SBX_A:first:secret",
+        "--abdm-client",
+        "SBX_B:second",
+        "--abdm-token-ttl-secs",
+        "600",
+        "--abdm-encrypt",
+        "aadhaar=pkcs1v15",
+    ]);
+    // the first client is printed, split at its first `:`
+    assert!(
+        sandbox
+            .abdm_line
+            .ends_with(" HPR_ABDM_CLIENT_ID=SBX_A HPR_ABDM_CLIENT_SECRET=first:secret"),
+        "{}",
+        sandbox.abdm_line
+    );
+    assert!(abdm_session(&url, "SBX_A", "first:secret").is_ok());
+    let grant = abdm_session(&url, "SBX_B", "second").unwrap();
+    assert_eq!(grant["expiresIn"], 600);
+    assert_eq!(
+        abdm_session(&url, "SBX_HPR_SANDBOX", "sandbox-secret"),
+        Err(401),
+        "configured clients replace the default"
+    );
+    // the Aadhaar number must now arrive encrypted
+    let token = grant["accessToken"].as_str().unwrap();
+    let (status, body) = http_post(
+        &url,
+        "/abdm/hpr/api/v1/registration/aadhaar/generateOtp",
+        &format!("Authorization: Bearer {token}\r\n"),
+        &format!(r#"{{"aadhaar":"{AADHAAR}"}}"#),
+    );
+    assert_eq!(status, 400, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["details"][0]["code"], "HIS-1047");
+    assert_eq!(body["details"][0]["attribute"]["key"], "aadhaar");
+    sandbox.stop_with("TERM");
+    let stderr = sandbox.stderr();
+    assert!(
+        !stderr.contains("second") && !stderr.contains(AADHAAR),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_abdm_flags_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (&["--abdm-client", "no-colon"][..], "--abdm-client"),
+        (&["--abdm-client", "ID:two words"][..], "--abdm-client"),
+        (&["--abdm-client", ":secret"][..], "--abdm-client"),
+        (&["--abdm-token-ttl-secs", "0"][..], "--abdm-token-ttl-secs"),
+        (
+            &["--abdm-token-ttl-secs", "86401"][..],
+            "--abdm-token-ttl-secs",
+        ),
+        (&["--abdm-encrypt", "pin=none"][..], "--abdm-encrypt"),
+        (&["--abdm-encrypt", "password=rot13"][..], "--abdm-encrypt"),
+    ] {
+        let out = run(&on_loopback(args));
+        let stderr = exit_2_stderr(&out);
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+    }
 }

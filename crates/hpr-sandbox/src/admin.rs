@@ -1,5 +1,6 @@
 //! The admin API under `/_sandbox/`, apart from the contract: read OTPs and identities, add
-//! identities, list requests and accounts, reset, health. It needs no API key (the sandbox is a
+//! identities, list requests and accounts, reset, health; expire Backend B's access tokens and
+//! count its sessions. It needs no API key (the sandbox is a
 //! local tool).
 
 use axum::Json;
@@ -134,6 +135,21 @@ pub(crate) async fn accounts(State(sandbox): State<Sandbox>) -> Response {
         .map(|(number, id)| json!({"hprIdNumber": number, "hprId": id}))
         .collect();
     Json(list).into_response()
+}
+
+/// `POST /_sandbox/abdm/expire-tokens` → `{"expired": N}`: every B access token issued so far
+/// is now expired (N were live).
+pub(crate) async fn abdm_expire_tokens(State(sandbox): State<Sandbox>) -> Response {
+    Json(json!({"expired": sandbox.expire_abdm_tokens()})).into_response()
+}
+
+/// `GET /_sandbox/abdm/stats` → `{"sessions_issued": N, "tokens_live": M}`.
+pub(crate) async fn abdm_stats(State(sandbox): State<Sandbox>) -> Response {
+    Json(json!({
+        "sessions_issued": sandbox.abdm_sessions_issued(),
+        "tokens_live": sandbox.abdm_tokens_live(),
+    }))
+    .into_response()
 }
 
 /// `GET /_sandbox/health` → `{"status":"ok"}`.

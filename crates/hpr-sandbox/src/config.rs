@@ -5,6 +5,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use abdm_hpr::abdm::FieldModes;
+
+use crate::abdm::{
+    DEFAULT_ABDM_CLIENT_ID, DEFAULT_ABDM_CLIENT_SECRET, DEFAULT_ABDM_TOKEN_TTL, MAX_ABDM_TOKEN_TTL,
+};
 use crate::error::Error;
 use crate::identity::Identity;
 
@@ -133,6 +138,15 @@ pub struct SandboxConfig {
     /// When set, the admin API (`/_sandbox/*`, except `GET /_sandbox/health`) needs the header
     /// `x-sandbox-admin-token: <token>`.
     pub admin_token: Option<String>,
+    /// Backend B: the `(clientId, clientSecret)` pairs its session endpoints accept (default: one,
+    /// [`DEFAULT_ABDM_CLIENT_ID`] / [`DEFAULT_ABDM_CLIENT_SECRET`]); at least one.
+    pub abdm_clients: Vec<(String, String)>,
+    /// Backend B: life of an access token, in whole seconds from 1 s to one day (default 1200 s,
+    /// sent as `expiresIn`).
+    pub abdm_token_ttl: Duration,
+    /// Backend B: which request fields must arrive encrypted with the sandbox's key, and with
+    /// which padding (default: `password` with OAEP-SHA1).
+    pub abdm_encrypted: FieldModes,
 }
 
 impl Default for SandboxConfig {
@@ -157,6 +171,12 @@ impl Default for SandboxConfig {
             header_timeout: Duration::from_secs(10),
             max_connections: 1024,
             admin_token: None,
+            abdm_clients: vec![(
+                DEFAULT_ABDM_CLIENT_ID.to_owned(),
+                DEFAULT_ABDM_CLIENT_SECRET.to_owned(),
+            )],
+            abdm_token_ttl: DEFAULT_ABDM_TOKEN_TTL,
+            abdm_encrypted: FieldModes::default(),
         }
     }
 }
@@ -185,6 +205,16 @@ impl fmt::Debug for SandboxConfig {
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "[redacted]"),
             )
+            .field(
+                "abdm_clients",
+                &self
+                    .abdm_clients
+                    .iter()
+                    .map(|(id, _)| (id.as_str(), "[redacted]"))
+                    .collect::<Vec<_>>(),
+            )
+            .field("abdm_token_ttl", &self.abdm_token_ttl)
+            .field("abdm_encrypted", &self.abdm_encrypted.to_string())
             .finish_non_exhaustive()
     }
 }
@@ -201,6 +231,9 @@ pub const MAX_CONNECTIONS: usize = 100_000;
 
 /// Longest accepted [`SandboxConfig::admin_token`], in bytes.
 pub const MAX_ADMIN_TOKEN_LEN: usize = 1024;
+
+/// Longest accepted client ID or secret of [`SandboxConfig::abdm_clients`], in bytes.
+pub const MAX_ABDM_CREDENTIAL_LEN: usize = 1024;
 
 impl SandboxConfig {
     /// Checks the settings, naming the first bad one.
@@ -268,6 +301,7 @@ impl SandboxConfig {
                 ),
             ));
         }
+        self.validate_abdm()?;
         for (setting, what, value) in [
             ("otp_ttl", "OTP lifetime", self.otp_ttl),
             ("txn_ttl", "transaction lifetime", self.txn_ttl),
@@ -288,10 +322,107 @@ impl SandboxConfig {
     }
 }
 
+impl SandboxConfig {
+    /// The Backend B settings: at least one client, IDs and secrets of 1 to
+    /// [`MAX_ABDM_CREDENTIAL_LEN`] visible ASCII characters (no `:` in an ID, the CLI's
+    /// separator), and a token lifetime of whole seconds up to a day. Messages never quote a
+    /// secret.
+    fn validate_abdm(&self) -> Result<(), Error> {
+        if self.abdm_clients.is_empty() {
+            return Err(Error::config(
+                "abdm_clients",
+                "at least one ABDM client (ID and secret) is needed",
+            ));
+        }
+        let visible = |s: &str| {
+            !s.is_empty()
+                && s.len() <= MAX_ABDM_CREDENTIAL_LEN
+                && s.bytes().all(|b| b.is_ascii_graphic())
+        };
+        for (id, secret) in &self.abdm_clients {
+            if !visible(id) || id.contains(':') {
+                return Err(Error::config(
+                    "abdm_clients",
+                    format!(
+                        "an ABDM client ID must be 1 to {MAX_ABDM_CREDENTIAL_LEN} visible ASCII \
+                         characters, without spaces or `:`"
+                    ),
+                ));
+            }
+            if !visible(secret) {
+                return Err(Error::config(
+                    "abdm_clients",
+                    format!(
+                        "an ABDM client secret must be 1 to {MAX_ABDM_CREDENTIAL_LEN} visible \
+                         ASCII characters, without spaces"
+                    ),
+                ));
+            }
+        }
+        if self.abdm_token_ttl < Duration::from_secs(1)
+            || self.abdm_token_ttl > MAX_ABDM_TOKEN_TTL
+            || self.abdm_token_ttl.subsec_nanos() != 0
+        {
+            return Err(Error::config(
+                "abdm_token_ttl",
+                format!(
+                    "the ABDM token lifetime must be whole seconds from 1 to {} (one day)",
+                    MAX_ABDM_TOKEN_TTL.as_secs()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abdm_settings_are_checked_without_quoting_secrets() {
+        type Tweak = fn(&mut SandboxConfig);
+        let bad: [(&str, Tweak); 7] = [
+            ("abdm_clients", |c| c.abdm_clients.clear()),
+            ("abdm_clients", |c| {
+                c.abdm_clients = vec![(String::new(), "s".into())]
+            }),
+            ("abdm_clients", |c| {
+                c.abdm_clients = vec![("a:b".into(), "s".into())]
+            }),
+            ("abdm_clients", |c| {
+                c.abdm_clients = vec![("id".into(), "top secret".into())]
+            }),
+            ("abdm_token_ttl", |c| c.abdm_token_ttl = Duration::ZERO),
+            ("abdm_token_ttl", |c| {
+                c.abdm_token_ttl = MAX_ABDM_TOKEN_TTL + Duration::from_secs(1)
+            }),
+            ("abdm_token_ttl", |c| {
+                c.abdm_token_ttl = Duration::from_millis(1500)
+            }),
+        ];
+        for (named, tweak) in bad {
+            let mut config = SandboxConfig::default();
+            tweak(&mut config);
+            match config.validate() {
+                Err(Error::InvalidConfig { setting, reason }) => {
+                    assert_eq!(setting, named);
+                    assert!(!reason.contains("top secret"), "{reason}");
+                }
+                other => panic!("{named}: expected a config error, got {other:?}"),
+            }
+        }
+        let good = SandboxConfig {
+            abdm_clients: vec![("SBX_1".into(), "p:ss".into())],
+            abdm_token_ttl: MAX_ABDM_TOKEN_TTL,
+            ..SandboxConfig::default()
+        };
+        assert!(good.validate().is_ok());
+        let shown = format!("{:?}", SandboxConfig::default());
+        assert!(shown.contains(DEFAULT_ABDM_CLIENT_ID), "{shown}");
+        assert!(!shown.contains(DEFAULT_ABDM_CLIENT_SECRET), "{shown}");
+    }
 
     #[test]
     fn huge_durations_are_a_config_error_not_an_overflow() {

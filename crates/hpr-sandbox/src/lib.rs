@@ -12,6 +12,13 @@
 //! - Errors use the ABDM envelope with the HIS codes of CONTRACT §4.
 //! - Faults (500, 503, timeout, reset, malformed, lost-answer) can be injected at random, per
 //!   request (`x-sandbox-fault`) or armed for the next request to a path ([`Sandbox::fail_next`]).
+//! - It also speaks **Backend B**, ABDM's own HPR API (CONTRACT §3), on the same port and over
+//!   the same state: sessions under [`ABDM_GATEWAY_PREFIX`] (`/gateway/v0.5/sessions`,
+//!   `/api/hiecm/gateway/v3/sessions`; client credentials from
+//!   [`SandboxConfig::abdm_clients`]), the 8 steps under [`ABDM_HPR_PREFIX`] (`/v1/…` or `/v2/…`,
+//!   with `Authorization: Bearer <access token>`), and the RSA key for encrypted fields at
+//!   `GET /abdm/hpr/api/v1/auth/cert` (bearer needed too; [`SandboxConfig::abdm_encrypted`]).
+//!   An account created through either dialect exists through the other.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hpr_sandbox::Error> {
@@ -27,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+mod abdm;
 mod admin;
 mod backend;
 mod body;
@@ -56,6 +64,10 @@ use axum::routing::{get, post};
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 
+pub use abdm::{
+    ABDM_GATEWAY_PREFIX, ABDM_HPR_PREFIX, DEFAULT_ABDM_CLIENT_ID, DEFAULT_ABDM_CLIENT_SECRET,
+    DEFAULT_ABDM_TOKEN_TTL, MAX_ABDM_TOKEN_TTL,
+};
 pub use backend::InProcessBackend;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{FaultKind, SandboxConfig, SmsOutput};
@@ -101,6 +113,8 @@ struct Inner {
     stopping: tokio::sync::watch::Sender<bool>,
     /// One-shot faults armed for the next request to a path ([`Sandbox::fail_next`]).
     armed: std::sync::Mutex<Vec<(String, FaultKind)>>,
+    /// The Backend B dialect's tokens, key pair and counters.
+    abdm: abdm::AbdmState,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -141,6 +155,7 @@ impl Sandbox {
             )?);
         }
         let faults = FaultDice::new(core.seed);
+        let abdm = abdm::AbdmState::new(core.seed);
         Ok(Self {
             inner: Arc::new(Inner {
                 core,
@@ -148,6 +163,7 @@ impl Sandbox {
                 faults,
                 stopping: tokio::sync::watch::channel(false).0,
                 armed: std::sync::Mutex::new(Vec::new()),
+                abdm,
             }),
         })
     }
@@ -162,8 +178,9 @@ impl Sandbox {
         self.inner.core.seed
     }
 
-    /// The axum router: the 8 contract routes (auth, faults, latency, request log) and the admin
-    /// API under `/_sandbox/`, for loopback tools only: it answers `403` to a `Host` other than
+    /// The axum router: the 8 contract routes (auth, faults, latency, request log), the Backend B
+    /// dialect under [`ABDM_HPR_PREFIX`] and [`ABDM_GATEWAY_PREFIX`] (its own bearer tokens;
+    /// faults, latency and request log as for A) and the admin API under `/_sandbox/`, for loopback tools only: it answers `403` to a `Host` other than
     /// `localhost`, `127.x.x.x`, `[::1]` or the connection's local address and to a foreign
     /// `Origin`, `401` without [`ADMIN_TOKEN_HEADER`] when [`SandboxConfig::admin_token`] is set
     /// (`GET /_sandbox/health` excepted), and `415` to a `POST` that is not
@@ -211,6 +228,11 @@ impl Sandbox {
             .route("/_sandbox/reset", post(admin::reset))
             .route("/_sandbox/accounts", get(admin::accounts))
             .route("/_sandbox/health", get(admin::health))
+            .route(
+                "/_sandbox/abdm/expire-tokens",
+                post(admin::abdm_expire_tokens),
+            )
+            .route("/_sandbox/abdm/stats", get(admin::abdm_stats))
             // unknown admin paths are a 404 here, not a contract 401
             .route("/_sandbox/{*rest}", axum::routing::any(admin::unknown))
             .layer(axum::middleware::from_fn_with_state(
@@ -220,6 +242,7 @@ impl Sandbox {
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
         admin
             .merge(contract)
+            .merge(abdm::router(self))
             .method_not_allowed_fallback(his::method_not_allowed)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -254,7 +277,8 @@ impl Sandbox {
         })
     }
 
-    /// Makes the next contract request to `path` (e.g. `/hprId/create`) fail with `kind` — for
+    /// Makes the next contract request to `path` (e.g. `/hprId/create`, or a full B path such as
+    /// `/abdm/hpr/api/v1/registration/aadhaar/createHprIdWithPreVerified`) fail with `kind` — for
     /// tests of what a client does when, say, a create runs but its answer is lost
     /// ([`FaultKind::LostAnswer`]). Several armed faults apply in order.
     pub fn fail_next(&self, path: &str, kind: FaultKind) {
@@ -327,10 +351,27 @@ impl Sandbox {
         self.inner.core.sms.subscribe()
     }
 
-    /// Forgets transactions, accounts, run-time identities and the request log.
+    /// Forgets transactions, accounts, run-time identities and the request log. Backend B's
+    /// access tokens and session count are kept: a client's session outlives test data.
     pub fn reset(&self) {
         self.inner.core.reset();
         self.inner.requests.clear();
+    }
+
+    /// How many B access tokens the session endpoints have issued.
+    pub fn abdm_sessions_issued(&self) -> u64 {
+        self.inner.abdm.sessions_issued()
+    }
+
+    /// How many B access tokens are live now (sandbox clock).
+    pub fn abdm_tokens_live(&self) -> usize {
+        self.inner.abdm.tokens.live(self.inner.core.now())
+    }
+
+    /// Makes every B access token issued so far expired now (clients then get `900901` and must
+    /// fetch a new session); returns how many were live.
+    pub fn expire_abdm_tokens(&self) -> usize {
+        self.inner.abdm.tokens.expire_all(self.inner.core.now())
     }
 
     /// The persistent part of the state, as `--state FILE` stores it.
@@ -380,6 +421,18 @@ impl RunningSandbox {
     /// `http://<addr>`, the base URL for clients.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://<addr>/abdm/hpr/api`, the HPR base URL of the Backend B dialect (step paths such
+    /// as `/v1/registration/aadhaar/generateOtp` are appended).
+    pub fn abdm_hpr_url(&self) -> String {
+        format!("http://{}{ABDM_HPR_PREFIX}", self.addr)
+    }
+
+    /// `http://<addr>/abdm/gateway`, the gateway base URL of the Backend B dialect (session paths
+    /// such as `/gateway/v0.5/sessions` are appended).
+    pub fn abdm_gateway_url(&self) -> String {
+        format!("http://{}{ABDM_GATEWAY_PREFIX}", self.addr)
     }
 
     /// The sandbox being served.
@@ -451,10 +504,25 @@ async fn run(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
     op: Operation,
 ) -> Response {
-    let bytes = match body {
-        Ok(bytes) => bytes,
+    let result = match read_body(sandbox, body).and_then(|bytes| body::parse(&bytes)) {
+        Ok(map) => apply(sandbox, &map, op).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The body's bytes; a body over the limit is a `413`, an unreadable one a `400`.
+pub(crate) fn read_body(
+    sandbox: &Sandbox,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Bytes, HisError> {
+    match body {
+        Ok(bytes) => Ok(bytes),
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return HisError::new(
+            Err(HisError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Request body too large",
                 "HIS-413",
@@ -462,29 +530,30 @@ async fn run(
                     "The body must be at most {} bytes",
                     sandbox.inner.core.config.max_body_bytes
                 ),
-            )
-            .into_response();
+            ))
         }
-        Err(_) => {
-            return HisError::new(
-                StatusCode::BAD_REQUEST,
-                "Malformed request",
-                "HIS-400",
-                "The body could not be read",
-            )
-            .into_response();
-        }
-    };
-    drop(persist::take_ticket());
-    let result = body::parse(&bytes).and_then(|map| op(&sandbox.inner.core, &map));
-    let ticket = persist::take_ticket();
-    match result {
-        Ok(value) => match durable(ticket).await {
-            Ok(()) => axum::Json(value).into_response(),
-            Err(e) => e.into_response(),
-        },
-        Err(e) => e.into_response(),
+        Err(_) => Err(HisError::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed request",
+            "HIS-400",
+            "The body could not be read",
+        )),
     }
+}
+
+/// Runs `op` on a parsed body; a change it makes to the persistent state is on disk before this
+/// returns its answer.
+pub(crate) async fn apply(
+    sandbox: &Sandbox,
+    map: &body::Body,
+    op: Operation,
+) -> Result<serde_json::Value, HisError> {
+    drop(persist::take_ticket());
+    let result = op(&sandbox.inner.core, map);
+    let ticket = persist::take_ticket();
+    let value = result?;
+    durable(ticket).await?;
+    Ok(value)
 }
 
 /// Waits until a journaled change is on disk; an error is the answer to send instead.

@@ -1,6 +1,8 @@
 //! `hpr sandbox`: serve the HPR gateway simulator until Ctrl-C or SIGTERM.
 //!
-//! Stdout carries exactly one `hpr sandbox: listening on http://ADDR (seed S)` line, then the
+//! Stdout carries exactly one `hpr sandbox: listening on http://ADDR (seed S)` line, then one
+//! `hpr sandbox: abdm HPR_ABDM_HPR_URL=… HPR_ABDM_GATEWAY_URL=… HPR_ABDM_CLIENT_ID=…
+//! HPR_ABDM_CLIENT_SECRET=…` line (Backend B's settings, ready to paste as environment), then the
 //! sandbox's `[sms]` lines. Warnings, hints and logs go to stderr. Every problem with the flags
 //! or the files they name is reported before anything is served, naming the flag, with exit
 //! code 2.
@@ -76,7 +78,21 @@ fn config_from(args: &SandboxArgs) -> Result<SandboxConfig, CliError> {
         header_timeout: Duration::from_secs(args.header_timeout_secs),
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         admin_token: args.admin_token.clone(),
+        abdm_token_ttl: Duration::from_secs(args.abdm_token_ttl_secs),
+        abdm_encrypted: args.abdm_encrypt,
         ..SandboxConfig::default()
+    };
+    let config = if args.abdm_clients.is_empty() {
+        config
+    } else {
+        SandboxConfig {
+            abdm_clients: args
+                .abdm_clients
+                .iter()
+                .map(|c| (c.id.clone(), c.secret.clone()))
+                .collect(),
+            ..config
+        }
     };
     // the flags were checked one by one while parsing; this catches what needs several of them
     config.validate().map_err(|e| match e {
@@ -104,6 +120,8 @@ fn flag_of(setting: &str) -> &'static str {
         "header_timeout" => "--header-timeout-secs",
         "max_connections" => "--max-connections",
         "admin_token" => "--admin-token",
+        "abdm_clients" => "--abdm-client",
+        "abdm_token_ttl" => "--abdm-token-ttl-secs",
         _ => "hpr sandbox",
     }
 }
@@ -163,12 +181,28 @@ async fn serve(sandbox: Sandbox, addr: SocketAddr) -> Result<ExitStatus, CliErro
         .map_err(|e| CliError::usage(format!("--addr: {e}")))?;
 
     let mut stdout = std::io::stdout().lock();
+    // the sandbox's own test credentials, printed on purpose: they unlock nothing real
+    let (client_id, client_secret) = running
+        .config()
+        .abdm_clients
+        .first()
+        .cloned()
+        .unwrap_or_default();
     writeln!(
         stdout,
         "hpr sandbox: listening on {} (seed {})",
         running.base_url(),
         running.seed()
     )
+    .and_then(|()| {
+        writeln!(
+            stdout,
+            "hpr sandbox: abdm HPR_ABDM_HPR_URL={} HPR_ABDM_GATEWAY_URL={} \
+             HPR_ABDM_CLIENT_ID={client_id} HPR_ABDM_CLIENT_SECRET={client_secret}",
+            running.abdm_hpr_url(),
+            running.abdm_gateway_url(),
+        )
+    })
     .and_then(|()| stdout.flush())
     .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))?;
     drop(stdout);
