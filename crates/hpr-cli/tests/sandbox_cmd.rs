@@ -759,9 +759,13 @@ fn bad_abdm_flags_exit_2_naming_the_flag() {
         ),
         (&["--abdm-encrypt", "pin=none"][..], "--abdm-encrypt"),
         (&["--abdm-encrypt", "password=rot13"][..], "--abdm-encrypt"),
+        (&["--abdm-client", "SBX_1:bad\u{7f}SeCrEt"][..], "--abdm-client"),
+        (&["--admin-token", "bad SeCrEt token"][..], "--admin-token"),
     ] {
         let out = run(&on_loopback(args));
         let stderr = exit_2_stderr(&out);
         assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        // a rejected credential is never repeated
+        assert!(!stderr.contains("SeCrEt"), "{args:?}: {stderr}");
     }
 }

@@ -85,16 +85,23 @@ fn config_from(args: &SandboxArgs) -> Result<SandboxConfig, CliError> {
     let config = if args.abdm_clients.is_empty() {
         config
     } else {
+        let mut clients = Vec::new();
+        for client in &args.abdm_clients {
+            // split at the first `:`; the message never repeats the value (it holds a secret)
+            let Some((id, secret)) = client.split_once(':') else {
+                return Err(CliError::usage(
+                    "--abdm-client: expected ID:SECRET (e.g. SBX_000123:s3cret)",
+                ));
+            };
+            clients.push((id.to_owned(), secret.to_owned()));
+        }
         SandboxConfig {
-            abdm_clients: args
-                .abdm_clients
-                .iter()
-                .map(|c| (c.id.clone(), c.secret.clone()))
-                .collect(),
+            abdm_clients: clients,
             ..config
         }
     };
-    // the flags were checked one by one while parsing; this catches what needs several of them
+    // most flags were checked one by one while parsing; this checks the secrets (clap would
+    // repeat a rejected value) and what needs several flags
     config.validate().map_err(|e| match e {
         hpr_sandbox::Error::InvalidConfig { setting, .. } => {
             CliError::usage(format!("{}: {e}", flag_of(setting)))
