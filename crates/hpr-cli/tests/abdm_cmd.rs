@@ -311,6 +311,37 @@ fn a_missing_secret_is_exit_2_naming_the_variable_and_nothing_is_sent() {
 }
 
 #[test]
+fn register_and_serve_refuse_a_missing_secret_with_exit_2_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("hpr.db").display());
+    for args in [
+        &["register", "--backend", "abdm"][..],
+        &[
+            "serve",
+            "--backend",
+            "abdm",
+            "--addr",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+        ][..],
+    ] {
+        let out = hpr()
+            .args(args)
+            .env("HPR_ABDM_CLIENT_ID", "SBX_1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("HPR_ABDM_CLIENT_SECRET"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+    }
+}
+
+#[test]
 fn a_wrong_secret_is_gateway_auth_exit_3_without_echoing_it() {
     let sandbox = AbdmSandbox::start(&[]);
     let dir = tempfile::tempdir().unwrap();

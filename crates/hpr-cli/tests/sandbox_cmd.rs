@@ -759,7 +759,10 @@ fn bad_abdm_flags_exit_2_naming_the_flag() {
         ),
         (&["--abdm-encrypt", "pin=none"][..], "--abdm-encrypt"),
         (&["--abdm-encrypt", "password=rot13"][..], "--abdm-encrypt"),
-        (&["--abdm-client", "SBX_1:bad\u{7f}SeCrEt"][..], "--abdm-client"),
+        (
+            &["--abdm-client", "SBX_1:bad\u{7f}SeCrEt"][..],
+            "--abdm-client",
+        ),
         (&["--admin-token", "bad SeCrEt token"][..], "--admin-token"),
     ] {
         let out = run(&on_loopback(args));

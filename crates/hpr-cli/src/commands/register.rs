@@ -29,6 +29,12 @@ pub fn run(args: RegisterArgs) -> Result<ExitStatus, CliError> {
             "--sandbox-seed and --sandbox-fixed-otp apply only to the embedded sandbox; drop them, or drop --api-url / HPR_API_URL and --backend",
         ));
     }
+    // configuration first: a missing credential is reported even without a terminal
+    let backend = Backend::remote_or_embedded(
+        &args.backend,
+        args.sandbox_seed,
+        args.sandbox_fixed_otp.clone(),
+    )?;
     let terminal = Terminal::detect();
     if !terminal.stdin {
         return Err(CliError::usage(NOT_INTERACTIVE));
@@ -40,11 +46,6 @@ pub fn run(args: RegisterArgs) -> Result<ExitStatus, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
-    let backend = Backend::remote_or_embedded(
-        &args.backend,
-        args.sandbox_seed,
-        args.sandbox_fixed_otp.clone(),
-    )?;
 
     let colour = colour_allowed();
     let paint_err = Paint(colour);
