@@ -181,6 +181,20 @@ impl<'h> B<'h> {
     }
 
     /// A B create body (integer codes, `@hpr.abdm`, B's extra keys) with `password` as given.
+    /// Step 4 with the Aadhaar-linked mobile (in clear): the verified branch. Returns the mobile.
+    async fn prove_linked_mobile(&self, txn: &str, aadhaar: &str) -> String {
+        let linked = self.h.running.identity(aadhaar).unwrap().mobile;
+        let r = self
+            .post(
+                Step::DemographicAuthViaMobile,
+                &json!({"txnId": txn, "mobileNumber": linked}),
+            )
+            .await;
+        assert_ok(&r);
+        assert_eq!(r.json()["verified"], true);
+        linked
+    }
+
     fn create_body(txn: &str, account: &Value, hpr_id: &str, password: &str) -> Value {
         json!({
             "address": account["address"],
@@ -510,15 +524,7 @@ async fn a_registration_with_the_verified_mobile_runs_through_b() {
     assert_eq!(&birthdate[2..3], "-");
     assert_eq!(&birthdate[5..6], "-");
 
-    let linked = h.running.identity(AADHAAR).unwrap().mobile;
-    let r = b
-        .post(
-            Step::DemographicAuthViaMobile,
-            &json!({"txnId": txn, "mobileNumber": linked}),
-        )
-        .await;
-    assert_ok(&r);
-    assert_eq!(r.json()["verified"], true);
+    let linked = b.prove_linked_mobile(&txn, AADHAAR).await;
     let r = b
         .post(Step::GetHprIdSuggestion, &json!({"txnId": txn}))
         .await;
@@ -653,14 +659,7 @@ async fn a_password_in_clear_or_under_the_wrong_padding_is_refused() {
     let h = start_default().await;
     let mut b = B::new(&h).await;
     let (txn, _, account) = b.to_new_account(AADHAAR).await;
-    let linked = h.running.identity(AADHAAR).unwrap().mobile;
-    let r = b
-        .post(
-            Step::DemographicAuthViaMobile,
-            &json!({"txnId": txn, "mobileNumber": linked}),
-        )
-        .await;
-    assert_ok(&r);
+    b.prove_linked_mobile(&txn, AADHAAR).await;
 
     let r = b
         .post(
@@ -737,14 +736,7 @@ async fn with_no_field_encrypted_a_clear_password_is_accepted() {
     .await;
     let b = B::new(&h).await;
     let (txn, _, account) = b.to_new_account(AADHAAR).await;
-    let linked = h.running.identity(AADHAAR).unwrap().mobile;
-    let r = b
-        .post(
-            Step::DemographicAuthViaMobile,
-            &json!({"txnId": txn, "mobileNumber": linked}),
-        )
-        .await;
-    assert_ok(&r);
+    b.prove_linked_mobile(&txn, AADHAAR).await;
     let r = b
         .post(
             Step::CreateHprIdWithPreverified,
@@ -829,14 +821,7 @@ async fn the_request_log_shows_full_b_paths_and_no_secrets() {
     let mut b = B::new(&h).await;
     let (txn, _, account) = b.to_new_account(AADHAAR).await;
     let aadhaar_otp = h.otp(&txn);
-    let linked = h.running.identity(AADHAAR).unwrap().mobile;
-    let r = b
-        .post(
-            Step::DemographicAuthViaMobile,
-            &json!({"txnId": txn, "mobileNumber": linked}),
-        )
-        .await;
-    assert_ok(&r);
+    let linked = b.prove_linked_mobile(&txn, AADHAAR).await;
     let sealed = b.seal(CipherMode::OaepSha1, PASSWORD).await;
     let r = b
         .post(
