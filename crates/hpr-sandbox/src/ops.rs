@@ -231,17 +231,7 @@ impl Core {
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::AadhaarOtpSent], Step::AadhaarOtpSent)?;
-        for (field, expected) in [("domainName", "@hpr.abdm"), ("idType", "hpr_id")] {
-            if text(body, field).is_some_and(|v| v.trim() != expected) {
-                return Err(HisError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("{field} must be {expected}"),
-                    "HIS-1036",
-                    "ID type and domain not configured",
-                )
-                .on(field));
-            }
-        }
+        check_id_type_and_domain(body)?;
         let otp = one_field(body, "otp", "HIS-1003", Otp::parse)?;
         check_otp(self, txn, OtpKind::Aadhaar, &otp, now)?;
         txn.step = Step::AadhaarVerified;
@@ -648,4 +638,21 @@ impl Core {
             "new": true,
         }))
     }
+}
+
+/// `domainName` and `idType`, when sent, must be `@hpr.abdm` and `hpr_id`, else `HIS-1036`
+/// (A's verifyOTP; B's create, which sends them too).
+pub(crate) fn check_id_type_and_domain(body: &Body) -> Result<(), HisError> {
+    for (field, expected) in [("domainName", "@hpr.abdm"), ("idType", "hpr_id")] {
+        if text(body, field).is_some_and(|v| v.trim() != expected) {
+            return Err(HisError::new(
+                StatusCode::BAD_REQUEST,
+                format!("{field} must be {expected}"),
+                "HIS-1036",
+                "ID type and domain not configured",
+            )
+            .on(field));
+        }
+    }
+    Ok(())
 }

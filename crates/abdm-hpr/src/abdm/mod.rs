@@ -188,6 +188,10 @@ pub fn encode(
 ) -> Result<Vec<u8>> {
     let mut field = |name, value| sealed(seal, name, value);
     let body = match request {
+        // no secret field and no difference: A's body
+        Request::CheckAccountExist(_) | Request::GetHprIdSuggestion(_) => {
+            return crate::gateway::encode(request);
+        }
         Request::GenerateAadhaarOtp(r) => serde_json::to_vec(&wire::GenerateAadhaarOtp {
             aadhaar: field(SecretField::Aadhaar, r.aadhaar.expose())?,
         }),
@@ -197,10 +201,6 @@ pub fn encode(
             otp: field(SecretField::Otp, r.otp.expose())?,
             restrictions: r.restrictions.as_deref().unwrap_or(""),
             txn_id: &r.txn_id,
-        }),
-        Request::CheckAccountExist(r) => serde_json::to_vec(&wire::CheckAccountExist {
-            txn_id: &r.txn_id,
-            preverified_check: r.preverified_check,
         }),
         Request::DemographicAuthViaMobile(r) => serde_json::to_vec(&wire::DemographicAuth {
             txn_id: &r.txn_id,
@@ -214,9 +214,6 @@ pub fn encode(
             otp: field(SecretField::Otp, r.otp.expose())?,
             txn_id: &r.txn_id,
         }),
-        Request::GetHprIdSuggestion(r) => {
-            serde_json::to_vec(&wire::HprIdSuggestion { txn_id: &r.txn_id })
-        }
         Request::CreateHprIdWithPreverified(r) => serde_json::to_vec(&wire::CreateHprId {
             address: &r.address,
             day_of_birth: r.date_of_birth.day(),

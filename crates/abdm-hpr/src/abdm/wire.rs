@@ -1,4 +1,5 @@
-//! B's request bodies (CONTRACT §3.2): A's keys and order, with B's differences — `restrictions`
+//! B's request bodies (CONTRACT §3.2) where they differ from A's (steps 3 and 7 send A's):
+//! A's keys and order, with B's differences — `restrictions`
 //! sent as `""`, and the create body's `idType`, `domainName`, `notifyUser` and integer category
 //! codes. A field configured for encryption carries its ciphertext in place of the value.
 
@@ -27,14 +28,6 @@ pub(super) struct VerifyAadhaarOtp<'a> {
     pub txn_id: &'a TxnId,
 }
 
-/// B3 `{"txnId","preverifiedCheck"}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct CheckAccountExist<'a> {
-    pub txn_id: &'a TxnId,
-    pub preverified_check: bool,
-}
-
 /// B4 `{"txnId","mobileNumber"}`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,13 +49,6 @@ pub(super) struct GenerateMobileOtp<'a> {
 #[serde(rename_all = "camelCase")]
 pub(super) struct VerifyMobileOtp<'a> {
     pub otp: Cow<'a, str>,
-    pub txn_id: &'a TxnId,
-}
-
-/// B7 `{"txnId"}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct HprIdSuggestion<'a> {
     pub txn_id: &'a TxnId,
 }
 

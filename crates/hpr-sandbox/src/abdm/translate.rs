@@ -2,10 +2,9 @@
 //! B answers use upstream's spellings.
 
 use abdm_hpr::Step;
-use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::body::{Body, text};
+use crate::body::Body;
 use crate::his::HisError;
 
 /// `expiresIn` of a create answer: the professional's token lives 30 minutes.
@@ -21,18 +20,7 @@ pub(crate) fn request(step: Step, body: &Body) -> Result<(), HisError> {
     if step != Step::CreateHprIdWithPreverified {
         return Ok(());
     }
-    for (field, expected) in [("domainName", "@hpr.abdm"), ("idType", "hpr_id")] {
-        if text(body, field).is_some_and(|v| v.trim() != expected) {
-            return Err(HisError::new(
-                StatusCode::BAD_REQUEST,
-                format!("{field} must be {expected}"),
-                "HIS-1036",
-                "ID type and domain not configured",
-            )
-            .on(field));
-        }
-    }
-    Ok(())
+    crate::ops::check_id_type_and_domain(body)
 }
 
 /// A's success answer in B's spellings: verifyOTP's `mobileNumber` and `birthdate`; create's
