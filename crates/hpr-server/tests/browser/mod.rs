@@ -593,9 +593,10 @@ impl Browser {
         bounded("attr", first.attr(name)).await.unwrap()
     }
 
-    /// Clears the field named `name` (in the main form if there is one) and types `value`.
+    /// Clears the text field named `name` (an `input` that is not hidden, or a `textarea`)
+    /// and types `value`.
     pub async fn fill(&self, name: &str, value: &str) {
-        let css = format!("#step-form [name=\"{name}\"], [name=\"{name}\"]");
+        let css = format!("input[name=\"{name}\"]:not([type=hidden]), textarea[name=\"{name}\"]");
         let field = self.find(&css).await;
         bounded(&format!("clear {name}"), field.clear())
             .await
