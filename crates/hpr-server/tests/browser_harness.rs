@@ -66,6 +66,14 @@ async fn bad() -> impl IntoResponse {
     )
 }
 
+/// A page taller than any window: the screenshot covers all of it.
+async fn tall() -> impl IntoResponse {
+    let paragraphs: String = (1..=60)
+        .map(|i| format!("<p>Paragraph {i} of a long page.</p>"))
+        .collect();
+    page("en", "tall", "A tall page", &paragraphs)
+}
+
 async fn next(Query(q): Query<std::collections::HashMap<String, String>>) -> impl IntoResponse {
     let name = q.get("name").cloned().unwrap_or_default();
     let escaped = name
@@ -99,6 +107,7 @@ async fn serve() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let app = Router::new()
         .route("/good", get(good))
         .route("/bad", get(bad))
+        .route("/tall", get(tall))
         .route("/next", get(next))
         .route("/app.js", get(app_js))
         .route("/app.css", get(app_css));
@@ -179,6 +188,22 @@ async fn exercise(opts: Opts, name: &str) {
     assert!(browser::has_devanagari(&b.text("h1").await.unwrap()));
     b.screenshot(&format!("harness-{name}-next")).await;
     b.axe("next").await;
+
+    // a page taller than the window is shot whole, at the same width
+    b.goto(&format!("{base}/tall")).await;
+    b.wait_for_step("tall").await;
+    let shot = b.screenshot(&format!("harness-{name}-tall")).await;
+    let (w, h) = png_size(&std::fs::read(&shot).unwrap()).unwrap();
+    assert_eq!(w, opts.width);
+    assert!(h > opts.height, "the tall page's screenshot is {w}x{h}");
+    let inner = b
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await;
+    assert_eq!(
+        inner,
+        serde_json::json!([opts.width, opts.height]),
+        "the viewport is back"
+    );
 
     // fill + submit (clicks button#continue)
     b.goto(&format!("{base}/good")).await;

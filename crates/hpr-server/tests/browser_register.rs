@@ -398,6 +398,12 @@ async fn hindi_registration() {
         return;
     };
     run.hindi = true;
+    if !browser::devanagari_font_installed() {
+        eprintln!(
+            "warning: no Devanagari font (fc-list :lang=hi is empty): the Hindi screenshots \
+             show boxes; install fonts-lohit-deva"
+        );
+    }
     run.open("?lang=hi").await;
     run.at("aadhaar").await;
     let label = run

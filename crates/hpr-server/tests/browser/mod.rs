@@ -666,10 +666,44 @@ impl Browser {
     }
 
     /// Writes the viewport as `<target>/screenshots/<name>-<width>.png`; its path.
+    ///
+    /// The whole page, not just the viewport: for a page taller than the window, the window
+    /// grows to the page's height for the shot (the width stays) and shrinks back after.
     pub async fn screenshot(&mut self, name: &str) -> PathBuf {
-        let png = bounded("screenshot", self.client().screenshot())
+        let sizes = self
+            .execute(
+                "return [document.documentElement.scrollHeight, window.innerHeight];",
+                vec![],
+            )
+            .await;
+        let page = sizes[0].as_u64().unwrap_or(0).min(8000);
+        let view = sizes[1].as_u64().unwrap_or(0);
+        let window = if page > view && view > 0 {
+            let (w, h) = bounded("get window size", self.client().get_window_size())
+                .await
+                .unwrap();
+            bounded(
+                "grow the window",
+                self.client()
+                    .set_window_size(w.try_into().unwrap(), (h + page - view).try_into().unwrap()),
+            )
             .await
             .unwrap();
+            Some((w, h))
+        } else {
+            None
+        };
+        let png = bounded("screenshot", self.client().screenshot()).await;
+        if let Some((w, h)) = window {
+            bounded(
+                "restore the window",
+                self.client()
+                    .set_window_size(w.try_into().unwrap(), h.try_into().unwrap()),
+            )
+            .await
+            .unwrap();
+        }
+        let png = png.unwrap();
         assert!(
             png.starts_with(b"\x89PNG\r\n\x1a\n"),
             "the screenshot is not a PNG"
@@ -975,6 +1009,17 @@ impl Drop for SetupLock {
     fn drop(&mut self) {
         let _ = fs::remove_dir(&self.0);
     }
+}
+
+/// Whether fontconfig knows a font for Hindi (without one, Devanagari renders as boxes in
+/// screenshots; the DOM checks still hold). `.ci/run` installs `fonts-lohit-deva`.
+pub fn devanagari_font_installed() -> bool {
+    Command::new("fc-list")
+        .arg(":lang=hi")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
 }
 
 /// Whether `text` has a Devanagari letter.
