@@ -46,9 +46,16 @@ async fn register(server: &TestServer, b: &mut Browser, number: &str, linked: bo
     let page = b.submit(&page, &[("email", "asha@example.com")]).await;
     assert_eq!(page.step(), "category", "{}", page.body);
     assert!(page.tag("hpCategoryCode").unwrap().starts_with("<select"));
-    assert!(page.tag("hpSubCategoryCode").unwrap().starts_with("<select"));
+    assert!(
+        page.tag("hpSubCategoryCode")
+            .unwrap()
+            .starts_with("<select")
+    );
     let page = b
-        .submit(&page, &[("hpCategoryCode", "1"), ("hpSubCategoryCode", "1")])
+        .submit(
+            &page,
+            &[("hpCategoryCode", "1"), ("hpSubCategoryCode", "1")],
+        )
         .await;
     assert_eq!(page.step(), "review", "{}", page.body);
     assert!(page.tag("review").is_some());
@@ -164,7 +171,11 @@ async fn a_wrong_otp_shows_the_summary_and_the_attempts_left() {
     let page = b.submit(&page, &[("otp", "654321")]).await;
     assert_eq!(page.status, 422);
     assert_eq!(page.step(), "otp");
-    assert!(page.tag("error-summary").unwrap().contains("role=\"alert\""));
+    assert!(
+        page.tag("error-summary")
+            .unwrap()
+            .contains("role=\"alert\"")
+    );
     assert!(page.has("href=\"#otp\""), "{}", page.body);
     assert_eq!(page.text("attempts-left").unwrap(), "Attempts left: 2");
     assert!(page.tag("otp").unwrap().contains("aria-invalid=\"true\""));
@@ -193,7 +204,11 @@ async fn a_bad_aadhaar_is_shown_inline_in_english_and_in_hindi() {
     let input = page.tag("aadhaar").unwrap();
     assert!(input.contains("aria-invalid=\"true\""), "{input}");
     assert!(input.contains("aadhaar-error"), "{input}");
-    assert!(page.text("aadhaar-error").unwrap().contains(&*engine.message));
+    assert!(
+        page.text("aadhaar-error")
+            .unwrap()
+            .contains(&*engine.message)
+    );
     assert!(!page.has(bad), "the rejected value is not written back");
     // (the check of the Hindi pages below finds English where there is some)
     assert!(!english_left(&page).is_empty());
@@ -220,7 +235,14 @@ fn visible(body: &str) -> String {
         out.push('\n');
         let close = open + rest[open..].find('>').unwrap();
         let tag = &rest[open..close];
-        for name in ["label", "title", "aria-label", "placeholder", "data-text", "alt"] {
+        for name in [
+            "label",
+            "title",
+            "aria-label",
+            "placeholder",
+            "data-text",
+            "alt",
+        ] {
             let key = format!(" {name}=\"");
             if let Some(at) = tag.find(&key) {
                 let from = at + key.len();
@@ -263,7 +285,11 @@ async fn every_hindi_page_is_translated() {
     let mut b = Browser::new(&server);
     let page = b.get("/register?lang=hi").await;
     assert!(page.has("<html lang=\"hi\">"));
-    assert!(page.tag("lang-switch").unwrap().contains("href=\"/register?lang=en\""));
+    assert!(
+        page.tag("lang-switch")
+            .unwrap()
+            .contains("href=\"/register?lang=en\"")
+    );
     let mut pages = vec![page.clone()];
     let page = b.submit(&page, &[]).await;
     pages.push(page.clone());
@@ -289,17 +315,26 @@ async fn every_hindi_page_is_translated() {
     let page = b.submit(&page, &[("email", "asha@example.com")]).await;
     pages.push(page.clone());
     let page = b
-        .submit(&page, &[("hpCategoryCode", "2"), ("hpSubCategoryCode", "8")])
+        .submit(
+            &page,
+            &[("hpCategoryCode", "2"), ("hpSubCategoryCode", "8")],
+        )
         .await;
     pages.push(page.clone());
     let page = b.submit(&page, &[]).await;
     pages.push(page.clone());
     let bad = b
-        .submit(&page, &[("password", "short"), ("passwordConfirmation", "other")])
+        .submit(
+            &page,
+            &[("password", "short"), ("passwordConfirmation", "other")],
+        )
         .await;
     pages.push(bad.clone());
     let page = b
-        .submit(&bad, &[("password", PASSWORD), ("passwordConfirmation", PASSWORD)])
+        .submit(
+            &bad,
+            &[("password", PASSWORD), ("passwordConfirmation", PASSWORD)],
+        )
         .await;
     assert_eq!(page.step(), "done", "{}", page.body);
     pages.push(page);
@@ -307,8 +342,21 @@ async fn every_hindi_page_is_translated() {
     assert_eq!(
         steps,
         [
-            "start", "aadhaar", "aadhaar", "otp", "otp", "mobile", "mobile-otp", "hpr-id",
-            "hpr-id", "email", "category", "review", "password", "password", "done"
+            "start",
+            "aadhaar",
+            "aadhaar",
+            "otp",
+            "otp",
+            "mobile",
+            "mobile-otp",
+            "hpr-id",
+            "hpr-id",
+            "email",
+            "category",
+            "review",
+            "password",
+            "password",
+            "done"
         ]
     );
     for page in &pages {

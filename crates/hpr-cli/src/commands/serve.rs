@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 use abdm_hpr::backend::BoxFuture;
 use abdm_hpr::flow::SystemClock;
 use hpr_sandbox::SmsOutput;
-use hpr_server::db::DbError;
 use hpr_server::config::OtpPeek;
+use hpr_server::db::DbError;
 use hpr_server::{Database, ReadinessProbe, Server, ServerConfig};
 
 use crate::backend::Backend;
@@ -196,7 +196,9 @@ async fn serve(
     notice(
         json,
         &if backend.embedded.is_some() {
-            format!("hpr serve: open http://{addr}/register in a browser to register (sandbox: open access)")
+            format!(
+                "hpr serve: open http://{addr}/register in a browser to register (sandbox: open access)"
+            )
         } else {
             format!(
                 "hpr serve: open http://{addr}/register in a browser with a link from POST /v1/registrations/links"

@@ -27,9 +27,7 @@ pub struct WebSessionRow {
 type Tuple = (String, String, Option<String>, String, String, String, i64);
 
 impl From<Tuple> for WebSessionRow {
-    fn from(
-        (id, tenant, registration_id, csrf_token, lang, draft, expires_at): Tuple,
-    ) -> Self {
+    fn from((id, tenant, registration_id, csrf_token, lang, draft, expires_at): Tuple) -> Self {
         Self {
             id,
             tenant,
@@ -44,11 +42,7 @@ impl From<Tuple> for WebSessionRow {
 
 impl Database {
     /// Stores a new web session.
-    pub async fn insert_web_session(
-        &self,
-        row: &WebSessionRow,
-        now: SystemTime,
-    ) -> DbResult<()> {
+    pub async fn insert_web_session(&self, row: &WebSessionRow, now: SystemTime) -> DbResult<()> {
         const SQL: &str = "INSERT INTO web_sessions \
             (id, tenant, registration_id, csrf_token, lang, draft, created_at, expires_at) \
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

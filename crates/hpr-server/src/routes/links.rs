@@ -79,8 +79,7 @@ pub async fn create(
     let request: LinkRequest = if body.iter().all(u8::is_ascii_whitespace) {
         LinkRequest::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("body: {e}")))?
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?
     };
     let minutes = request.expires_in_mins.unwrap_or(DEFAULT_LINK_MINUTES);
     if !(LINK_MINUTES.0..=LINK_MINUTES.1).contains(&minutes) {

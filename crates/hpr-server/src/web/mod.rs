@@ -27,8 +27,8 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use abdm_hpr::flow::{
-    ErrorDocument, FieldDescriptor, FieldKind, FieldRules, Stage, Step, StepOutcome,
-    StoredSession, describe,
+    ErrorDocument, FieldDescriptor, FieldKind, FieldRules, Stage, Step, StepOutcome, StoredSession,
+    describe,
 };
 use abdm_hpr::types::{CategoryCode, Email, HprId, Invalid, Password, SubCategoryCode};
 
@@ -182,7 +182,15 @@ async fn show(
     }
     let requested = query.get("page").map(String::as_str);
     let resent = query.contains_key("sent");
-    render_current(&state, &web, requested, &HashMap::new(), Problems::default(), resent).await
+    render_current(
+        &state,
+        &web,
+        requested,
+        &HashMap::new(),
+        Problems::default(),
+        resent,
+    )
+    .await
 }
 
 /// A new unbound session and the start page posting to `action`.
@@ -362,9 +370,8 @@ fn draft_view(
         _ if !draft.reviewed => Page::Review,
         _ => Page::Password,
     };
-    let submitted = |name: &str, saved: &Option<String>| {
-        values.get(name).cloned().or_else(|| saved.clone())
-    };
+    let submitted =
+        |name: &str, saved: &Option<String>| values.get(name).cloned().or_else(|| saved.clone());
     let field = |name: &str| required(descriptor(Some(stored), name));
     match page {
         Page::HprId => View::Fields {
@@ -709,7 +716,12 @@ async fn submit(
     tracked(&state, submit_tracked(state.clone(), web, page, fields)).await
 }
 
-async fn submit_tracked(state: AppState, mut web: WebSession, page: Page, form: Fields) -> Response {
+async fn submit_tracked(
+    state: AppState,
+    mut web: WebSession,
+    page: Page,
+    form: Fields,
+) -> Response {
     let lang = web.lang();
     let outcome = match page {
         Page::Aadhaar => submit_aadhaar(&state, &mut web, &form).await,
@@ -825,7 +837,12 @@ async fn submit_mobile(
 }
 
 /// A value the engine's own parser accepts, kept in the draft (hpr-id, email, category).
-fn draft_value(lang: Lang, web: &mut WebSession, page: Page, form: &Fields) -> Result<(), Problems> {
+fn draft_value(
+    lang: Lang,
+    web: &mut WebSession,
+    page: Page,
+    form: &Fields,
+) -> Result<(), Problems> {
     let invalid = |field: &str, e: &Invalid| Problems {
         items: vec![field_problem(lang, field, e.rule.as_str(), &e.message)],
         attempts_left: None,
@@ -858,7 +875,10 @@ fn draft_value(lang: Lang, web: &mut WebSession, page: Page, form: &Fields) -> R
             // the registry's tables are authoritative)
             if let Some(d) = describe("hpSubCategoryCode") {
                 let listed = d.choices.iter().any(|c| c.value == sub);
-                let fits = d.choices_for(Some(&category)).iter().any(|c| c.value == sub);
+                let fits = d
+                    .choices_for(Some(&category))
+                    .iter()
+                    .any(|c| c.value == sub);
                 if listed && !fits {
                     return Err(Problems::field(
                         "hpSubCategoryCode",
@@ -1036,7 +1056,9 @@ async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     let value = request.get("value").map_or("", String::as_str);
     let verdict = |result: Result<(), Invalid>| match result {
         Ok(()) => json!({"ok": true, "message": t(lang, "hpr-id.ok")}),
-        Err(e) => json!({"ok": false, "message": field_problem(lang, field, e.rule.as_str(), &e.message).text}),
+        Err(e) => {
+            json!({"ok": false, "message": field_problem(lang, field, e.rule.as_str(), &e.message).text})
+        }
     };
     let answer = match field {
         "hprId" => verdict(HprId::parse(value).map(|_| ())),
@@ -1053,7 +1075,6 @@ async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     };
     axum::Json(answer).into_response()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -43,11 +43,7 @@ pub struct Draft {
     #[serde(default)]
     pub reviewed: bool,
     /// When the latest OTP was sent (milliseconds since 1970), for the resend countdown.
-    #[serde(
-        rename = "otpSentAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otpSentAt", default, skip_serializing_if = "Option::is_none")]
     pub otp_sent_at: Option<i64>,
     /// The name for the result card, once created.
     #[serde(default, skip_serializing_if = "Option::is_none")]

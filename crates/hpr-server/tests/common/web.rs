@@ -133,7 +133,12 @@ impl Browser {
         }
     }
 
-    async fn send(&mut self, method: &'static str, path: &str, form: Option<&[(String, String)]>) -> Page {
+    async fn send(
+        &mut self,
+        method: &'static str,
+        path: &str,
+        form: Option<&[(String, String)]>,
+    ) -> Page {
         let url = self.url(path);
         let mut request = match form {
             Some(pairs) => self.client.post(&url).form(pairs),
