@@ -359,10 +359,71 @@ async fn every_hindi_page_is_translated() {
             "done"
         ]
     );
+    // the pages off the main path: a refused form, an expired link
+    let forbidden = b.post("/register/password", &[]).await;
+    assert_eq!(forbidden.status, 403);
+    pages.push(forbidden);
+    pages.push(b.get("/register/l/nonsense?lang=hi").await);
     for page in &pages {
         assert!(page.has("<html lang=\"hi\">"));
         let left = english_left(page);
         assert!(left.is_empty(), "{} page: {left:?}", page.step());
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_otp_is_resent_only_after_the_countdown() {
+    let server = TestServer::web(true).await;
+    let mut b = Browser::new(&server);
+    let page = b.get("/register").await;
+    let page = b.submit(&page, &[]).await;
+    let page = b.submit(&page, &[("aadhaar", AADHAAR)]).await;
+    assert_eq!(page.step(), "otp");
+    let countdown = page.tag("resend-countdown").unwrap();
+    assert!(countdown.contains("data-seconds=\"30\""), "{countdown}");
+    let resend = page.tag("resend").unwrap();
+    assert!(resend.contains("method=\"post\""), "{resend}");
+    assert!(page.has("disabled>"), "the resend button waits");
+    // without JavaScript an early resend is refused with a message, and nothing is sent
+    let calls = server.registry_calls();
+    let csrf = page.csrf();
+    let early = b
+        .post(
+            "/register/resend",
+            &[("csrf_token", &csrf), ("aadhaar", AADHAAR)],
+        )
+        .await;
+    assert_eq!(early.status, 422);
+    assert_eq!(early.step(), "otp");
+    assert!(early.has("Please wait before asking for another OTP."));
+    assert_eq!(server.registry_calls(), calls);
+    // once the countdown has run out the button is enabled, and a resend sends a new OTP
+    server.clock.advance(std::time::Duration::from_secs(31));
+    let page = b.get("/register").await;
+    assert!(
+        page.tag("resend-countdown")
+            .unwrap()
+            .contains("data-seconds=\"0\"")
+    );
+    let page = b
+        .post(
+            "/register/resend",
+            &[("csrf_token", &csrf), ("aadhaar", AADHAAR)],
+        )
+        .await;
+    assert_eq!(page.step(), "otp");
+    assert_eq!(server.registry_calls(), calls + 1);
+    // the sandbox has its own resend interval (real time): either a new OTP or its refusal
+    assert!(
+        page.has("A new OTP was sent.") || page.has("Please wait before asking for another OTP."),
+        "{}",
+        page.body
+    );
+    assert!(
+        b.seen
+            .iter()
+            .all(|s| !s.url.contains(AADHAAR) && !s.body.contains(AADHAAR))
+    );
     server.stop().await;
 }

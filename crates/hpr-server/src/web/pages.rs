@@ -401,7 +401,8 @@ fn body(ctx: &Ctx, view: &View, problems: &Problems) -> Markup {
                                 aria-describedby="resend-wait";
                         }
                     }
-                    p #resend-wait aria-live="polite" .done[*resend_in == 0] {
+                    // no aria-live: a countdown read out every second helps nobody
+                    p #resend-wait class=[(*resend_in == 0).then_some("done")] {
                         (before) span #resend-countdown data-seconds=(resend_in) { (resend_in) } (after)
                     }
                     button type="submit" disabled[*resend_in > 0] { (t(lang, "resend.button")) }
