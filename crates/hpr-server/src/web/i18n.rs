@@ -132,9 +132,10 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("hpr-id.suggestions", "Suggestions", "सुझाव"),
     (
         "hpr-id.ok",
-        "This HPR ID can be used.",
-        "यह एचपीआर आईडी इस्तेमाल की जा सकती है।",
+        "This HPR ID is well formed; the registry checks that it is free when it is created.",
+        "यह एचपीआर आईडी सही प्रारूप में है; बनाते समय रजिस्ट्री जाँचती है कि यह उपलब्ध है।",
     ),
+    ("check.ok", "Looks right.", "सही लगता है।"),
     ("email.heading", "Your e-mail address", "आपका ई-मेल पता"),
     ("category.heading", "Your profession", "आपका व्यवसाय"),
     ("category.choose", "Choose…", "चुनें…"),

@@ -1055,7 +1055,14 @@ async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     let field = request.get("field").map_or("", String::as_str);
     let value = request.get("value").map_or("", String::as_str);
     let verdict = |result: Result<(), Invalid>| match result {
-        Ok(()) => json!({"ok": true, "message": t(lang, "hpr-id.ok")}),
+        Ok(()) => {
+            let key = if field == "hprId" {
+                "hpr-id.ok"
+            } else {
+                "check.ok"
+            };
+            json!({"ok": true, "message": t(lang, key)})
+        }
         Err(e) => {
             json!({"ok": false, "message": field_problem(lang, field, e.rule.as_str(), &e.message).text})
         }

@@ -284,6 +284,35 @@ mod tests {
     }
 
     #[test]
+    fn the_checklist_is_the_policy() {
+        let all_met = |raw: &str| Password::checklist(raw).iter().all(|(_, met)| *met);
+        for raw in [
+            "Ayushman@143",
+            "lowercase1",
+            "Aa@1",
+            "Ayushman@143\n",
+            "AAAAAAAA1@",
+        ] {
+            assert_eq!(all_met(raw), Password::parse(raw).is_ok(), "{raw:?}");
+        }
+        let length = PasswordCriterion::Length.describe();
+        assert!(length.contains(&Password::MIN_LEN.to_string()));
+        assert!(length.contains(&Password::MAX_LEN.to_string()));
+        let ids: Vec<&str> = PasswordCriterion::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "length",
+                "uppercase",
+                "lowercase",
+                "digit",
+                "special",
+                "no_control"
+            ]
+        );
+    }
+
+    #[test]
     fn secrets_are_wiped_on_drop() {
         // compile-time: each secret type promises to zeroize its memory when dropped
         fn wipes_on_drop<T: ZeroizeOnDrop>() {}
