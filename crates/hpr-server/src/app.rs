@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/registrations",
             post(routes::registrations::start).get(routes::registrations::list),
         )
+        .route("/v1/registrations/links", post(routes::links::create))
         .route(
             "/v1/registrations/{id}",
             get(routes::registrations::show).delete(routes::registrations::delete),
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::ops::readyz))
         .route("/metrics", get(routes::ops::metrics))
         .route("/openapi.json", get(crate::openapi::openapi_json))
+        .merge(crate::web::router())
         .fallback(routes::ops::not_found)
         .method_not_allowed_fallback(routes::ops::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -1,6 +1,21 @@
 //! [`ServerConfig`]: the service's limits and timings (flags of `hpr serve`).
 
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Reads the latest fake SMS OTP of a transaction (the embedded sandbox's), for the web page's
+/// sandbox banner. The server does not depend on the sandbox: the CLI wires it.
+#[derive(Clone)]
+pub struct OtpPeek(pub Arc<PeekFn>);
+
+/// `txnId` → the latest OTP sent for it.
+pub type PeekFn = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+impl std::fmt::Debug for OtpPeek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OtpPeek")
+    }
+}
 
 /// How the service behaves; [`Default`] gives the documented defaults.
 #[derive(Debug, Clone)]
@@ -24,6 +39,13 @@ pub struct ServerConfig {
     /// How long a live API key is remembered without reading the database again (a revoked
     /// key stops working within this time).
     pub key_cache_ttl: Duration,
+    /// The web page at `/register` is open to anyone (tenant `web`): only when the registry is
+    /// the embedded sandbox. Otherwise a browser needs a link from `POST /v1/registrations/links`.
+    pub web_open_access: bool,
+    /// The sandbox's fake SMS, shown on the web page's OTP pages (embedded sandbox only).
+    pub web_otp_peek: Option<OtpPeek>,
+    /// How long after an OTP the web page offers to resend it.
+    pub web_resend_after: Duration,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +60,9 @@ impl Default for ServerConfig {
             purge_interval: Duration::from_secs(60),
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             key_cache_ttl: Duration::from_secs(1),
+            web_open_access: false,
+            web_otp_peek: None,
+            web_resend_after: Duration::from_secs(30),
         }
     }
 }

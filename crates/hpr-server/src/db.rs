@@ -98,12 +98,19 @@ macro_rules! on_pool {
     };
 }
 
+// the web page's statements (`web_sessions`, `registration_links`), after the macro they use
+mod web;
+pub use web::WebSessionRow;
+
 /// The schema, embedded in the binary and applied at start.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registrations",
-    include_str!("../migrations/0001_registrations.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registrations",
+        include_str!("../migrations/0001_registrations.sql"),
+    ),
+    (2, "web", include_str!("../migrations/0002_web.sql")),
+];
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS

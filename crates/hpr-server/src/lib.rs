@@ -23,6 +23,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod store;
 pub mod views;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -113,6 +114,9 @@ async fn purge_loop(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(registrations = n, "purged expired registrations"),
             Err(e) => tracing::warn!(error = %e, "purge failed"),
+        }
+        if let Err(e) = state.db.purge_web(now).await {
+            tracing::warn!(error = %e, "purge of web sessions failed");
         }
         state.limiter.shrink();
         state.db.forget_stale_claims(now);

@@ -29,7 +29,7 @@ use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 use abdm_hpr::flow::{ErrorDocument, ErrorKind};
 
 use crate::error::ApiError;
-use crate::routes::{ops, registrations};
+use crate::routes::{links, ops, registrations};
 
 /// The name of the bearer-key security scheme in the document.
 pub const BEARER: &str = "api_key";
@@ -55,6 +55,7 @@ pub const BEARER: &str = "api_key";
         registrations::show,
         registrations::delete,
         registrations::step,
+        links::create,
         ops::healthz,
         ops::readyz,
         ops::metrics,

@@ -34,7 +34,7 @@ const BAD_AADHAAR: &str = "234123412345";
 /// The page (branch `web`) adds open access for the embedded sandbox; once merged, enable it
 /// here if `TestServer::start` does not already.
 async fn page_server() -> TestServer {
-    TestServer::start().await
+    TestServer::web(true).await
 }
 
 /// Which way the mobile is proven.
@@ -269,7 +269,6 @@ impl<'a> Run<'a> {
 
 /// (a) The verified branch at 1280 px with JavaScript: `start` to `done`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the web page (branch web)"]
 async fn verified_branch_desktop() {
     let server = page_server().await;
     let Some(mut run) = Run::new(&server, Opts::desktop(), "verified").await else {
@@ -282,7 +281,6 @@ async fn verified_branch_desktop() {
 
 /// (b) The mobile-OTP branch at 360 px.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the web page (branch web)"]
 async fn mobile_otp_branch_mobile() {
     let server = page_server().await;
     let Some(mut run) = Run::new(&server, Opts::mobile(), "mobile-otp").await else {
@@ -295,7 +293,6 @@ async fn mobile_otp_branch_mobile() {
 
 /// (c) A wrong OTP: the error summary, focused, and the attempts left; then the right OTP.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the web page (branch web)"]
 async fn wrong_otp_then_right_one() {
     let server = page_server().await;
     let Some(mut run) = Run::new(&server, Opts::desktop(), "wrong-otp").await else {
@@ -340,7 +337,6 @@ async fn wrong_otp_then_right_one() {
 /// (d) An invalid Aadhaar number: the summary links to the field, the focus is on the summary
 /// or the field, the field is `aria-invalid` and described by its error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the web page (branch web)"]
 async fn invalid_aadhaar_inline_error() {
     let server = page_server().await;
     let Some(mut run) = Run::new(&server, Opts::desktop(), "invalid-aadhaar").await else {
@@ -391,7 +387,6 @@ async fn invalid_aadhaar_inline_error() {
 /// (e) The Hindi page: `html[lang=hi]`, headings and labels in Devanagari on every step, and
 /// a whole registration in Hindi.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the web page (branch web)"]
 async fn hindi_registration() {
     let server = page_server().await;
     let Some(mut run) = Run::new(&server, Opts::desktop(), "hindi").await else {
@@ -431,7 +426,6 @@ async fn hindi_registration() {
 /// (f) JavaScript disabled (360 px, the mobile-OTP branch, so both OTP pages): a whole
 /// registration still reaches `done`; the countdown and the checklist do not move.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the web page (branch web)"]
 async fn without_javascript() {
     let server = page_server().await;
     let Some(mut run) = Run::new(&server, Opts::mobile().without_js(), "nojs").await else {
@@ -487,7 +481,6 @@ async fn without_javascript() {
 
 /// (g) The Aadhaar page by keyboard alone: Tab to the field, type, Tab to Continue, Enter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the web page (branch web)"]
 async fn aadhaar_page_by_keyboard() {
     let server = page_server().await;
     let Some(mut run) = Run::new(&server, Opts::desktop(), "keyboard").await else {

@@ -96,6 +96,7 @@ fn the_document_is_openapi_3_1_and_lists_every_route_with_its_errors() {
             &["201", "409", "413", "415", "422", "500", "502"],
         ),
         ("get", "/v1/registrations", &["200", "422"]),
+        ("post", "/v1/registrations/links", &["201", "422", "500"]),
         ("get", "/v1/registrations/{id}", &["200", "404"]),
         ("delete", "/v1/registrations/{id}", &["204", "404"]),
         (

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use abdm_hpr::Error;
 use abdm_hpr::flow::{RegistrationSession, SessionStore, StoredSession};
-use hpr_server::db::{Begin, RegistrationRow, millis};
+use hpr_server::db::{Begin, RegistrationRow, WebSessionRow, millis};
 use hpr_server::store::TenantStore;
 use hpr_server::{Database, ServerConfig};
 use serde_json::json;
@@ -311,6 +311,64 @@ async fn check_store(db: Database) {
         db.list_keys().await.unwrap()[0].revoked_at,
         Some(t0() + secs(5))
     );
+
+    // ---- the web page: sessions and links ---------------------------------------------------
+    let session = WebSessionRow {
+        id: "cookie-hash".to_owned(),
+        tenant: String::new(),
+        registration_id: None,
+        csrf_token: "csrf".to_owned(),
+        lang: "en".to_owned(),
+        draft: "{}".to_owned(),
+        expires_at: millis(t0() + secs(60)),
+    };
+    db.insert_web_session(&session, t0()).await.unwrap();
+    let mut got = db.web_session("cookie-hash", t0()).await.unwrap().unwrap();
+    assert_eq!(
+        (got.tenant.as_str(), got.registration_id.as_deref()),
+        ("", None)
+    );
+    got.tenant = "tenant-a".to_owned();
+    got.registration_id = Some("reg-9".to_owned());
+    got.lang = "hi".to_owned();
+    got.draft = r#"{"hprId":"asha.k"}"#.to_owned();
+    assert!(db.update_web_session(&got).await.unwrap());
+    let again = db.web_session("cookie-hash", t0()).await.unwrap().unwrap();
+    assert_eq!(again.registration_id.as_deref(), Some("reg-9"));
+    assert_eq!(
+        (again.lang.as_str(), again.draft.as_str()),
+        ("hi", got.draft.as_str())
+    );
+    assert!(
+        db.web_session("cookie-hash", t0() + secs(60))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    db.insert_link("link-hash", "tenant-b", t0(), t0() + secs(60))
+        .await
+        .unwrap();
+    assert!(db.link_usable("link-hash", t0()).await.unwrap());
+    assert!(
+        !db.link_usable("link-hash", t0() + secs(60)).await.unwrap(),
+        "expired"
+    );
+    assert_eq!(
+        db.use_link("link-hash", t0() + secs(1))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("tenant-b")
+    );
+    assert_eq!(
+        db.use_link("link-hash", t0() + secs(2)).await.unwrap(),
+        None,
+        "used up"
+    );
+    assert!(!db.link_usable("link-hash", t0() + secs(2)).await.unwrap());
+    assert_eq!(db.purge_web(t0() + secs(61)).await.unwrap(), 2);
+    assert!(db.web_session("cookie-hash", t0()).await.unwrap().is_none());
 
     db.ping().await.unwrap();
     db.close().await;

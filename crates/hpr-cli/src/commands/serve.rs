@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use abdm_hpr::backend::BoxFuture;
 use abdm_hpr::flow::SystemClock;
 use hpr_sandbox::SmsOutput;
+use hpr_server::config::OtpPeek;
 use hpr_server::db::DbError;
 use hpr_server::{Database, ReadinessProbe, Server, ServerConfig};
 
@@ -134,6 +135,14 @@ async fn serve(
         claim_ttl: args
             .claim_ttl_secs
             .map_or(abdm_hpr::flow::DEFAULT_CLAIM_TTL, Duration::from_secs),
+        // the web page is open to anyone only on the embedded sandbox, which shows its fake
+        // SMS OTPs on the page; a real registry needs a link from the API
+        web_open_access: backend.embedded.is_some(),
+        web_otp_peek: backend.embedded.clone().map(|sandbox| {
+            OtpPeek(Arc::new(move |txn: &str| {
+                sandbox.latest_otp(txn).map(|sent| sent.otp)
+            }))
+        }),
         ..ServerConfig::default()
     };
     let server = Server::bind(
@@ -184,6 +193,18 @@ async fn serve(
     let _ = writeln!(stdout, "hpr serve: listening on http://{addr}");
     let _ = stdout.flush();
     drop(stdout);
+    notice(
+        json,
+        &if backend.embedded.is_some() {
+            format!(
+                "hpr serve: open http://{addr}/register in a browser to register (sandbox: open access)"
+            )
+        } else {
+            format!(
+                "hpr serve: open http://{addr}/register in a browser with a link from POST /v1/registrations/links"
+            )
+        },
+    );
     server
         .serve(hpr_server::shutdown_signal())
         .await

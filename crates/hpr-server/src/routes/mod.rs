@@ -1,4 +1,5 @@
 //! The request handlers.
 
+pub mod links;
 pub mod ops;
 pub mod registrations;

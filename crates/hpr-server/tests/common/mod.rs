@@ -14,6 +14,8 @@ use hpr_sandbox::{InProcessBackend, RunningSandbox, Sandbox, SandboxConfig};
 use hpr_server::{Database, ReadinessProbe, Server, ServerConfig};
 use serde_json::{Value, json};
 
+pub mod web;
+
 /// The sandbox's OTP in every test.
 pub const OTP: &str = "123456";
 /// An Aadhaar number that passes the checksum.
@@ -136,6 +138,33 @@ impl TestServer {
             ..SandboxConfig::default()
         })
         .unwrap();
+        let backend = Arc::new(InProcessBackend::new(sandbox.clone()));
+        Self::launch(db, config, dir, sandbox, backend, None).await
+    }
+
+    /// A service for the web page: open access (and the sandbox's OTPs on the page) when
+    /// `open_access`, as `hpr serve` does with its embedded sandbox; links only otherwise.
+    pub async fn web(open_access: bool) -> Self {
+        install_crypto();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("hpr.db").display());
+        let db = Database::connect(&url).await.unwrap();
+        let sandbox = Sandbox::new(SandboxConfig {
+            seed: Some(7),
+            fixed_otp: Some(OTP.to_owned()),
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        let peek = sandbox.clone();
+        let config = ServerConfig {
+            web_open_access: open_access,
+            web_otp_peek: open_access.then(|| {
+                hpr_server::config::OtpPeek(Arc::new(move |txn: &str| {
+                    peek.latest_otp(txn).map(|sent| sent.otp)
+                }))
+            }),
+            ..ServerConfig::default()
+        };
         let backend = Arc::new(InProcessBackend::new(sandbox.clone()));
         Self::launch(db, config, dir, sandbox, backend, None).await
     }

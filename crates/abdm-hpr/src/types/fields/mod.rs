@@ -23,6 +23,6 @@ pub use hpr_id::{HPR_DOMAIN, HprId};
 pub use mobile::Mobile;
 pub use photo::{MAX_PHOTO_BYTES, Photo};
 pub use pincode::Pincode;
-pub use secret::{Otp, Password, Token};
+pub use secret::{Otp, Password, PasswordCriterion, Token};
 pub use text_fields::{Address, DomainName, IdType, PersonName};
 pub use txn_id::TxnId;

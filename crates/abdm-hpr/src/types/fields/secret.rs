@@ -74,29 +74,53 @@ impl Password {
     /// The rule beyond the length, for forms and hints.
     pub const RULE: &'static str = "at least one upper-case letter, one lower-case letter, one digit and one special character; no control characters; kept exactly as typed";
 
+    /// Each criterion of the policy and whether `raw` meets it, in a fixed order (a form's live
+    /// checklist shows exactly what [`parse`](Self::parse) enforces).
+    ///
+    /// ```
+    /// use abdm_hpr::types::{Password, PasswordCriterion};
+    /// let list = Password::checklist("ayushman143");
+    /// assert!(list.contains(&(PasswordCriterion::Lowercase, true)));
+    /// assert!(list.contains(&(PasswordCriterion::Uppercase, false)));
+    /// ```
+    pub fn checklist(raw: &str) -> Vec<(PasswordCriterion, bool)> {
+        let has = |f: fn(&char) -> bool| raw.chars().any(|c| f(&c));
+        let n = raw.chars().count();
+        PasswordCriterion::ALL
+            .into_iter()
+            .map(|criterion| {
+                let met = match criterion {
+                    PasswordCriterion::Length => (Self::MIN_LEN..=Self::MAX_LEN).contains(&n),
+                    PasswordCriterion::Uppercase => has(char::is_ascii_uppercase),
+                    PasswordCriterion::Lowercase => has(char::is_ascii_lowercase),
+                    PasswordCriterion::Digit => has(char::is_ascii_digit),
+                    PasswordCriterion::Special => has(char::is_ascii_punctuation),
+                    PasswordCriterion::NoControl => !raw.chars().any(char::is_control),
+                };
+                (criterion, met)
+            })
+            .collect()
+    }
+
     /// Checks the password policy.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if raw.trim().is_empty() {
             return Err(Invalid::required());
         }
         reject_control(raw)?;
-        let n = raw.chars().count();
-        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&n) {
+        let checklist = Self::checklist(raw);
+        let met = |c: PasswordCriterion| checklist.iter().any(|(k, ok)| *k == c && *ok);
+        if !met(PasswordCriterion::Length) {
             return Err(Invalid::with_message(
                 Rule::Length,
                 format!("must be {} to {} characters", Self::MIN_LEN, Self::MAX_LEN),
             ));
         }
-        let has = |f: fn(&char) -> bool| raw.chars().any(|c| f(&c));
-        let missing: Vec<&str> = [
-            (has(char::is_ascii_uppercase), "an upper-case letter"),
-            (has(char::is_ascii_lowercase), "a lower-case letter"),
-            (has(char::is_ascii_digit), "a digit"),
-            (has(char::is_ascii_punctuation), "a special character"),
-        ]
-        .into_iter()
-        .filter_map(|(present, what)| (!present).then_some(what))
-        .collect();
+        let missing: Vec<&str> = checklist
+            .iter()
+            .filter(|(c, ok)| !ok && c.is_character_class())
+            .map(|(c, _)| c.missing())
+            .collect();
         if !missing.is_empty() {
             return Err(Invalid::with_message(
                 Rule::PasswordPolicy,
@@ -113,6 +137,78 @@ impl Password {
 
     fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// One criterion of the password policy (see [`Password::checklist`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PasswordCriterion {
+    /// 8–128 characters.
+    Length,
+    /// An ASCII upper-case letter.
+    Uppercase,
+    /// An ASCII lower-case letter.
+    Lowercase,
+    /// An ASCII digit.
+    Digit,
+    /// An ASCII punctuation character.
+    Special,
+    /// No control characters.
+    NoControl,
+}
+
+impl PasswordCriterion {
+    /// Every criterion, in the order to show them.
+    pub const ALL: [PasswordCriterion; 6] = [
+        PasswordCriterion::Length,
+        PasswordCriterion::Uppercase,
+        PasswordCriterion::Lowercase,
+        PasswordCriterion::Digit,
+        PasswordCriterion::Special,
+        PasswordCriterion::NoControl,
+    ];
+
+    /// A stable machine id, e.g. `"uppercase"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PasswordCriterion::Length => "length",
+            PasswordCriterion::Uppercase => "uppercase",
+            PasswordCriterion::Lowercase => "lowercase",
+            PasswordCriterion::Digit => "digit",
+            PasswordCriterion::Special => "special",
+            PasswordCriterion::NoControl => "no_control",
+        }
+    }
+
+    /// The criterion in English, e.g. "8 to 128 characters".
+    pub fn describe(self) -> &'static str {
+        match self {
+            PasswordCriterion::Length => "8 to 128 characters",
+            PasswordCriterion::Uppercase => "an upper-case letter (A-Z)",
+            PasswordCriterion::Lowercase => "a lower-case letter (a-z)",
+            PasswordCriterion::Digit => "a digit (0-9)",
+            PasswordCriterion::Special => "a special character, e.g. @ # ! -",
+            PasswordCriterion::NoControl => "no control characters",
+        }
+    }
+
+    fn is_character_class(self) -> bool {
+        matches!(
+            self,
+            PasswordCriterion::Uppercase
+                | PasswordCriterion::Lowercase
+                | PasswordCriterion::Digit
+                | PasswordCriterion::Special
+        )
+    }
+
+    fn missing(self) -> &'static str {
+        match self {
+            PasswordCriterion::Uppercase => "an upper-case letter",
+            PasswordCriterion::Lowercase => "a lower-case letter",
+            PasswordCriterion::Digit => "a digit",
+            _ => "a special character",
+        }
     }
 }
 
@@ -184,6 +280,35 @@ mod tests {
         assert_eq!(
             Password::parse(" Ayushman@143").unwrap().expose(),
             " Ayushman@143"
+        );
+    }
+
+    #[test]
+    fn the_checklist_is_the_policy() {
+        let all_met = |raw: &str| Password::checklist(raw).iter().all(|(_, met)| *met);
+        for raw in [
+            "Ayushman@143",
+            "lowercase1",
+            "Aa@1",
+            "Ayushman@143\n",
+            "AAAAAAAA1@",
+        ] {
+            assert_eq!(all_met(raw), Password::parse(raw).is_ok(), "{raw:?}");
+        }
+        let length = PasswordCriterion::Length.describe();
+        assert!(length.contains(&Password::MIN_LEN.to_string()));
+        assert!(length.contains(&Password::MAX_LEN.to_string()));
+        let ids: Vec<&str> = PasswordCriterion::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "length",
+                "uppercase",
+                "lowercase",
+                "digit",
+                "special",
+                "no_control"
+            ]
         );
     }
 
