@@ -154,7 +154,7 @@ async fn the_cookie_and_every_page_carry_the_security_headers() {
     }
     assert_eq!(
         CSP,
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
     // the root leads to the page
     let root = reqwest::Client::builder()
