@@ -7,7 +7,7 @@
 //! a failed assertion) the session ends and chromedriver, Chromium and every process still
 //! running with that profile folder are killed; every wait is bounded.
 //!
-//! Helpers follow the web page's contract (`PAGE_CONTRACT.md`): [`Browser::wait_for_step`]
+//! Helpers follow the web page's contract (`src/web/CONTRACT.md`): [`Browser::wait_for_step`]
 //! waits for `body[data-step=…]`, [`Browser::submit`] clicks `button#continue`, and so on.
 //! [`Browser::screenshot`] writes `<target>/screenshots/<name>-<width>.png`;
 //! [`Browser::axe`] injects `axe-core` (installed with npm under `<target>/npm/` on first use)
