@@ -5,8 +5,8 @@ use std::time::SystemTime;
 
 use super::{Database, DbResult, millis};
 
-/// A browser's web session, as stored.
-#[derive(Debug, Clone)]
+/// A browser's web session, as stored. `Debug` hides the CSRF token and the draft.
+#[derive(Clone)]
 pub struct WebSessionRow {
     /// SHA-256 (hex) of the cookie value.
     pub id: String,
@@ -22,6 +22,18 @@ pub struct WebSessionRow {
     pub draft: String,
     /// Deleted after this (milliseconds since 1970; sliding).
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for WebSessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSessionRow")
+            .field("tenant", &self.tenant)
+            .field("registration_id", &self.registration_id)
+            .field("csrf_token", &abdm_hpr::types::mask::REDACTED)
+            .field("lang", &self.lang)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 type Tuple = (String, String, Option<String>, String, String, String, i64);

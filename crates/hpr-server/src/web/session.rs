@@ -17,7 +17,8 @@ use super::i18n::Lang;
 pub const COOKIE: &str = "hpr_web";
 
 /// What the pages collected, kept until create. Never a password, an OTP or the Aadhaar number.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// `Debug` shows which values are present, never the e-mail, HPR ID or name (CONTRACT §7).
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Draft {
     /// The chosen HPR ID (username).
     #[serde(rename = "hprId", default, skip_serializing_if = "Option::is_none")]
@@ -48,6 +49,21 @@ pub struct Draft {
     /// The name for the result card, once created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+impl std::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let presence = |v: &Option<String>| if v.is_some() { "<set>" } else { "None" };
+        f.debug_struct("Draft")
+            .field("hpr_id", &presence(&self.hpr_id))
+            .field("email", &presence(&self.email))
+            .field("category", &self.category)
+            .field("sub_category", &self.sub_category)
+            .field("reviewed", &self.reviewed)
+            .field("otp_sent_at", &self.otp_sent_at)
+            .field("name", &presence(&self.name))
+            .finish()
+    }
 }
 
 /// A loaded web session.
@@ -190,6 +206,36 @@ mod tests {
             HeaderValue::from_static("a=1; hpr_web=xyz; b=2"),
         );
         assert_eq!(cookie_value(&headers).as_deref(), Some("xyz"));
+    }
+
+    #[test]
+    fn debug_shows_no_personal_value_or_token() {
+        let draft = Draft {
+            hpr_id: Some("asha.k".into()),
+            email: Some("asha@example.com".into()),
+            name: Some("Asha Verma".into()),
+            ..Draft::default()
+        };
+        let row = WebSessionRow {
+            id: "f00d".into(),
+            tenant: "emr".into(),
+            registration_id: None,
+            csrf_token: "csrf-SECRET-value".into(),
+            lang: "hi".into(),
+            draft: serde_json::to_string(&draft).unwrap_or_default(),
+            expires_at: 0,
+        };
+        let text = format!("{:?}", WebSession { row, draft });
+        for secret in [
+            "asha.k",
+            "asha@example.com",
+            "Asha",
+            "csrf-SECRET-value",
+            "f00d",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("<set>"));
     }
 
     #[test]
