@@ -233,10 +233,11 @@ pub fn render(ctx: &Ctx, view: &View, problems: &Problems) -> String {
                         (t(lang, "lang.other"))
                     }
                 }
-                @if ctx.sandbox {
-                    div #sandbox-banner role="note" { (t(lang, "sandbox.banner")) }
-                }
                 main #main {
+                    // inside a landmark, so assistive technology finds it with the page's content
+                    @if ctx.sandbox {
+                        div #sandbox-banner role="note" { (t(lang, "sandbox.banner")) }
+                    }
                     h1 { (heading(lang, view)) }
                     @if !problems.items.is_empty() {
                         (summary(lang, problems, view))
