@@ -4,6 +4,9 @@
 //! `#[path = "…/hpr-sandbox/tests/support/python_venv.rs"] mod python_venv;`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "setup_lock.rs"]
+mod setup_lock;
+
 use std::fs;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
@@ -11,14 +14,14 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use setup_lock::SetupLock;
+
 /// Creating the venv may take this long.
 pub const VENV_LIMIT: Duration = Duration::from_secs(120);
 /// `pip install` may take this long.
 pub const PIP_LIMIT: Duration = Duration::from_secs(600);
 /// A quick probe (`python -c …`) may take this long.
 pub const PROBE_LIMIT: Duration = Duration::from_secs(60);
-const LOCK_WAIT: Duration = Duration::from_secs(15 * 60);
-const LOCK_STALE: Duration = Duration::from_secs(20 * 60);
 
 /// The venv `<CARGO_TARGET_TMPDIR>/<name>` of the test crate that includes this file.
 pub fn venv_dir(target_tmpdir: &str, name: &str) -> PathBuf {
@@ -57,7 +60,7 @@ pub fn python_env(cmd: &mut Command) {
 /// its python does not run and `pip install`s `packages`. One test process at a time sets up.
 pub fn ensure(venv: &Path, packages: &[&str], ready: impl Fn(&Path) -> bool) -> PathBuf {
     let python = venv_python(venv);
-    let _lock = SetupLock::acquire(&venv.with_extension("lock"));
+    let _lock = SetupLock::acquire(&venv.with_extension("lock"), Duration::from_secs(15 * 60));
     if ready(&python) {
         return python;
     }
@@ -130,48 +133,6 @@ fn create_venv(venv: &Path, packages: &[&str]) {
         out.stdout.trim_end(),
         out.stderr.trim_end()
     );
-}
-
-/// A directory lock so concurrent test processes don't set up the venv at the same time.
-struct SetupLock(PathBuf);
-
-impl SetupLock {
-    fn acquire(path: &Path) -> SetupLock {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
-        }
-        let started = Instant::now();
-        loop {
-            match fs::create_dir(path) {
-                Ok(()) => return SetupLock(path.to_owned()),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > LOCK_STALE);
-                    if stale {
-                        let _ = fs::remove_dir(path);
-                        continue;
-                    }
-                    assert!(
-                        started.elapsed() <= LOCK_WAIT,
-                        "waited {LOCK_WAIT:?} for the setup lock {}; remove it if no test is running",
-                        path.display()
-                    );
-                    thread::sleep(Duration::from_millis(250));
-                }
-                Err(e) => panic!("cannot create the setup lock {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for SetupLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
-    }
 }
 
 /// What a bounded child process printed.

@@ -18,6 +18,9 @@
 //! `HPR_SKIP_BROWSER_TESTS=1` is set: then it says so and returns `None` (the test skips).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../../hpr-sandbox/tests/support/setup_lock.rs"]
+mod setup_lock;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
@@ -31,6 +34,7 @@ use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
+use setup_lock::SetupLock;
 
 /// The environment variable that turns a missing Chromium into a skip.
 pub const SKIP_ENV: &str = "HPR_SKIP_BROWSER_TESTS";
@@ -43,8 +47,8 @@ pub const WAIT_LIMIT: Duration = Duration::from_secs(20);
 const DRIVER_START_LIMIT: Duration = Duration::from_secs(20);
 /// `npm install axe-core` may take this long.
 const NPM_LIMIT: Duration = Duration::from_secs(300);
+/// How long a test waits for another test binary's axe-core install.
 const LOCK_WAIT: Duration = Duration::from_secs(10 * 60);
-const LOCK_STALE: Duration = Duration::from_secs(15 * 60);
 
 /// The axe-core rules run on every page: WCAG 2.0/2.1 A and AA, and best practices.
 pub const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
@@ -912,7 +916,7 @@ pub fn axe_source() -> &'static str {
         let prefix = target_dir().join("npm");
         let file = prefix.join("node_modules/axe-core/axe.min.js");
         if !file.is_file() {
-            let _lock = SetupLock::acquire(&target_dir().join("npm.lock"));
+            let _lock = SetupLock::acquire(&target_dir().join("npm.lock"), LOCK_WAIT);
             if !file.is_file() {
                 npm_install_axe(&prefix);
             }
@@ -967,48 +971,6 @@ fn npm_install_axe(prefix: &Path) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// A directory lock so that concurrent test processes do not install at the same time.
-struct SetupLock(PathBuf);
-
-impl SetupLock {
-    fn acquire(path: &Path) -> SetupLock {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
-        }
-        let started = Instant::now();
-        loop {
-            match fs::create_dir(path) {
-                Ok(()) => return SetupLock(path.to_owned()),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > LOCK_STALE);
-                    if stale {
-                        let _ = fs::remove_dir(path);
-                        continue;
-                    }
-                    assert!(
-                        started.elapsed() <= LOCK_WAIT,
-                        "waited {LOCK_WAIT:?} for the setup lock {}; remove it if no test is running",
-                        path.display()
-                    );
-                    std::thread::sleep(Duration::from_millis(250));
-                }
-                Err(e) => panic!("cannot create the setup lock {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for SetupLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
-    }
 }
 
 /// Whether fontconfig knows a font for Hindi (without one, Devanagari renders as boxes in
