@@ -84,7 +84,8 @@ Examples:
   HPR_ABDM_CLIENT_ID=SBX_000123 HPR_ABDM_CLIENT_SECRET=... hpr serve --backend abdm
 
 The API is described by GET /openapi.json; /healthz, /readyz and /metrics (Prometheus)
-need no key. Stdout carries one line, `hpr serve: listening on http://ADDR` (then the
+need no key. Professionals register in a browser at /register: open to anyone on the
+embedded sandbox, otherwise through a link made with POST /v1/registrations/links. Stdout carries one line, `hpr serve: listening on http://ADDR` (then the
 embedded sandbox's [sms] lines); logs go to stderr (--log-format json for machines).
 SIGTERM or Ctrl-C stops it gracefully: steps in flight finish, then it exits 0.
 Exit codes: 0 stopped, 1 failure while serving, 2 invalid flag, configuration,
