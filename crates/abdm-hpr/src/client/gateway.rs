@@ -88,7 +88,7 @@ impl GatewayClient {
             HeaderValue::from_static(concat!("abdm-hpr/", env!("CARGO_PKG_VERSION"))),
         );
         let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls::client_config()?)
+            .tls_backend_preconfigured(tls::client_config_for(&[&base_url])?)
             .default_headers(headers)
             .connect_timeout(b.connect_timeout)
             .timeout(b.timeout)

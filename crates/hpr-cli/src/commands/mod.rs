@@ -33,3 +33,13 @@ pub fn block_on<T>(future: impl Future<Output = T>) -> Result<T, CliError> {
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(output)
 }
+
+/// Runs `future` on a single-thread runtime: for one short job (`hpr step`: one request), where
+/// starting worker threads costs more than it can save.
+pub fn block_on_single<T>(future: impl Future<Output = T>) -> Result<T, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}

@@ -202,7 +202,7 @@ fn execute(args: &StepArgs) -> Result<String, Failure> {
     let id = args.state.display().to_string();
 
     tracing::info!(%step, "running the step");
-    let result = super::block_on(async {
+    let result = super::block_on_single(async {
         let run = async {
             match existing {
                 Some(_) => service.step(&id, step, payload, None).await,

@@ -96,7 +96,7 @@ impl AbdmBackend {
             )));
         };
         let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls::client_config()?)
+            .tls_backend_preconfigured(tls::client_config_for(&[&hpr_url, &gateway_url])?)
             .connect_timeout(b.connect_timeout)
             .timeout(b.timeout)
             // a 3xx is an error, never followed
