@@ -5,11 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+#[path = "support/running.rs"]
+mod running;
+
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -96,29 +99,9 @@ impl Running {
     /// Starts `hpr sandbox --addr 127.0.0.1:0 args…` and waits for its `listening on http://…`
     /// line; returns the guard and the base URL.
     fn sandbox(args: &[&str]) -> (Self, String) {
-        let mut child = hpr()
-            .args(on_loopback(args))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("hpr starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
+        let mut command = hpr();
+        command.args(on_loopback(args)).stdin(Stdio::null());
+        let (child, rx, stderr) = running::spawn_piped(&mut command);
         let mut running = Self {
             child: Some(child),
             lines: Some(rx),

@@ -14,11 +14,17 @@ pub const KEY_PREFIX: &str = "hpr_";
 
 /// A new random key. Fails only if the operating system's random source does.
 pub fn generate() -> Result<String, String> {
+    Ok(format!("{KEY_PREFIX}{}", random_token()?))
+}
+
+/// 32 random bytes from the operating system, URL-safe base64 (43 characters): the secret part
+/// of API keys, web-session cookies, CSRF tokens and registration links.
+pub fn random_token() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)
         .map_err(|e| format!("no random numbers from the operating system: {e}"))?;
-    Ok(format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// The stored form of `key`: its SHA-256, in hex.

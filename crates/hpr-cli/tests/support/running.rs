@@ -28,6 +28,33 @@ pub fn hpr() -> Command {
     command
 }
 
+/// Spawns `command` with stdout and stderr piped: its stdout lines arrive on the channel as they
+/// are printed, its whole stderr is the thread's result once it exits.
+pub fn spawn_piped(command: &mut Command) -> (Child, Receiver<String>, thread::JoinHandle<String>) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hpr starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    (child, lines, stderr)
+}
+
 /// A running `hpr` server process: stdout lines on a channel, stderr collected; killed on drop.
 pub struct Running {
     pub child: Option<Child>,
@@ -42,27 +69,7 @@ impl Running {
     /// Spawns `command` and waits for its first stdout line, which must start with `prefix`
     /// followed by `http://ADDR`.
     pub fn spawn(mut command: Command, prefix: &str) -> Self {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("hpr starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
+        let (child, lines, stderr) = spawn_piped(&mut command);
         let mut running = Self {
             child: Some(child),
             lines,

@@ -19,7 +19,7 @@ use crate::openapi::{
     GatewayTimeout, Internal, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
 };
 use crate::views::rfc3339;
-use crate::web::session::{is_https, random_token};
+use crate::web::session::is_https;
 
 /// The fewest and most minutes a link may live.
 pub const LINK_MINUTES: (u64, u64) = (1, 10_080);
@@ -88,7 +88,7 @@ pub async fn create(
             LINK_MINUTES.0, LINK_MINUTES.1
         )));
     }
-    let token = random_token().map_err(|e| {
+    let token = keys::random_token().map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             abdm_hpr::flow::ErrorKind::Config,

@@ -2,9 +2,6 @@
 //! token and the draft (what the pages collected before create; never a secret).
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::TryRngCore as _;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
@@ -94,15 +91,6 @@ fn expiry(state: &AppState) -> i64 {
     millis(now.checked_add(state.config.session_ttl).unwrap_or(now))
 }
 
-/// 32 random bytes, URL-safe base64.
-pub fn random_token() -> Result<String, String> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|e| format!("no random numbers from the operating system: {e}"))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
 /// The cookie value the browser sent, if any.
 pub fn cookie_value(headers: &HeaderMap) -> Option<String> {
     headers
@@ -138,12 +126,12 @@ pub async fn create(
     lang: Lang,
     secure: bool,
 ) -> Result<(WebSession, HeaderValue), String> {
-    let value = random_token()?;
+    let value = keys::random_token()?;
     let row = WebSessionRow {
         id: keys::hash(&value),
         tenant: String::new(),
         registration_id: None,
-        csrf_token: random_token()?,
+        csrf_token: keys::random_token()?,
         lang: lang.code().to_owned(),
         draft: "{}".to_owned(),
         expires_at: expiry(state),
