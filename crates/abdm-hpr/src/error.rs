@@ -233,7 +233,7 @@ impl Error {
 
 /// An error and its causes, `outer: inner: innermost` ("error sending request" alone does not say
 /// that the connection was refused). Repeated texts are shown once.
-fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(error);
     while let Some(e) = current {

@@ -1,16 +1,16 @@
 //! [`GatewayClient`]: the Backend A adapter — A's paths, headers and wire shapes over HTTPS with
-//! reqwest and rustls, behind the [`RegistryBackend`] port.
+//! hyper and rustls, behind the [`RegistryBackend`] port.
 
 use std::fmt;
 use std::sync::Arc;
 
-use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
-};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use hyper::body::Bytes;
+use hyper::{Method, Uri};
 
 use super::config::GatewayClientBuilder;
-use super::http::{header_value, read_capped, retry_after, transport_error};
-use super::tls;
+use super::http::header_value;
+use super::transport::{HttpClient, step_uris, user_agent};
 use crate::backend::{BoxFuture, RegistryBackend, Request, Response, Retrying, Traced};
 use crate::error::{ApiError, Error, Result};
 use crate::gateway;
@@ -38,10 +38,14 @@ pub struct GatewayClient {
     stack: Arc<Traced<Retrying<Transport>>>,
 }
 
-/// One HTTP exchange per call: A's path, headers and body.
+/// One HTTP exchange per call: A's path, headers and body. Everything that does not change per
+/// call (each step's URI, the headers with the credentials) is built once, here.
 struct Transport {
-    http: reqwest::Client,
+    http: HttpClient,
     base_url: String,
+    /// The URI of each step, in [`Step::ALL`] order (`step as usize`).
+    uris: [Uri; 8],
+    headers: HeaderMap,
 }
 
 impl fmt::Debug for Transport {
@@ -83,20 +87,16 @@ impl GatewayClient {
             v.set_sensitive(name == "x-hprid-auth");
             headers.insert(HeaderName::from_static(name), v);
         }
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("abdm-hpr/", env!("CARGO_PKG_VERSION"))),
-        );
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls::client_config_for(&[&base_url])?)
-            .default_headers(headers)
-            .connect_timeout(b.connect_timeout)
-            .timeout(b.timeout)
-            // a 3xx is an error, never followed (CONTRACT §2.1)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client setup failed: {e}")))?;
-        let transport = Transport { http, base_url };
+        headers.insert(USER_AGENT, user_agent());
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let uris = step_uris(&base_url, gateway::path)?;
+        let http = HttpClient::new(&[&base_url], b.connect_timeout, b.timeout)?;
+        let transport = Transport {
+            http,
+            base_url,
+            uris,
+            headers,
+        };
         Ok(Self {
             stack: Arc::new(Traced::new(Retrying::new(transport, b.retry))),
         })
@@ -129,26 +129,28 @@ impl RegistryBackend for Transport {
 
 impl Transport {
     /// One HTTP exchange: the 2xx status and body, or the error for this attempt.
-    async fn exchange(&self, op: Step, body: Vec<u8>) -> Result<(u16, Vec<u8>)> {
-        let url = format!("{}{}", self.base_url, gateway::path(op));
-        let response = self
+    async fn exchange(&self, op: Step, body: Vec<u8>) -> Result<(u16, Bytes)> {
+        let answer = self
             .http
-            .post(url)
-            .header(CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| transport_error(op, e))?;
-        let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers());
-        let bytes = read_capped(op, response).await?;
-        if !(200..300).contains(&status) {
+            .send(
+                op,
+                Method::POST,
+                self.uris[op as usize].clone(),
+                self.headers.clone(),
+                body,
+            )
+            .await?;
+        if !answer.is_success() {
             return Err(Error::Api {
                 operation: op,
-                error: Box::new(ApiError::from_body(status, &bytes, retry_after)),
+                error: Box::new(ApiError::from_body(
+                    answer.status,
+                    &answer.body,
+                    answer.retry_after,
+                )),
             });
         }
-        Ok((status, bytes))
+        Ok((answer.status, answer.body))
     }
 }
 

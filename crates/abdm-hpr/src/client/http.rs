@@ -1,14 +1,12 @@
-//! What both HTTP adapters share: URL rules, the capped body read, the classification of
-//! failures by whether the request can have been sent, and `Retry-After`.
+//! What both HTTP adapters share in their configuration: URL rules, header values and the body
+//! cap. The exchange itself is in [`transport`](super::transport).
 
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use hyper::header::HeaderValue;
 use url::Url;
 
-use crate::error::{Error, RequestSent, Result};
-use crate::step::Step;
+use crate::error::{Error, Result};
 
 /// Responses larger than this are cut off as a transport error (a KYC photo is well below).
 pub(crate) const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
@@ -64,56 +62,6 @@ pub(crate) fn header_value(name: &str, value: String) -> Result<HeaderValue> {
     })
 }
 
-/// Reads the body, refusing to buffer more than [`MAX_RESPONSE_BYTES`].
-pub(crate) async fn read_capped(op: Step, mut response: reqwest::Response) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(op, e))? {
-        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(Error::Transport {
-                operation: op,
-                sent: RequestSent::Maybe,
-                source: format!("response body exceeds {MAX_RESPONSE_BYTES} bytes").into(),
-            });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
-/// Classifies a reqwest failure by whether the request can have reached the server.
-pub(crate) fn transport_error(op: Step, e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        return Error::Timeout {
-            operation: op,
-            during_connect: e.is_connect(),
-        };
-    }
-    let sent = if e.is_connect() {
-        RequestSent::No
-    } else {
-        RequestSent::Maybe
-    };
-    Error::Transport {
-        operation: op,
-        sent,
-        // the URL is dropped: it may carry more than the operation name already says
-        source: Box::new(e.without_url()),
-    }
-}
-
-/// `Retry-After` as delta-seconds or an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -139,19 +87,5 @@ mod tests {
                 "{bad}: {err}"
             );
         }
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
     }
 }

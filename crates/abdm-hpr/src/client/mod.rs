@@ -11,6 +11,7 @@ mod config;
 #[cfg(feature = "gateway")]
 mod gateway;
 mod http;
+mod transport;
 mod tls;
 
 #[cfg(feature = "abdm")]

@@ -6,7 +6,23 @@ use crate::error::{BodyExcerpt, Error};
 use crate::step::Step as Operation;
 
 /// Decodes a 2xx body, naming the JSON path of the first problem.
+///
+/// The body is decoded directly first; only a body that fails is decoded again with path
+/// tracking, so a good answer does not pay for locating errors it does not have.
 pub fn decode<T: DeserializeOwned>(op: Operation, status: u16, body: &[u8]) -> Result<T, Error> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
+    decode_located(op, status, body)
+}
+
+/// Decodes a body known to be bad, for the path and message of its first problem.
+#[cold]
+fn decode_located<T: DeserializeOwned>(
+    op: Operation,
+    status: u16,
+    body: &[u8],
+) -> Result<T, Error> {
     let fail = |path: String, message: String| Error::Decode {
         operation: op,
         status,

@@ -16,7 +16,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use hyper::body::Bytes;
+use hyper::{Method, Uri};
 use zeroize::Zeroizing;
 
 pub use config::{
@@ -26,8 +28,8 @@ pub use config::{
 
 use self::cipher::RegistryKey;
 use self::token::{Issued, TokenCache};
-use super::http::{header_value, read_capped, retry_after, transport_error};
-use super::tls;
+use super::http::header_value;
+use super::transport::{HttpClient, step_uris, uri, user_agent};
 use crate::abdm::{
     self, CERT_PATH, CipherMode, Environment, FieldModes, SecretField, SessionApi, SessionGrant,
     SessionRequest,
@@ -95,18 +97,12 @@ impl AbdmBackend {
                 "no ABDM client credentials: set {ENV_ABDM_CLIENT_ID} and {ENV_ABDM_CLIENT_SECRET}"
             )));
         };
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls::client_config_for(&[&hpr_url, &gateway_url])?)
-            .connect_timeout(b.connect_timeout)
-            .timeout(b.timeout)
-            // a 3xx is an error, never followed
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client setup failed: {e}")))?;
+        let http = HttpClient::new(&[&hpr_url, &gateway_url], b.connect_timeout, b.timeout)?;
         let transport = Transport {
             http,
-            session_url: format!("{gateway_url}{}", b.session_api.path()),
-            cert_url: format!("{hpr_url}{CERT_PATH}"),
+            step_uris: step_uris(&hpr_url, abdm::path)?,
+            session_uri: uri(&gateway_url, b.session_api.path(), ENV_ABDM_GATEWAY_URL)?,
+            cert_uri: uri(&hpr_url, CERT_PATH, ENV_ABDM_HPR_URL)?,
             hpr_url,
             gateway_url,
             environment: b.environment,
@@ -150,11 +146,13 @@ impl RegistryBackend for AbdmBackend {
 
 /// One registry call per `call`, with its token and key.
 struct Transport {
-    http: reqwest::Client,
+    http: HttpClient,
     hpr_url: String,
     gateway_url: String,
-    session_url: String,
-    cert_url: String,
+    /// The registry URI of each step, in [`Step::ALL`] order (`step as usize`).
+    step_uris: [Uri; 8],
+    session_uri: Uri,
+    cert_uri: Uri,
     environment: Environment,
     session_api: SessionApi,
     client_id: String,
@@ -168,7 +166,7 @@ impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AbdmTransport")
             .field("hpr_url", &self.hpr_url)
-            .field("session_url", &self.session_url)
+            .field("session_uri", &self.session_uri)
             .finish_non_exhaustive()
     }
 }
@@ -218,26 +216,25 @@ impl Transport {
             .map_err(|e| {
             Error::Config(format!("session request could not be serialized: {e}"))
         })?;
-        let mut request = self
-            .http
-            .post(&self.session_url)
-            .header(CONTENT_TYPE, "application/json")
-            .header(USER_AGENT, user_agent())
-            .body(body);
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, user_agent());
         if self.session_api == SessionApi::V3 {
-            request = request
-                .header("REQUEST-ID", uuid::Uuid::new_v4().to_string())
-                .header("TIMESTAMP", abdm::v3_timestamp(SystemTime::now()))
-                .header("X-CM-ID", self.environment.cm_id());
+            let v3 = [
+                ("request-id", uuid::Uuid::new_v4().to_string()),
+                ("timestamp", abdm::v3_timestamp(SystemTime::now())),
+                ("x-cm-id", self.environment.cm_id().to_owned()),
+            ];
+            for (name, value) in v3 {
+                headers.insert(HeaderName::from_static(name), header_value(name, value)?);
+            }
         }
-        let response = request
-            .send()
+        let answer = self
+            .http
+            .send(step, Method::POST, self.session_uri.clone(), headers, body)
             .await
             .map_err(|e| not_sent(step, "the ABDM session request", e))?;
-        let status = response.status().as_u16();
-        let bytes = read_capped(step, response)
-            .await
-            .map_err(|e| not_sent_error(step, "the ABDM session answer", e))?;
+        let (status, bytes) = (answer.status, answer.body);
         if !(200..300).contains(&status) {
             let error = ApiError::from_body(status, &bytes, None);
             return Err(Error::GatewayAuth {
@@ -307,18 +304,15 @@ impl Transport {
                         "`{field}` must be encrypted but the registry's key is unavailable: {why}"
                     ),
                 };
-                let response = self
+                let mut headers = HeaderMap::new();
+                headers.insert(AUTHORIZATION, bearer(&token.token)?);
+                headers.insert(USER_AGENT, user_agent());
+                let answer = self
                     .http
-                    .get(&self.cert_url)
-                    .header(AUTHORIZATION, bearer(&token.token)?)
-                    .header(USER_AGENT, user_agent())
-                    .send()
+                    .send(step, Method::GET, self.cert_uri.clone(), headers, Vec::new())
                     .await
                     .map_err(|e| not_sent(step, "the certificate request", e))?;
-                let status = response.status().as_u16();
-                let bytes = read_capped(step, response)
-                    .await
-                    .map_err(|e| not_sent_error(step, "the certificate answer", e))?;
+                let (status, bytes) = (answer.status, answer.body);
                 if !(200..300).contains(&status) {
                     return Err(failed(
                         Some(status),
@@ -331,27 +325,32 @@ impl Transport {
     }
 
     /// One HTTP exchange: the 2xx status and body, or the error for this attempt.
-    async fn exchange(&self, step: Step, token: &Issued, body: Vec<u8>) -> Result<(u16, Vec<u8>)> {
-        let response = self
+    async fn exchange(&self, step: Step, token: &Issued, body: Vec<u8>) -> Result<(u16, Bytes)> {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, bearer(&token.token)?);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, user_agent());
+        let answer = self
             .http
-            .post(format!("{}{}", self.hpr_url, abdm::path(step)))
-            .header(AUTHORIZATION, bearer(&token.token)?)
-            .header(CONTENT_TYPE, "application/json")
-            .header(USER_AGENT, user_agent())
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| transport_error(step, e))?;
-        let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers());
-        let bytes = read_capped(step, response).await?;
-        if !(200..300).contains(&status) {
+            .send(
+                step,
+                Method::POST,
+                self.step_uris[step as usize].clone(),
+                headers,
+                body,
+            )
+            .await?;
+        if !answer.is_success() {
             return Err(Error::Api {
                 operation: step,
-                error: Box::new(ApiError::from_body(status, &bytes, retry_after)),
+                error: Box::new(ApiError::from_body(
+                    answer.status,
+                    &answer.body,
+                    answer.retry_after,
+                )),
             });
         }
-        Ok((status, bytes))
+        Ok((answer.status, answer.body))
     }
 
     /// Turns B's refusals into the errors that say what to change.
@@ -435,31 +434,15 @@ fn bearer(token: &crate::types::Token) -> Result<HeaderValue> {
     Ok(value)
 }
 
-fn user_agent() -> HeaderValue {
-    HeaderValue::from_static(concat!("abdm-hpr/", env!("CARGO_PKG_VERSION")))
-}
-
 /// A failure before the registry call itself was sent (session or certificate): it never
 /// counts as "may have been processed".
-fn not_sent(step: Step, what: &str, e: reqwest::Error) -> Error {
-    let reason = if e.is_timeout() {
-        format!("{what} timed out")
-    } else {
-        format!("{what} failed: {}", e.without_url())
-    };
-    Error::Transport {
-        operation: step,
-        sent: RequestSent::No,
-        source: reason.into(),
-    }
-}
-
-fn not_sent_error(step: Step, what: &str, e: Error) -> Error {
+fn not_sent(step: Step, what: &str, e: Error) -> Error {
     match e {
         Error::Transport { source, .. } => Error::Transport {
             operation: step,
             sent: RequestSent::No,
-            source: format!("{what} failed: {source}").into(),
+            source: format!("{what} failed: {}", crate::error::with_causes(source.as_ref()))
+                .into(),
         },
         Error::Timeout { .. } => Error::Transport {
             operation: step,
