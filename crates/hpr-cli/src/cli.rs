@@ -462,8 +462,9 @@ pub struct StepArgs {
     #[arg(long, value_name = "JSON|@FILE|-")]
     pub payload: Option<String>,
 
-    /// The session file: created by generate_aadhaar_otp, read and rewritten by every step
-    /// (atomically, mode 0600). It never holds an OTP, a password or the full Aadhaar number.
+    /// The session file: created by generate_aadhaar_otp; every step appends the new version as
+    /// one JSON line (mode 0600; the last line is the session). It never holds an OTP, a
+    /// password or the full Aadhaar number.
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
 

@@ -316,6 +316,12 @@ fn register_verified(h: &Harness, state: &Path, aadhaar: &str) -> Value {
     out
 }
 
+/// The session a state file holds: its last line.
+fn last_version(state: &Path) -> Value {
+    let text = std::fs::read_to_string(state).unwrap();
+    serde_json::from_str(text.lines().last().expect("a version")).unwrap()
+}
+
 /// The state file: mode 0600, a session, and none of the secrets.
 fn assert_safe_state(state: &Path, aadhaar: &str) {
     use std::os::unix::fs::PermissionsExt as _;
@@ -324,9 +330,16 @@ fn assert_safe_state(state: &Path, aadhaar: &str) {
     let text = std::fs::read_to_string(state).unwrap();
     assert!(!text.contains(aadhaar), "full Aadhaar in the state file");
     assert!(!text.contains(PASSWORD), "password in the state file");
-    let session: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(session["version"], 2);
-    let mut stack = vec![&session];
+    // one JSON line per saved version: every one of them is checked
+    let versions: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(!versions.is_empty());
+    let mut stack: Vec<&Value> = versions.iter().collect();
+    for session in &versions {
+        assert_eq!(session["version"], 2);
+    }
     while let Some(v) = stack.pop() {
         match v {
             Value::Object(map) => {
@@ -1038,7 +1051,7 @@ fn a_second_run_on_the_same_state_file_exits_6_and_the_first_result_is_kept() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let saved: Value = last_version(&state);
     assert_eq!(saved["stage"], "aadhaar_otp_sent");
     assert_eq!(
         saved["txn"]["id"], "txn-of-the-first-run",
@@ -1089,7 +1102,7 @@ fn a_create_whose_answer_is_lost_is_unconfirmed_and_then_reconciled() {
             accounts + 1,
             "the account exists"
         );
-        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        let saved: Value = last_version(&state);
         assert_eq!(saved["unconfirmed"], "create_hpr_id_with_preverified");
         assert_safe_state(&state, aadhaar);
 
@@ -1103,7 +1116,7 @@ fn a_create_whose_answer_is_lost_is_unconfirmed_and_then_reconciled() {
             accounts + 1,
             "not created twice"
         );
-        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        let saved: Value = last_version(&state);
         assert_eq!(saved["stage"], "completed");
         assert!(saved.get("unconfirmed").is_none(), "{saved}");
     }
@@ -1156,6 +1169,41 @@ fn ctrl_c_while_waiting_exits_130_and_keeps_the_state_file() {
     assert_eq!(doc["error"]["kind"], "interrupted");
     assert_eq!(std::fs::read(&state).unwrap(), session);
     assert_no_temporaries(&h);
+}
+
+#[test]
+fn sigkill_while_waiting_keeps_the_state_file_and_frees_its_lock() {
+    let h = Harness::new();
+    let (listener, addr) = h.silent_registry();
+    // a session saved by two steps: two lines, the last one current
+    let state = h.path("s.json");
+    let mut lines = Vec::new();
+    for revision in 1..=2 {
+        let mut doc = serde_json::to_value(abdm_hpr::flow::RegistrationSession::new()).unwrap();
+        doc["revision"] = revision.into();
+        lines.push(doc.to_string());
+    }
+    let session = lines.join("\n") + "\n";
+    std::fs::write(&state, &session).unwrap();
+
+    let mut child = spawn_generate_otp(addr, &state);
+    let accepted = h
+        .runtime
+        .block_on(async { tokio::time::timeout(RUN_LIMIT, listener.accept()).await });
+    let Ok(Ok((_held_open, _))) = accepted else {
+        let _ = child.kill();
+        panic!("hpr never connected");
+    };
+    child.kill().unwrap(); // SIGKILL: no handler runs
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "killed by a signal");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), session);
+    assert_eq!(last_version(&state)["revision"], 2);
+    assert_no_temporaries(&h);
+    // the OS released the dead process's lock: the next run reads the file and goes on
+    let run = h.step(&state, "verify_aadhaar_otp", otp_payload(OTP));
+    let err = run.error("flow", 5);
+    assert!(err["allowed_steps"].is_array(), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------

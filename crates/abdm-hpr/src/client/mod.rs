@@ -11,8 +11,8 @@ mod config;
 #[cfg(feature = "gateway")]
 mod gateway;
 mod http;
-mod transport;
 mod tls;
+mod transport;
 
 #[cfg(feature = "abdm")]
 pub use abdm::{

@@ -1,7 +1,12 @@
 //! [`FileStore`]: one session in one file, locked for as long as the store is open.
+//!
+//! The file is a log of the session's versions, one JSON document per line (JSON Lines): a save
+//! appends a line and syncs the file once — the cheapest durable write there is. The last
+//! complete line is the session. A new session, and a log grown past [`COMPACT_AFTER_RECORDS`]
+//! lines, is written whole instead, atomically (temporary file, sync, rename, folder sync).
 
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Write as _};
+use std::io::{ErrorKind, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,6 +18,13 @@ use super::service::DEFAULT_TTL;
 use super::store::{Revision, SessionStore, StoredSession, stale};
 use crate::backend::BoxFuture;
 use crate::error::{Error, Result};
+
+/// A log longer than this many lines is rewritten as its last line at the next save (a whole
+/// registration takes at most 9 saves, so it stays one file of a few versions).
+pub const COMPACT_AFTER_RECORDS: usize = 16;
+
+/// A log larger than this is rewritten at the next save, whatever its line count.
+const COMPACT_AFTER_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The file as written: bookkeeping next to the session's own keys (`version`, `stage`, …).
 #[derive(Serialize)]
@@ -37,8 +49,10 @@ struct Bookkeeping {
     expires_at: Option<u64>,
 }
 
-/// The `hpr step --state FILE` store: one session in one JSON file (mode 0600), replaced
-/// atomically (temporary file, fsync, rename, folder fsync) on every save.
+/// The `hpr step --state FILE` store: one session in one file (mode 0600), a JSON Lines log of
+/// its versions. A save appends one line and syncs it (one fsync); a new session or a long log
+/// is written whole, atomically. A line cut short by a crash is not a version: it was never
+/// acknowledged, and the next save overwrites it.
 ///
 /// Opening the store takes an exclusive lock on a sidecar `.<name>.lock` file and holds it until
 /// the store is dropped, so a second process on the same state file fails at once with
@@ -105,6 +119,11 @@ impl FileStore {
 
     /// Reads the file; `None` when there is none. Problems name the file, never its content.
     pub fn load(&self) -> Result<Option<StoredSession>> {
+        Ok(self.read()?.map(|(stored, _)| stored))
+    }
+
+    /// The session (the last complete record) and the shape of the log it ends.
+    fn read(&self) -> Result<Option<(StoredSession, Log)>> {
         let bytes = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -121,8 +140,7 @@ impl FileStore {
                 self.path.display()
             ))
         };
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
+        let (value, log) = last_record(&bytes).map_err(bad)?;
         let books: Bookkeeping = serde_json::from_value(value.clone())
             .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
         let session: RegistrationSession = serde_json::from_value(value)
@@ -136,15 +154,66 @@ impl FileStore {
             || created_at.checked_add(DEFAULT_TTL).unwrap_or(created_at),
             |s| from_secs(Some(s)),
         );
-        Ok(Some(StoredSession {
+        let stored = StoredSession {
             id: self.path.display().to_string(),
             revision: books.revision.unwrap_or(1),
             session,
             created_at,
             expires_at,
-        }))
+        };
+        Ok(Some((stored, log)))
     }
 
+    /// Appends `record` to the log and syncs it, or rewrites the file when the log is long.
+    fn append(&self, record: &StoredSession, log: &Log) -> Result<()> {
+        if log.records >= COMPACT_AFTER_RECORDS || log.complete_len > COMPACT_AFTER_BYTES {
+            return self.write(record);
+        }
+        let fail = |e: &dyn std::fmt::Display| {
+            Error::Store(format!(
+                "cannot write the state file {}: {e}",
+                self.path.display()
+            ))
+        };
+        let mut line = self.line(record)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .map_err(|e| fail(&e))?;
+        // a line a crash cut short is overwritten: it was never acknowledged
+        if log.file_len != log.complete_len {
+            file.set_len(log.complete_len).map_err(|e| fail(&e))?;
+        }
+        if !log.ends_with_newline {
+            // a version-1 file may end its one document without a newline
+            line.insert(0, b'\n');
+        }
+        file.seek(SeekFrom::Start(log.complete_len))
+            .map_err(|e| fail(&e))?;
+        file.write_all(&line).map_err(|e| fail(&e))?;
+        // the one fsync of a save: the new line and the file's length
+        sync(&file, SyncKind::Data).map_err(|e| fail(&e))
+    }
+
+    /// `record` as one line of the log.
+    fn line(&self, record: &StoredSession) -> Result<Vec<u8>> {
+        let doc = FileDoc {
+            revision: record.revision,
+            created_at: secs(record.created_at),
+            expires_at: secs(record.expires_at),
+            session: &record.session,
+        };
+        let mut json = serde_json::to_vec(&doc).map_err(|e| {
+            Error::Store(format!(
+                "cannot write the state file {}: {e}",
+                self.path.display()
+            ))
+        })?;
+        json.push(b'\n');
+        Ok(json)
+    }
+
+    /// Writes the file whole with `record` as its only line, atomically.
     fn write(&self, record: &StoredSession) -> Result<()> {
         let fail = |e: &dyn std::fmt::Display| {
             Error::Store(format!(
@@ -152,14 +221,7 @@ impl FileStore {
                 self.path.display()
             ))
         };
-        let doc = FileDoc {
-            revision: record.revision,
-            created_at: secs(record.created_at),
-            expires_at: secs(record.expires_at),
-            session: &record.session,
-        };
-        let mut json = serde_json::to_vec_pretty(&doc).map_err(|e| fail(&e))?;
-        json.push(b'\n');
+        let json = self.line(record)?;
         let dir = folder(&self.path);
         let mut builder = tempfile::Builder::new();
         let name = self
@@ -178,14 +240,96 @@ impl FileStore {
         let mut temp = builder.tempfile_in(dir).map_err(|e| fail(&e))?;
         let file = temp.as_file_mut();
         file.write_all(&json).map_err(|e| fail(&e))?;
-        file.sync_all().map_err(|e| fail(&e))?;
+        sync(file, SyncKind::All).map_err(|e| fail(&e))?;
         temp.persist(&self.path).map_err(|e| fail(&e.error))?;
         // the rename itself is durable only once the folder is synced; best effort
         #[cfg(unix)]
         if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
+            let _ = sync(&d, SyncKind::All);
         }
         Ok(())
+    }
+}
+
+/// The shape of the log a session was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Log {
+    /// Complete records (versions) in the file.
+    records: usize,
+    /// Where the last complete record (and the whitespace after it) ends.
+    complete_len: u64,
+    /// The file's length: more than `complete_len` when a crash cut the last line short.
+    file_len: u64,
+    /// Whether the complete part ends with a newline (a version-1 file may not).
+    ends_with_newline: bool,
+}
+
+/// The last complete JSON document of a log and the log's shape; the reason when there is none.
+/// After the last complete document only an unterminated line (a write a crash cut short) may
+/// follow; anything else is damage, not a torn write, and the file is refused.
+fn last_record(bytes: &[u8]) -> std::result::Result<(Value, Log), String> {
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+    let mut last = None;
+    let mut records = 0;
+    let mut complete_len = 0;
+    let mut failure = None;
+    for item in stream.by_ref() {
+        match item {
+            Ok(value) => {
+                last = Some(value);
+                records += 1;
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    if failure.is_none() {
+        complete_len = bytes.len();
+    } else if last.is_some() {
+        complete_len = stream.byte_offset();
+    }
+    let torn = &bytes[complete_len..];
+    let Some(value) = last else {
+        let why = failure.map_or_else(
+            || "the file is empty".to_owned(),
+            |e| crate::types::scrub::serde_message(&e.to_string()),
+        );
+        return Err(why);
+    };
+    // the whitespace after the last record belongs to it
+    let trailing = torn.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    complete_len += trailing;
+    let torn = &torn[trailing..];
+    if torn.contains(&b'\n') {
+        return Err("a damaged line before the last one".into());
+    }
+    let complete = &bytes[..complete_len];
+    let log = Log {
+        records,
+        complete_len: complete_len as u64,
+        file_len: bytes.len() as u64,
+        ends_with_newline: complete.last() == Some(&b'\n'),
+    };
+    Ok((value, log))
+}
+
+#[derive(Clone, Copy)]
+enum SyncKind {
+    /// Data and the metadata needed to read it back (the length): `fdatasync`.
+    Data,
+    /// Data and all metadata: `fsync`.
+    All,
+}
+
+/// Syncs `file` to disk; counted per thread in tests, which check how many syncs a save costs.
+fn sync(file: &File, kind: SyncKind) -> std::io::Result<()> {
+    #[cfg(test)]
+    tests::SYNCS.with(|n| n.set(n.get() + 1));
+    match kind {
+        SyncKind::Data => file.sync_data(),
+        SyncKind::All => file.sync_all(),
     }
 }
 
@@ -227,8 +371,8 @@ impl SessionStore for FileStore {
 
     fn put<'a>(&'a self, record: &'a StoredSession) -> BoxFuture<'a, Result<Revision>> {
         let (id, expected) = (record.id.as_str(), record.revision);
-        let result = match self.load() {
-            Ok(Some(stored)) if stored.revision == expected => {
+        let result = match self.read() {
+            Ok(Some((stored, log))) if stored.revision == expected => {
                 let next = StoredSession {
                     id: stored.id,
                     revision: expected + 1,
@@ -236,9 +380,9 @@ impl SessionStore for FileStore {
                     created_at: stored.created_at,
                     expires_at: record.expires_at,
                 };
-                self.write(&next).map(|()| next.revision)
+                self.append(&next, &log).map(|()| next.revision)
             }
-            Ok(Some(stored)) => Err(stale(id, expected, Some(stored.revision))),
+            Ok(Some((stored, _))) => Err(stale(id, expected, Some(stored.revision))),
             Ok(None) => Err(stale(id, expected, None)),
             Err(e) => Err(e),
         };
@@ -273,6 +417,164 @@ impl SessionStore for FileStore {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Syncs made by this thread (see [`sync`]).
+        pub(super) static SYNCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    fn syncs() -> usize {
+        SYNCS.with(std::cell::Cell::get)
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Creates a session and saves it `saves` times; returns the store and the last revision.
+    fn saved(path: &Path, saves: usize) -> (FileStore, Revision) {
+        let store = FileStore::open(path).unwrap();
+        block_on(store.create(&record(RegistrationSession::new()))).unwrap();
+        let mut revision = 1;
+        for _ in 0..saves {
+            let mut next = record(RegistrationSession::new());
+            next.revision = revision;
+            revision = block_on(store.put(&next)).unwrap();
+        }
+        (store, revision)
+    }
+
+    #[test]
+    fn a_save_appends_one_line_with_one_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let (store, revision) = saved(&path, 2);
+        assert_eq!(revision, 3);
+        assert_eq!(lines(&path).len(), 3, "one line per version");
+        let before = syncs();
+        let mut next = record(RegistrationSession::new());
+        next.revision = revision;
+        assert_eq!(block_on(store.put(&next)).unwrap(), 4);
+        assert_eq!(syncs() - before, 1, "a save syncs once");
+        assert_eq!(lines(&path).len(), 4);
+        // every line is a whole session; the last one is the current version
+        let last: Value = serde_json::from_str(lines(&path).last().unwrap()).unwrap();
+        assert_eq!(last["revision"], 4);
+        assert_eq!(block_on(store.get("s")).unwrap().unwrap().revision, 4);
+    }
+
+    #[test]
+    fn a_new_session_is_written_whole_and_synced_with_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let store = FileStore::open(&path).unwrap();
+        let before = syncs();
+        block_on(store.create(&record(RegistrationSession::new()))).unwrap();
+        assert_eq!(
+            syncs() - before,
+            2,
+            "the file, then the folder holding its name"
+        );
+        assert_eq!(lines(&path).len(), 1);
+    }
+
+    #[test]
+    fn a_long_log_is_compacted_into_its_last_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let (store, revision) = saved(&path, COMPACT_AFTER_RECORDS - 1);
+        assert_eq!(lines(&path).len(), COMPACT_AFTER_RECORDS);
+        let mut next = record(RegistrationSession::new());
+        next.revision = revision;
+        let revision = block_on(store.put(&next)).unwrap();
+        assert_eq!(lines(&path).len(), 1, "rewritten as one line");
+        assert_eq!(
+            block_on(store.get("s")).unwrap().unwrap().revision,
+            revision
+        );
+        assert_no_temporaries(dir.path());
+    }
+
+    #[test]
+    fn a_line_cut_short_by_a_crash_is_not_a_version_and_is_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let (store, revision) = saved(&path, 1);
+        let whole = std::fs::read(&path).unwrap();
+        // a crash in the middle of the next append: half a line, or zeros the length outran
+        let next_line = lines(&path).last().unwrap().clone();
+        for torn in [
+            next_line.as_bytes()[..next_line.len() / 2].to_vec(),
+            vec![0u8; 300],
+        ] {
+            let mut bytes = whole.clone();
+            bytes.extend_from_slice(&torn);
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(
+                block_on(store.get("s")).unwrap().unwrap().revision,
+                revision
+            );
+            let mut next = record(RegistrationSession::new());
+            next.revision = revision;
+            assert_eq!(block_on(store.put(&next)).unwrap(), revision + 1);
+            let after = lines(&path);
+            assert_eq!(after.len(), 3, "the torn line was overwritten");
+            for line in &after {
+                serde_json::from_str::<Value>(line).unwrap();
+            }
+            std::fs::write(&path, &whole).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_damaged_line_before_the_last_is_refused_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let (store, _) = saved(&path, 1);
+        let mut text = lines(&path);
+        text.insert(1, "{\"stage\": 9876543210".into());
+        std::fs::write(&path, text.join("\n") + "\n").unwrap();
+        let err = block_on(store.get("s")).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("s.json") && message.contains("damaged"),
+            "{message}"
+        );
+        assert!(!message.contains("9876543210"), "{message}");
+        let empty = dir.path().join("e.json");
+        std::fs::write(&empty, "").unwrap();
+        let err = FileStore::open(&empty).unwrap().load().unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn a_pretty_version_1_file_without_a_newline_takes_appended_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        std::fs::write(
+            &path,
+            "{\n  \"version\": 1,\n  \"stage\": \"start\",\n  \"txnId\": null,\n  \"aadhaarLast4\": null,\n  \"linkedMobile\": null,\n  \"mobile\": null,\n  \"prefill\": {},\n  \"suggestions\": [],\n  \"result\": null\n}",
+        )
+        .unwrap();
+        let store = FileStore::open(&path).unwrap();
+        let stored = block_on(store.get("s")).unwrap().unwrap();
+        assert_eq!(stored.revision, 1);
+        assert_eq!(block_on(store.put(&stored)).unwrap(), 2);
+        assert_eq!(block_on(store.get("s")).unwrap().unwrap().revision, 2);
+        let last: Value = serde_json::from_str(lines(&path).last().unwrap()).unwrap();
+        assert_eq!(last["revision"], 2);
+    }
+
+    fn assert_no_temporaries(dir: &Path) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".tmp"), "left behind: {name}");
+        }
+    }
 
     fn record(session: RegistrationSession) -> StoredSession {
         let now = SystemTime::now();

@@ -21,8 +21,8 @@
 //! Whatever is wrong locally (step name, payload, state file, order, field rules) is reported
 //! before the backend configuration is even looked at, and nothing is sent. Every run goes
 //! through the engine's [`RegistrationService`] over a [`FileStore`], which holds an exclusive
-//! lock on the state file for the whole step. The state file is replaced atomically and only
-//! after a successful step — or to record that a step with a side effect is *unconfirmed* (an
+//! lock on the state file for the whole step. The state file gets a new version (one appended,
+//! synced line; see [`FileStore`]) only after a successful step — or to record that a step with a side effect is *unconfirmed* (an
 //! OTP sent or an ID created whose answer was lost): after an unconfirmed create,
 //! `check_account_exist` is allowed and completes the registration if the account exists, and a
 //! repeated create checks that first by itself. A failed or interrupted step otherwise leaves the

@@ -16,8 +16,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use hyper::body::Bytes;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use hyper::{Method, Uri};
 use zeroize::Zeroizing;
 
@@ -309,7 +309,13 @@ impl Transport {
                 headers.insert(USER_AGENT, user_agent());
                 let answer = self
                     .http
-                    .send(step, Method::GET, self.cert_uri.clone(), headers, Vec::new())
+                    .send(
+                        step,
+                        Method::GET,
+                        self.cert_uri.clone(),
+                        headers,
+                        Vec::new(),
+                    )
                     .await
                     .map_err(|e| not_sent(step, "the certificate request", e))?;
                 let (status, bytes) = (answer.status, answer.body);
@@ -441,8 +447,11 @@ fn not_sent(step: Step, what: &str, e: Error) -> Error {
         Error::Transport { source, .. } => Error::Transport {
             operation: step,
             sent: RequestSent::No,
-            source: format!("{what} failed: {}", crate::error::with_causes(source.as_ref()))
-                .into(),
+            source: format!(
+                "{what} failed: {}",
+                crate::error::with_causes(source.as_ref())
+            )
+            .into(),
         },
         Error::Timeout { .. } => Error::Transport {
             operation: step,
