@@ -4,13 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
+use hyper::Method;
 use hyper::body::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
-use hyper::{Method, Uri};
 
 use super::config::GatewayClientBuilder;
 use super::http::header_value;
-use super::transport::{HttpClient, step_uris, user_agent};
+use super::transport::{Base, HttpClient, Target, step_targets, user_agent};
 use crate::backend::{BoxFuture, RegistryBackend, Request, Response, Retrying, Traced};
 use crate::error::{ApiError, Error, Result};
 use crate::gateway;
@@ -43,8 +43,8 @@ pub struct GatewayClient {
 struct Transport {
     http: HttpClient,
     base_url: String,
-    /// The URI of each step, in [`Step::ALL`] order (`step as usize`).
-    uris: [Uri; 8],
+    /// The target of each step, in [`Step::ALL`] order (`step as usize`).
+    targets: [Target; 8],
     headers: HeaderMap,
 }
 
@@ -89,12 +89,12 @@ impl GatewayClient {
         }
         headers.insert(USER_AGENT, user_agent());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let uris = step_uris(&base_url, gateway::path)?;
+        let targets = step_targets(&Base::new(&base_url, "the base URL")?, gateway::path)?;
         let http = HttpClient::new(&[&base_url], b.connect_timeout, b.timeout)?;
         let transport = Transport {
             http,
             base_url,
-            uris,
+            targets,
             headers,
         };
         Ok(Self {
@@ -135,7 +135,7 @@ impl Transport {
             .send(
                 op,
                 Method::POST,
-                self.uris[op as usize].clone(),
+                &self.targets[op as usize],
                 self.headers.clone(),
                 body,
             )

@@ -16,9 +16,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use hyper::Method;
 use hyper::body::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
-use hyper::{Method, Uri};
 use zeroize::Zeroizing;
 
 pub use config::{
@@ -29,7 +29,7 @@ pub use config::{
 use self::cipher::RegistryKey;
 use self::token::{Issued, TokenCache};
 use super::http::header_value;
-use super::transport::{HttpClient, step_uris, uri, user_agent};
+use super::transport::{Base, HttpClient, Target, step_targets, user_agent};
 use crate::abdm::{
     self, CERT_PATH, CipherMode, Environment, FieldModes, SecretField, SessionApi, SessionGrant,
     SessionRequest,
@@ -98,11 +98,13 @@ impl AbdmBackend {
             )));
         };
         let http = HttpClient::new(&[&hpr_url, &gateway_url], b.connect_timeout, b.timeout)?;
+        let hpr = Base::new(&hpr_url, ENV_ABDM_HPR_URL)?;
+        let gateway = Base::new(&gateway_url, ENV_ABDM_GATEWAY_URL)?;
         let transport = Transport {
             http,
-            step_uris: step_uris(&hpr_url, abdm::path)?,
-            session_uri: uri(&gateway_url, b.session_api.path(), ENV_ABDM_GATEWAY_URL)?,
-            cert_uri: uri(&hpr_url, CERT_PATH, ENV_ABDM_HPR_URL)?,
+            step_targets: step_targets(&hpr, abdm::path)?,
+            session_target: gateway.target(b.session_api.path(), ENV_ABDM_GATEWAY_URL)?,
+            cert_target: hpr.target(CERT_PATH, ENV_ABDM_HPR_URL)?,
             hpr_url,
             gateway_url,
             environment: b.environment,
@@ -149,10 +151,10 @@ struct Transport {
     http: HttpClient,
     hpr_url: String,
     gateway_url: String,
-    /// The registry URI of each step, in [`Step::ALL`] order (`step as usize`).
-    step_uris: [Uri; 8],
-    session_uri: Uri,
-    cert_uri: Uri,
+    /// The registry target of each step, in [`Step::ALL`] order (`step as usize`).
+    step_targets: [Target; 8],
+    session_target: Target,
+    cert_target: Target,
     environment: Environment,
     session_api: SessionApi,
     client_id: String,
@@ -166,7 +168,7 @@ impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AbdmTransport")
             .field("hpr_url", &self.hpr_url)
-            .field("session_uri", &self.session_uri)
+            .field("session_target", &self.session_target)
             .finish_non_exhaustive()
     }
 }
@@ -231,7 +233,7 @@ impl Transport {
         }
         let answer = self
             .http
-            .send(step, Method::POST, self.session_uri.clone(), headers, body)
+            .send(step, Method::POST, &self.session_target, headers, body)
             .await
             .map_err(|e| not_sent(step, "the ABDM session request", e))?;
         let (status, bytes) = (answer.status, answer.body);
@@ -309,13 +311,7 @@ impl Transport {
                 headers.insert(USER_AGENT, user_agent());
                 let answer = self
                     .http
-                    .send(
-                        step,
-                        Method::GET,
-                        self.cert_uri.clone(),
-                        headers,
-                        Vec::new(),
-                    )
+                    .send(step, Method::GET, &self.cert_target, headers, Vec::new())
                     .await
                     .map_err(|e| not_sent(step, "the certificate request", e))?;
                 let (status, bytes) = (answer.status, answer.body);
@@ -341,7 +337,7 @@ impl Transport {
             .send(
                 step,
                 Method::POST,
-                self.step_uris[step as usize].clone(),
+                &self.step_targets[step as usize],
                 headers,
                 body,
             )

@@ -15,6 +15,16 @@ pub(crate) fn clean(raw: &str) -> Result<&str, Invalid> {
 /// Control characters (category Cc) and invisible format characters (category Cf: zero-width
 /// space, ZWJ/ZWNJ, bidi controls, a byte-order mark, …) are rejected everywhere (CONTRACT §5).
 pub(crate) fn reject_control(s: &str) -> Result<(), Invalid> {
+    // the common case, checked byte by byte: ASCII has control characters but no format ones
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_control()) {
+            return Err(Invalid::new(
+                Rule::ControlCharacter,
+                "must not contain control characters",
+            ));
+        }
+        return Ok(());
+    }
     if s.chars().any(char::is_control) {
         return Err(Invalid::new(
             Rule::ControlCharacter,
