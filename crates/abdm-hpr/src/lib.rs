@@ -9,7 +9,8 @@
 //!   `Arc<dyn RegistryBackend>`), the typed [`RegistryApi`] methods on every backend, and the
 //!   [`backend::Traced`] and [`backend::Retrying`] wrappers.
 //! - [`gateway`]: Backend A's paths and wire shapes (no I/O); [`client`] (feature `gateway`, on
-//!   by default): [`GatewayClient`], its HTTP adapter (reqwest + rustls, timeouts).
+//!   by default): [`GatewayClient`], its HTTP adapter (hyper + rustls: keep-alive connections,
+//!   timeouts, no redirects, capped bodies).
 //! - [`flow`]: the registration engine — the typed session, the sans-IO steps, the service over a
 //!   session store.
 //! - [`categories`]: the professional category and sub-category table (CONTRACT §5.2).

@@ -1,4 +1,4 @@
-//! TLS setup: rustls with the `ring` provider, passed to reqwest explicitly.
+//! TLS setup: rustls with the `ring` provider, passed to the connector explicitly.
 //!
 //! Passing a ready `ClientConfig` (instead of installing a process-wide default provider) keeps the
 //! library from changing global state and guarantees exactly one crypto provider in the build.
