@@ -7,11 +7,12 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Seek as _, SeekFrom, Write as _};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::RegistrationSession;
 use super::service::DEFAULT_TTL;
@@ -140,10 +141,11 @@ impl FileStore {
                 self.path.display()
             ))
         };
-        let (value, log) = last_record(&bytes).map_err(bad)?;
-        let books: Bookkeeping = serde_json::from_value(value.clone())
+        let (record, log) = last_record(&bytes).map_err(bad)?;
+        let record = &bytes[record];
+        let books: Bookkeeping = serde_json::from_slice(record)
             .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
-        let session: RegistrationSession = serde_json::from_value(value)
+        let session: RegistrationSession = serde_json::from_slice(record)
             .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
         // a version-1 file has no bookkeeping: it counts as written when the file was
         let written = std::fs::metadata(&self.path)
@@ -264,20 +266,24 @@ struct Log {
     ends_with_newline: bool,
 }
 
-/// The last complete JSON document of a log and the log's shape; the reason when there is none.
-/// After the last complete document only an unterminated line (a write a crash cut short) may
-/// follow; anything else is damage, not a torn write, and the file is refused.
-fn last_record(bytes: &[u8]) -> std::result::Result<(Value, Log), String> {
-    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+/// Where the last complete JSON document of a log is, and the log's shape; the reason when there
+/// is none. After the last complete document only an unterminated line (a write a crash cut
+/// short) may follow; anything else is damage, not a torn write, and the file is refused.
+/// Earlier versions are only scanned, not built.
+fn last_record(bytes: &[u8]) -> std::result::Result<(Range<usize>, Log), String> {
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
     let mut last = None;
     let mut records = 0;
     let mut complete_len = 0;
     let mut failure = None;
-    for item in stream.by_ref() {
+    let mut start = 0;
+    while let Some(item) = stream.next() {
+        let end = stream.byte_offset();
         match item {
-            Ok(value) => {
-                last = Some(value);
+            Ok(IgnoredAny) => {
+                last = Some(start..end);
                 records += 1;
+                start = end;
             }
             Err(e) => {
                 failure = Some(e);
@@ -291,7 +297,7 @@ fn last_record(bytes: &[u8]) -> std::result::Result<(Value, Log), String> {
         complete_len = stream.byte_offset();
     }
     let torn = &bytes[complete_len..];
-    let Some(value) = last else {
+    let Some(record) = last else {
         let why = failure.map_or_else(
             || "the file is empty".to_owned(),
             |e| crate::types::scrub::serde_message(&e.to_string()),
@@ -312,7 +318,7 @@ fn last_record(bytes: &[u8]) -> std::result::Result<(Value, Log), String> {
         file_len: bytes.len() as u64,
         ends_with_newline: complete.last() == Some(&b'\n'),
     };
-    Ok((value, log))
+    Ok((record, log))
 }
 
 #[derive(Clone, Copy)]
@@ -417,6 +423,7 @@ impl SessionStore for FileStore {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     thread_local! {
         /// Syncs made by this thread (see [`sync`]).
