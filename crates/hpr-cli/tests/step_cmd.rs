@@ -1125,6 +1125,25 @@ fn a_create_whose_answer_is_lost_is_unconfirmed_and_then_reconciled() {
 // ---------------------------------------------------------------------------------------------
 // Ctrl-C
 
+/// `hpr step generate_aadhaar_otp` on `state` against the silent registry at `addr`, once its
+/// connection is accepted (the request is then on its way); the connection is held open.
+fn generate_otp_connected(
+    h: &Harness,
+    listener: &tokio::net::TcpListener,
+    addr: std::net::SocketAddr,
+    state: &Path,
+) -> (std::process::Child, tokio::net::TcpStream) {
+    let mut child = spawn_generate_otp(addr, state);
+    let accepted = h
+        .runtime
+        .block_on(async { tokio::time::timeout(RUN_LIMIT, listener.accept()).await });
+    let Ok(Ok((held_open, _))) = accepted else {
+        let _ = child.kill();
+        panic!("hpr never connected");
+    };
+    (child, held_open)
+}
+
 #[test]
 fn ctrl_c_while_waiting_exits_130_and_keeps_the_state_file() {
     let h = Harness::new();
@@ -1136,16 +1155,8 @@ fn ctrl_c_while_waiting_exits_130_and_keeps_the_state_file() {
     let session = serde_json::to_vec_pretty(&abdm_hpr::flow::RegistrationSession::new()).unwrap();
     std::fs::write(&state, &session).unwrap();
 
-    let mut child = spawn_generate_otp(addr, &state);
-
     // once the request is on its way, the Ctrl-C handler is in place
-    let accepted = h
-        .runtime
-        .block_on(async { tokio::time::timeout(RUN_LIMIT, listener.accept()).await });
-    let Ok(Ok((_held_open, _))) = accepted else {
-        let _ = child.kill();
-        panic!("hpr never connected");
-    };
+    let (mut child, _held_open) = generate_otp_connected(&h, &listener, addr, &state);
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -1186,14 +1197,7 @@ fn sigkill_while_waiting_keeps_the_state_file_and_frees_its_lock() {
     let session = lines.join("\n") + "\n";
     std::fs::write(&state, &session).unwrap();
 
-    let mut child = spawn_generate_otp(addr, &state);
-    let accepted = h
-        .runtime
-        .block_on(async { tokio::time::timeout(RUN_LIMIT, listener.accept()).await });
-    let Ok(Ok((_held_open, _))) = accepted else {
-        let _ = child.kill();
-        panic!("hpr never connected");
-    };
+    let (mut child, _held_open) = generate_otp_connected(&h, &listener, addr, &state);
     child.kill().unwrap(); // SIGKILL: no handler runs
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "killed by a signal");
