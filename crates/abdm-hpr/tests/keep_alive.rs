@@ -8,8 +8,8 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use abdm_hpr::client::RegistryApi;
@@ -36,6 +36,8 @@ struct Server {
     url: String,
     connections: Arc<AtomicUsize>,
     requests: Arc<AtomicUsize>,
+    /// The head of every request, lower-cased.
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 async fn server(closing: Closing) -> Server {
@@ -43,28 +45,41 @@ async fn server(closing: Closing) -> Server {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let connections = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(AtomicUsize::new(0));
-    let (c, r) = (Arc::clone(&connections), Arc::clone(&requests));
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let (c, r, h) = (
+        Arc::clone(&connections),
+        Arc::clone(&requests),
+        Arc::clone(&heads),
+    );
     tokio::spawn(async move {
         loop {
             let (socket, _) = listener.accept().await.unwrap();
             c.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(serve(socket, closing, Arc::clone(&r)));
+            tokio::spawn(serve(socket, closing, Arc::clone(&r), Arc::clone(&h)));
         }
     });
     Server {
         url,
         connections,
         requests,
+        heads,
     }
 }
 
 /// Answers requests on one connection until the client closes it (or `closing` says so).
-async fn serve(mut socket: TcpStream, closing: Closing, requests: Arc<AtomicUsize>) {
+async fn serve(
+    mut socket: TcpStream,
+    closing: Closing,
+    requests: Arc<AtomicUsize>,
+    heads: Arc<Mutex<Vec<String>>>,
+) {
     let mut buffer = Vec::new();
     loop {
         let Some(end) = read_request(&mut socket, &mut buffer).await else {
             return;
         };
+        let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+        heads.lock().unwrap().push(head);
         buffer.drain(..end);
         requests.fetch_add(1, Ordering::SeqCst);
         let connection = match closing {
@@ -124,6 +139,21 @@ async fn sequential_calls_share_one_connection() {
     }
     assert_eq!(server.requests.load(Ordering::SeqCst), 20);
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    // every request: the path in origin form, the server's Host, the usual headers
+    let authority = server.url.trim_start_matches("http://");
+    for head in server.heads.lock().unwrap().iter() {
+        let lines: Vec<&str> = head.split("\r\n").collect();
+        assert_eq!(lines[0], "post /aadhaar/generateotp http/1.1", "{head}");
+        for expected in [
+            format!("host: {authority}"),
+            "authorization: bearer key".to_owned(),
+            "content-type: application/json".to_owned(),
+            "accept: */*".to_owned(),
+            format!("user-agent: abdm-hpr/{}", env!("CARGO_PKG_VERSION")),
+        ] {
+            assert!(lines.contains(&expected.as_str()), "{expected} in {head}");
+        }
+    }
 }
 
 #[tokio::test]

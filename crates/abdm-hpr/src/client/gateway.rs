@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use hyper::Method;
 use hyper::body::Bytes;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
 use super::config::GatewayClientBuilder;
 use super::http::header_value;
-use super::transport::{Base, HttpClient, Target, step_targets, user_agent};
+use super::transport::{Base, HttpClient, Target, common_headers, step_targets};
 use crate::backend::{BoxFuture, RegistryBackend, Request, Response, Retrying, Traced};
 use crate::error::{ApiError, Error, Result};
 use crate::gateway;
@@ -78,7 +78,7 @@ impl GatewayClient {
 
     pub(crate) fn from_builder(b: GatewayClientBuilder) -> Result<Self> {
         let base_url = b.checked_base_url()?;
-        let mut headers = HeaderMap::new();
+        let mut headers = common_headers();
         let mut auth = header_value("Authorization", b.authorization()?)?;
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
@@ -87,7 +87,6 @@ impl GatewayClient {
             v.set_sensitive(name == "x-hprid-auth");
             headers.insert(HeaderName::from_static(name), v);
         }
-        headers.insert(USER_AGENT, user_agent());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let targets = step_targets(&Base::new(&base_url, "the base URL")?, gateway::path)?;
         let http = HttpClient::new(&[&base_url], b.connect_timeout, b.timeout)?;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
-use hyper::header::{HOST, HeaderMap, HeaderValue, RETRY_AFTER};
+use hyper::header::{ACCEPT, HOST, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
 use hyper::{Method, Request, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -361,9 +361,16 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// The `User-Agent` both adapters send.
-pub(crate) fn user_agent() -> HeaderValue {
-    HeaderValue::from_static(concat!("abdm-hpr/", env!("CARGO_PKG_VERSION")))
+/// The headers every request of both adapters carries: `User-Agent`, and `Accept: */*` (what
+/// the adapters sent before they moved off reqwest, so registries see no change).
+pub(crate) fn common_headers() -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(concat!("abdm-hpr/", env!("CARGO_PKG_VERSION"))),
+    );
+    headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+    headers
 }
 
 /// `base` + `path` as a request URI, or a configuration error naming `what`.

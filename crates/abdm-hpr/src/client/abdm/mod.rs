@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use hyper::Method;
 use hyper::body::Bytes;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use zeroize::Zeroizing;
 
 pub use config::{
@@ -29,7 +29,7 @@ pub use config::{
 use self::cipher::RegistryKey;
 use self::token::{Issued, TokenCache};
 use super::http::header_value;
-use super::transport::{Base, HttpClient, Target, step_targets, user_agent};
+use super::transport::{Base, HttpClient, Target, common_headers, step_targets};
 use crate::abdm::{
     self, CERT_PATH, CipherMode, Environment, FieldModes, SecretField, SessionApi, SessionGrant,
     SessionRequest,
@@ -218,9 +218,8 @@ impl Transport {
             .map_err(|e| {
             Error::Config(format!("session request could not be serialized: {e}"))
         })?;
-        let mut headers = HeaderMap::new();
+        let mut headers = common_headers();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, user_agent());
         if self.session_api == SessionApi::V3 {
             let v3 = [
                 ("request-id", uuid::Uuid::new_v4().to_string()),
@@ -306,9 +305,8 @@ impl Transport {
                         "`{field}` must be encrypted but the registry's key is unavailable: {why}"
                     ),
                 };
-                let mut headers = HeaderMap::new();
+                let mut headers = common_headers();
                 headers.insert(AUTHORIZATION, bearer(&token.token)?);
-                headers.insert(USER_AGENT, user_agent());
                 let answer = self
                     .http
                     .send(step, Method::GET, &self.cert_target, headers, Vec::new())
@@ -328,10 +326,9 @@ impl Transport {
 
     /// One HTTP exchange: the 2xx status and body, or the error for this attempt.
     async fn exchange(&self, step: Step, token: &Issued, body: Vec<u8>) -> Result<(u16, Bytes)> {
-        let mut headers = HeaderMap::new();
+        let mut headers = common_headers();
         headers.insert(AUTHORIZATION, bearer(&token.token)?);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, user_agent());
         let answer = self
             .http
             .send(
