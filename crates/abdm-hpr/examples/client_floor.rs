@@ -19,7 +19,7 @@
 //!   `RegistryApi::generate_aadhaar_otp` (encode, reqwest, status check, typed decode).
 //! - `hyper`: `hyper::client::conn::http1` over a `tokio::net::TcpStream`, one keep-alive
 //!   connection per worker, the same path and headers (`Authorization: Bearer`, `content-type`,
-//!   `user-agent`), a body pre-serialized identically (checked against `abdm_hpr::gateway::encode`
+//!   `user-agent`, `accept`), a body pre-serialized identically (checked against `abdm_hpr::gateway::encode`
 //!   at start-up), the response body collected and deserialized with serde_json into a small typed
 //!   struct with the same fields.
 //!
@@ -46,7 +46,7 @@ use abdm_hpr::types::{GenerateAadhaarOtpRequest, verhoeff};
 use abdm_hpr::{GatewayClient, RegistryApi};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
+use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
@@ -236,6 +236,8 @@ impl Worker for HyperWorker {
             .header(AUTHORIZATION, self.authorization.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, HeaderValue::from_static(AGENT))
+            // what reqwest adds by default
+            .header(ACCEPT, HeaderValue::from_static("*/*"))
             .body(Full::new(self.bodies[index].clone()))
             .map_err(|e| e.to_string())?;
         self.sender.ready().await.map_err(|e| e.to_string())?;
