@@ -10,7 +10,6 @@
 #                                         rate limit) on a free loopback port; sets serve_pid_NAME,
 #                                         serve_url_NAME, key_NAME and appends the pid to `pids`
 #   vm_hwm PID                            the peak RSS of a live process, in KiB (/proc VmHWM)
-#   median_range                          "median (min–max)" of the numbers on stdin
 #
 # The caller sets `set -euo pipefail`, owns `pids` and kills them in its EXIT trap.
 
@@ -78,7 +77,3 @@ start_serve() {
 }
 
 vm_hwm() { awk '$1=="VmHWM:" {print $2}' "/proc/$1/status"; }
-
-median_range() {
-  sort -g | awk '{v[NR]=$1} END {if (NR) printf "%s (%s–%s)", v[int((NR+1)/2)], v[1], v[NR]}'
-}
