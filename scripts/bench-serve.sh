@@ -30,11 +30,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+pg_bin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin" ] && PATH=$pg_bin:$PATH
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -48,31 +51,11 @@ start_postgres() {
   as_pg pg_ctl -D "$pg_dir" -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=100" -w start >/dev/null
 }
 
-# start_server NAME DATABASE_URL: sets server_pid_NAME, server_url_NAME, key_NAME
-start_server() {
-  local name=$1 url=$2
-  "$hpr" serve keys create --name bench --database "$url" >"$work/key.$name" 2>/dev/null
-  "$hpr" serve --addr 127.0.0.1:0 --database "$url" --sandbox-seed 1 --sandbox-fixed-otp 123456 --sandbox-quiet-sms \
-    --rate-limit-per-min 0 >"$work/serve.$name.out" 2>"$work/serve.$name.err" &
-  local pid=$!
-  pids+=("$pid")
-  local line=
-  for _ in $(seq 200); do
-    line=$(head -n 1 "$work/serve.$name.out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    sleep 0.05
-  done
-  local re='^hpr serve: listening on (http://127\.0\.0\.1:[0-9]+)$'
-  [[ $line =~ $re ]] || { echo "hpr serve did not start: $line" >&2; cat "$work/serve.$name.err" >&2; exit 1; }
-  printf -v "server_pid_$name" '%s' "$pid"
-  printf -v "server_url_$name" '%s' "${BASH_REMATCH[1]}"
-}
-
 rss() { awk -v k="$2:" '$1==k {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 
 # one measured round of NAME (registrations numbered from FIRST); its output is kept
 round() {
-  local name=$1 first=$2 r=$3 url_var="server_url_$1"
+  local name=$1 first=$2 r=$3 url_var="serve_url_$1"
   "$load" "${!url_var}" "$(cat "$work/key.$name")" "$total" "$concurrency" "$first" >"$work/round.$name.$r"
 }
 
@@ -83,20 +66,20 @@ export RUST_LOG=warn
 pids=()
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 names=(sqlite)
-start_server sqlite "sqlite:$work/hpr.db"
+start_serve "$hpr" "$work" sqlite "sqlite:$work/hpr.db"
 if start_postgres; then
-  start_server postgres "postgres://postgres@127.0.0.1:$pg_port/postgres"
+  start_serve "$hpr" "$work" postgres "postgres://postgres@127.0.0.1:$pg_port/postgres"
   names+=(postgres)
 else
   echo "postgres: skipped (no initdb; install Debian's postgresql)"
 fi
 for name in "${names[@]}"; do
-  url_var="server_url_$name"
+  url_var="serve_url_$name"
   "$load" "${!url_var}" "$(cat "$work/key.$name")" 500 "$concurrency" 9000000 >/dev/null # warm-up
 done
 # rounds rotate the order, so neither database always runs first
 for r in 1 2 3; do
-  if [ $((r % 2)) = 1 ]; then order=("${names[@]}"); else order=($(printf '%s\n' "${names[@]}" | tac)); fi
+  if [ $((r % 2)) = 1 ]; then order=("${names[@]}"); else mapfile -t order < <(printf '%s\n' "${names[@]}" | tac); fi
   for name in "${order[@]}"; do round "$name" $((r * 1000000)) "$r"; done
 done
 echo "$total registrations x 3 rounds per database at concurrency $concurrency; median (min–max)"
@@ -105,7 +88,7 @@ for name in "${names[@]}"; do
   rate=$(cat "$work"/round."$name".* | sed -n 's/.* = \([0-9]*\)\/s .*/\1/p' | summary)
   p50=$(cat "$work"/round."$name".* | awk '/^all steps/ {print $4}' | summary)
   p99=$(cat "$work"/round."$name".* | awk '/^all steps/ {print $5}' | summary)
-  pid_var="server_pid_$name"
+  pid_var="serve_pid_$name"
   printf '%-9s %-26s %-24s %-24s %s\n' "$name" "$rate" "$p50" "$p99" "$(rss "${!pid_var}" VmHWM)"
 done
 echo "per step, last round:"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables set here are read by the scripts sourcing it
 # Shared by the bench scripts (source it): starts `hpr sandbox` on a free loopback port and stops
 # it at exit.
 #

@@ -16,12 +16,13 @@
 //!
 //! - `ours`: the public API — `GatewayClient::builder()…build()`, the typed
 //!   `GenerateAadhaarOtpRequest`s parsed and validated before the clock starts, each sent through
-//!   `RegistryApi::generate_aadhaar_otp` (encode, reqwest, status check, typed decode).
+//!   `RegistryApi::generate_aadhaar_otp` (encode, the pooled hyper transport, status check,
+//!   typed decode).
 //! - `hyper`: `hyper::client::conn::http1` over a `tokio::net::TcpStream`, one keep-alive
 //!   connection per worker, the same path and headers (`Authorization: Bearer`, `content-type`,
-//!   `user-agent`), a body pre-serialized identically (checked against `abdm_hpr::gateway::encode`
-//!   at start-up), the response body collected and deserialized with serde_json into a small typed
-//!   struct with the same fields.
+//!   `user-agent`, `accept`), a body pre-serialized identically (checked against
+//!   `abdm_hpr::gateway::encode` at start-up), the response body collected and deserialized with
+//!   serde_json into a small typed struct with the same fields.
 //!
 //! Concurrency 1 runs on a current-thread tokio runtime; more on a multi-thread runtime with 2
 //! workers, for both clients. `C` worker tasks share the calls. Warm-up calls are not timed. CPU
@@ -29,8 +30,10 @@
 //! over the timed section, divided by the calls. Output: one JSON line,
 //!
 //! ```text
-//! {"client":"ours","concurrency":32,"calls":N,"p50_us":…,"p99_us":…,"calls_per_s":…,"cpu_us_per_call":…}
+//! {"client":"ours","concurrency":32,"calls":N,"p50_us":…,"p99_us":…,"calls_per_s":…,"cpu_us_per_call":…,"errors":0}
 //! ```
+//!
+//! (`calls` counts the successful timed calls.)
 //!
 //! Any non-2xx status or error is printed to stderr and makes the example exit with status 1.
 //! Run each client in its own process (as `scripts/bench` does) so the CPU time is its own.
@@ -46,7 +49,7 @@ use abdm_hpr::types::{GenerateAadhaarOtpRequest, verhoeff};
 use abdm_hpr::{GatewayClient, RegistryApi};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
+use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
@@ -236,6 +239,8 @@ impl Worker for HyperWorker {
             .header(AUTHORIZATION, self.authorization.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, HeaderValue::from_static(AGENT))
+            // what GatewayClient sends too
+            .header(ACCEPT, HeaderValue::from_static("*/*"))
             .body(Full::new(self.bodies[index].clone()))
             .map_err(|e| e.to_string())?;
         self.sender.ready().await.map_err(|e| e.to_string())?;

@@ -28,6 +28,20 @@
 //! ends with fewer accounts than registrations) makes the example exit with status 1.
 //!
 //! Numbers depend on the machine and its load: compare the rows of one run, not runs.
+//!
+//! **External mode** (what `scripts/bench` runs, beside `hpr step` and the Python peer):
+//!
+//! ```text
+//! service_load --url http://127.0.0.1:PORT --registrations N --concurrency C [--first K]
+//! ```
+//!
+//! `RegistrationService` + `MemoryStore` + `GatewayClient` to a running `hpr sandbox` (started
+//! with `--fixed-otp 123456 --resend-interval-secs 0`), every registration on the mobile-OTP
+//! branch (8 calls; mobile `600…`), Aadhaar numbers `2`, a counter from `K`, the check digit, HPR
+//! IDs `load.user<n>` (give each run its own `K`). Concurrency 1 runs on a current-thread
+//! runtime, more on a multi-thread runtime with 2 workers. One JSON line:
+//! `{"registrations":N,"concurrency":C,"mean_ms":…,"p50_ms":…,"registrations_per_s":…,"errors":E}`;
+//! exit status 1 if any registration failed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -124,7 +138,71 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "n/a".into())
 }
 
+/// External mode: registrations through the service to the sandbox at `--url`.
+fn external() {
+    let (mut url, mut total, mut concurrency, mut first) = (String::new(), 200, 1, 0);
+    let mut args = std::env::args().skip(1);
+    while let (Some(flag), Some(value)) = (args.next(), args.next()) {
+        let num = || value.parse::<u64>().expect("a number");
+        match flag.as_str() {
+            "--url" => url = value.clone(),
+            "--registrations" => total = num(),
+            "--concurrency" => concurrency = num().max(1),
+            "--first" => first = num(),
+            other => panic!("unknown option {other}"),
+        }
+    }
+    let runtime = if concurrency == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    }
+    .enable_all()
+    .build()
+    .expect("runtime");
+    let stats = runtime.block_on(async move {
+        let client = abdm_hpr::GatewayClient::builder()
+            .base_url(&url)
+            .api_key("bench")
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("client");
+        let service = RegistrationService::new(
+            Arc::new(client),
+            Arc::new(MemoryStore::new()),
+            Arc::new(SystemClock),
+        );
+        run(total, concurrency, move |i| {
+            let service = service.clone();
+            async move {
+                let n = first + i;
+                let aadhaar = load_common::aadhaar(n);
+                let mobile = load_common::other_mobile(n);
+                load_common::register_service_with(&service, &aadhaar, &mobile, n).await
+            }
+        })
+        .await
+    });
+    let ok = stats.latencies.len();
+    let sum: std::time::Duration = stats.latencies.iter().sum();
+    println!(
+        "{{\"registrations\":{ok},\"concurrency\":{concurrency},\"mean_ms\":{:.2},\"p50_ms\":{:.2},\"registrations_per_s\":{:.1},\"errors\":{}}}",
+        sum.as_secs_f64() * 1e3 / ok.max(1) as f64,
+        percentile_ms(&stats.latencies, 0.50),
+        stats.rate(),
+        stats.failures,
+    );
+    if stats.failures > 0 {
+        std::process::exit(1);
+    }
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "--url") {
+        return external();
+    }
     let (total, concurrency) = load_common::args();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(

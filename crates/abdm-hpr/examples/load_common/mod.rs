@@ -67,9 +67,7 @@ pub fn mobile(sandbox: &Sandbox, aadhaar: &Aadhaar, n: u64) -> Mobile {
             .mobile;
         linked.parse().expect("sandbox mobiles are valid")
     } else {
-        format!("600{:07}", n % 10_000_000)
-            .parse()
-            .expect("valid mobile")
+        other_mobile(n)
     }
 }
 
@@ -179,6 +177,24 @@ pub async fn register_service(
 ) -> Result<Branch, String> {
     let aadhaar = aadhaar(n);
     let mobile = mobile(sandbox, &aadhaar, n);
+    register_service_with(service, &aadhaar, &mobile, n).await
+}
+
+/// A mobile that is not the Aadhaar-linked one (unless by chance): the mobile-OTP branch, with
+/// no need to know the sandbox's invented people.
+pub fn other_mobile(n: u64) -> Mobile {
+    format!("600{:07}", n % 10_000_000)
+        .parse()
+        .expect("valid mobile")
+}
+
+/// [`register_service`] with the Aadhaar number and the mobile given.
+pub async fn register_service_with(
+    service: &RegistrationService,
+    aadhaar: &Aadhaar,
+    mobile: &Mobile,
+    n: u64,
+) -> Result<Branch, String> {
     let id = format!("reg-{n}");
     let fail = |e: abdm_hpr::Error| e.to_string();
     let (mut stored, mut outcome) = service
