@@ -20,10 +20,14 @@
 //! only loopback names and the same-origin `Origin` `http://<Host>`, and the contract routes do
 //! not check `Host`.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::future::Future as _;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, HttpBody as _};
@@ -63,10 +67,43 @@ pub struct RequestRecord {
     pub latency_ms: u64,
 }
 
-/// A bounded log of recent contract requests.
+/// One logged request as kept in memory: the method and, for the contract's own paths, the
+/// path without an allocation (a [`RequestRecord`] is made only when the log is read).
+#[derive(Debug, Clone)]
+struct Entry {
+    method: Method,
+    path: Cow<'static, str>,
+    status: u16,
+    latency: Duration,
+}
+
+impl Entry {
+    fn record(&self) -> RequestRecord {
+        RequestRecord {
+            method: self.method.as_str().to_owned(),
+            path: self.path.as_ref().to_owned(),
+            status: self.status,
+            latency_us: self.latency.as_micros() as u64,
+            latency_ms: self.latency.as_millis() as u64,
+        }
+    }
+}
+
+/// The path, borrowed from the gateway's list of step paths when it is one of them.
+fn interned(path: &str) -> Cow<'static, str> {
+    abdm_hpr::Step::ALL
+        .into_iter()
+        .map(abdm_hpr::gateway::path)
+        .find(|known| *known == path)
+        .map_or_else(|| Cow::Owned(path.to_owned()), Cow::Borrowed)
+}
+
+/// A bounded log of recent contract requests. The lock is held only to push or pop one small
+/// entry (never during a handler), and an entry drops without freeing anything for the
+/// contract's paths, so the critical section is a few dozen instructions.
 pub(crate) struct RequestLog {
     capacity: usize,
-    entries: Mutex<VecDeque<RequestRecord>>,
+    entries: Mutex<VecDeque<Entry>>,
 }
 
 impl RequestLog {
@@ -77,20 +114,25 @@ impl RequestLog {
         }
     }
 
-    fn push(&self, record: RequestRecord) {
+    fn push(&self, entry: Entry) {
         if self.capacity == 0 {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == self.capacity {
-            entries.pop_front();
-        }
-        entries.push_back(record);
+        let evicted = if entries.len() == self.capacity {
+            entries.pop_front()
+        } else {
+            None
+        };
+        entries.push_back(entry);
+        drop(entries);
+        // an evicted path that owned memory is freed after the lock is released
+        drop(evicted);
     }
 
     pub fn snapshot(&self) -> Vec<RequestRecord> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.iter().cloned().collect()
+        entries.iter().map(Entry::record).collect()
     }
 
     pub fn clear(&self) {
@@ -122,35 +164,64 @@ impl FaultDice {
     }
 }
 
-/// Outermost layer: times every contract request and logs it.
+/// All of Backend A's contract middleware in one layer, in the order the separate layers of
+/// Backend B run (one boxed future and one service clone per request instead of four): the
+/// [`contract_host`] rule (a refusal is not logged), then the request log around the bearer-key
+/// check and [`latency_and_faults`].
+pub(crate) async fn contract(
+    State(sandbox): State<Sandbox>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(refused) = foreign_host(&request) {
+        return refused;
+    }
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = interned(request.uri().path());
+    let response = match bearer_refusal(&sandbox, &request) {
+        Some(refused) => refused,
+        None => faults(&sandbox, request, next).await,
+    };
+    log(&sandbox, method, path, started, &response);
+    response
+}
+
+/// Times every contract request and logs it (outermost layer but for the `Host` rule).
 pub(crate) async fn log_requests(
     State(sandbox): State<Sandbox>,
     request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    let path = interned(request.uri().path());
     let response = next.run(request).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    tracing::debug!(%method, %path, status, latency_us = elapsed.as_micros() as u64, "contract request");
-    sandbox.inner.requests.push(RequestRecord {
-        method,
-        path,
-        status,
-        latency_us: elapsed.as_micros() as u64,
-        latency_ms: elapsed.as_millis() as u64,
-    });
+    log(&sandbox, method, path, started, &response);
     response
 }
 
-/// `Authorization: Bearer <key>` with a non-empty key (one of the configured keys, if any).
-pub(crate) async fn require_bearer(
-    State(sandbox): State<Sandbox>,
-    request: Request,
-    next: Next,
-) -> Response {
+fn log(
+    sandbox: &Sandbox,
+    method: Method,
+    path: Cow<'static, str>,
+    started: Instant,
+    response: &Response,
+) {
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    tracing::debug!(%method, %path, status, latency_us = elapsed.as_micros() as u64, "contract request");
+    sandbox.inner.requests.push(Entry {
+        method,
+        path,
+        status,
+        latency: elapsed,
+    });
+}
+
+/// The `401` for a request without `Authorization: Bearer <key>` with a non-empty key (one of
+/// the configured keys, if any), or `None`.
+fn bearer_refusal(sandbox: &Sandbox, request: &Request) -> Option<Response> {
     let key = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -162,9 +233,11 @@ pub(crate) async fn require_bearer(
         .filter(|k| !k.is_empty());
     let allowed = &sandbox.inner.core.config.api_keys;
     match key {
-        Some(k) if allowed.is_empty() || allowed.iter().any(|a| a == k) => next.run(request).await,
-        Some(_) => unauthorized("The API key is not accepted by this sandbox"),
-        None => unauthorized("Missing or empty bearer token: send Authorization: Bearer <api key>"),
+        Some(k) if allowed.is_empty() || allowed.iter().any(|a| a == k) => None,
+        Some(_) => Some(unauthorized("The API key is not accepted by this sandbox")),
+        None => Some(unauthorized(
+            "Missing or empty bearer token: send Authorization: Bearer <api key>",
+        )),
     }
 }
 
@@ -183,6 +256,10 @@ pub(crate) async fn latency_and_faults(
     request: Request,
     next: Next,
 ) -> Response {
+    faults(&sandbox, request, next).await
+}
+
+async fn faults(sandbox: &Sandbox, request: Request, next: Next) -> Response {
     let config = &sandbox.inner.core.config;
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
@@ -286,7 +363,7 @@ pub(crate) async fn body_deadline(
     }
     let timeout = sandbox.inner.core.config.header_timeout;
     let expired = Arc::new(AtomicBool::new(false));
-    let body = Body::from_stream(within(body, timeout, Arc::clone(&expired)));
+    let body = within(body, timeout, Arc::clone(&expired));
     let response = next.run(Request::from_parts(parts, body)).await;
     if !expired.load(Ordering::Relaxed) {
         return response;
@@ -304,35 +381,70 @@ pub(crate) async fn body_deadline(
     response
 }
 
-/// The body's data, ending in an error (and setting `expired`) if it is not complete `timeout`
-/// after its first poll.
-fn within(
-    body: Body,
+/// The body's frames, ending in an error (and setting `expired`) if it is not complete `timeout`
+/// after its first poll. The timer is armed only when the body is not there yet: a small body
+/// that came with its head (nearly every request) costs no timer registration.
+fn within(body: Body, timeout: Duration, expired: Arc<AtomicBool>) -> Body {
+    Body::new(Within {
+        inner: body,
+        timeout,
+        deadline: None,
+        sleep: None,
+        expired,
+        done: false,
+    })
+}
+
+struct Within {
+    inner: Body,
     timeout: Duration,
+    /// Set at the first poll.
+    deadline: Option<tokio::time::Instant>,
+    /// Armed the first time the body is not ready.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     expired: Arc<AtomicBool>,
-) -> impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Send + 'static {
-    use futures_util::StreamExt as _;
-    let start = (Some(body.into_data_stream()), None::<tokio::time::Instant>);
-    futures_util::stream::unfold(start, move |(stream, deadline)| {
-        let expired = Arc::clone(&expired);
-        async move {
-            let mut stream = stream?;
-            // the timeout is validated to at most a day: no overflow
-            let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + timeout);
-            match tokio::time::timeout_at(deadline, stream.next()).await {
-                Ok(Some(item)) => Some((item, (Some(stream), Some(deadline)))),
-                Ok(None) => None,
-                Err(_) => {
-                    expired.store(true, Ordering::Relaxed);
-                    let error = axum::Error::new(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "request body timed out",
-                    ));
-                    Some((Err(error), (None, Some(deadline))))
-                }
+    /// The deadline passed and the error was returned: the body ends.
+    done: bool,
+}
+
+impl hyper::body::Body for Within {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        // the timeout is validated to at most a day: no overflow
+        let deadline = *this
+            .deadline
+            .get_or_insert_with(|| tokio::time::Instant::now() + this.timeout);
+        // data that is ready wins over a deadline that has passed, as with `timeout_at`
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => {
+                this.expired.store(true, Ordering::Relaxed);
+                this.done = true;
+                Poll::Ready(Some(Err(axum::Error::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "request body timed out",
+                )))))
             }
         }
-    })
+    }
+
+    // `is_end_stream` and `size_hint` keep their defaults (not known), as the streamed body
+    // this replaced had: the body limit is enforced while reading, not from `Content-Length`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,15 +499,23 @@ pub(crate) async fn admin_guard(
 /// The contract routes: when the sandbox listens on a loopback address, a foreign `Host` (DNS
 /// rebinding) is refused.
 pub(crate) async fn contract_host(request: Request, next: Next) -> Response {
+    match foreign_host(&request) {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    }
+}
+
+/// The `403` of [`contract_host`], or `None`.
+fn foreign_host(request: &Request) -> Option<Response> {
     if let Some(served) = request.extensions().get::<Served>()
         && served.bound.ip().to_canonical().is_loopback()
-        && !host_allowed(&request, Some(served))
+        && !host_allowed(request, Some(served))
     {
-        return forbidden(
+        return Some(forbidden(
             "This sandbox listens on loopback: Host must be localhost, 127.x.x.x or [::1]",
-        );
+        ));
     }
-    next.run(request).await
+    None
 }
 
 fn forbidden(detail: &str) -> Response {
@@ -426,6 +546,14 @@ fn host_allowed(request: &Request, served: Option<&Served>) -> bool {
 
 /// `localhost`, a loopback IP, or the connection's local IP (any port).
 fn is_local_authority(authority: &str, served: Option<&Served>) -> bool {
+    // the common case, `127.0.0.1:PORT`, without building an `Authority` (an allocation): an
+    // IPv4 `address:port` is a valid authority whose host is that address
+    if let Ok(v4) = authority.parse::<std::net::SocketAddrV4>() {
+        let ip = IpAddr::V4(*v4.ip());
+        if ip.is_loopback() || served.is_some_and(|s| ip == s.local.ip().to_canonical()) {
+            return true;
+        }
+    }
     let Ok(authority) = authority.parse::<Authority>() else {
         return false;
     };
