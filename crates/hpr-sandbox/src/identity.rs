@@ -449,6 +449,13 @@ pub(crate) fn derive_mobile(aadhaar: &Aadhaar, seed: u64) -> String {
 /// A mobile number as generate-Aadhaar-OTP shows it: 6 asterisks and the last 4 digits
 /// (`"******3210"`); 10 asterisks if the number has fewer than 4 digits.
 pub(crate) fn masked_mobile(mobile: &str) -> String {
+    // the usual case, a stored mobile of ASCII digits only: no second pass
+    if mobile.len() >= 4 && mobile.bytes().all(|b| b.is_ascii_digit()) {
+        let mut masked = String::with_capacity(10);
+        masked.push_str("******");
+        masked.push_str(&mobile[mobile.len() - 4..]);
+        return masked;
+    }
     let digits = mobile.bytes().filter(u8::is_ascii_digit).count();
     if digits < 4 {
         return "*".repeat(10);
@@ -564,7 +571,8 @@ impl Draws {
     }
 
     fn mobile_string(&self) -> String {
-        self.mobile.iter().map(|&b| char::from(b)).collect()
+        // ten ASCII digits, so always UTF-8
+        String::from_utf8_lossy(&self.mobile).into_owned()
     }
 }
 

@@ -210,7 +210,8 @@ impl Sandbox {
                 )
             })
             .fallback(unknown_path)
-            // Host rule, request log, bearer key, latency and faults, in one layer
+            // body deadline, Host rule, request log, bearer key, latency and faults, in one
+            // layer (the contract's hot path)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 middleware::contract,
@@ -235,15 +236,21 @@ impl Sandbox {
                 self.clone(),
                 middleware::admin_guard,
             ))
-            .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
-        admin
-            .merge(contract)
-            .merge(abdm::router(self))
-            .method_not_allowed_fallback(his::method_not_allowed)
+            .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 middleware::body_deadline,
-            ))
+            ));
+        let abdm = abdm::router(self).layer(axum::middleware::from_fn_with_state(
+            self.clone(),
+            middleware::body_deadline,
+        ));
+        // every route's body has the deadline: A's in `middleware::contract`, the others in
+        // their own outermost layer (a 405 reads no body)
+        admin
+            .merge(contract)
+            .merge(abdm)
+            .method_not_allowed_fallback(his::method_not_allowed)
             .with_state(self.clone())
     }
 

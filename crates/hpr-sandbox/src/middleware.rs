@@ -98,19 +98,39 @@ fn interned(path: &str) -> Cow<'static, str> {
         .map_or_else(|| Cow::Owned(path.to_owned()), Cow::Borrowed)
 }
 
-/// A bounded log of recent contract requests. The lock is held only to push or pop one small
-/// entry (never during a handler), and an entry drops without freeing anything for the
-/// contract's paths, so the critical section is a few dozen instructions.
+/// Shards of the request log: each thread pushes to its own, so the runtime's workers never
+/// wait for one another (nor bounce one lock's cache line) to log a request.
+const LOG_SHARDS: usize = 4;
+
+/// A bounded log of recent contract requests: the most recent `capacity`, oldest first.
+///
+/// Each thread appends to one of [`LOG_SHARDS`] shards, each holding its thread's most recent
+/// `capacity` entries, stamped with when they were logged; reading merges the shards by stamp
+/// and keeps the last `capacity`. That is the same list one global queue would hold (each of the
+/// `capacity` most recent entries is among its shard's most recent `capacity`), in the same
+/// order (a thread's entries keep theirs; entries of different threads are ordered by stamp, as
+/// the order of two concurrent pushes to one queue was their order at the lock). A lock is held
+/// only to push or pop one small entry, never during a handler.
 pub(crate) struct RequestLog {
     capacity: usize,
-    entries: Mutex<VecDeque<Entry>>,
+    shards: [Mutex<VecDeque<(Instant, Entry)>>; LOG_SHARDS],
+}
+
+/// The shard of the calling thread (threads are dealt round-robin).
+fn log_shard() -> usize {
+    use std::sync::atomic::AtomicUsize;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % LOG_SHARDS;
+    }
+    SHARD.with(|shard| *shard)
 }
 
 impl RequestLog {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(VecDeque::new()),
+            shards: std::array::from_fn(|_| Mutex::new(VecDeque::new())),
         }
     }
 
@@ -118,28 +138,42 @@ impl RequestLog {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let evicted = if entries.len() == self.capacity {
+        let shard = &self.shards[log_shard()];
+        let mut entries = shard.lock().unwrap_or_else(|p| p.into_inner());
+        // stamped under the shard's lock, so a shard's stamps never decrease
+        let stamp = Instant::now();
+        let evicted = if entries.len() >= self.capacity {
             entries.pop_front()
         } else {
             None
         };
-        entries.push_back(entry);
+        entries.push_back((stamp, entry));
         drop(entries);
         // an evicted path that owned memory is freed after the lock is released
         drop(evicted);
     }
 
     pub fn snapshot(&self) -> Vec<RequestRecord> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.iter().map(Entry::record).collect()
+        // every shard locked at once: one consistent cut
+        let shards: Vec<_> = self
+            .shards
+            .iter()
+            .map(|shard| shard.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        let mut all: Vec<&(Instant, Entry)> = shards.iter().flat_map(|s| s.iter()).collect();
+        // stable: equal stamps keep their shard's order
+        all.sort_by_key(|(stamp, _)| *stamp);
+        let skip = all.len().saturating_sub(self.capacity);
+        all[skip..]
+            .iter()
+            .map(|(_, entry)| entry.record())
+            .collect()
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
     }
 }
 
@@ -164,26 +198,33 @@ impl FaultDice {
     }
 }
 
-/// All of Backend A's contract middleware in one layer, in the order the separate layers of
-/// Backend B run (one boxed future and one service clone per request instead of four): the
-/// [`contract_host`] rule (a refusal is not logged), then the request log around the bearer-key
-/// check and [`latency_and_faults`].
+/// All of Backend A's middleware in one layer, in the order the separate layers of Backend B
+/// run (one boxed future and one service clone per request instead of five): the
+/// [`body_deadline`], the [`contract_host`] rule (a refusal is not logged), then the request
+/// log around the bearer-key check and [`latency_and_faults`]. A late body's `408` replaces the
+/// answer after it is logged, as the outer layer did.
 pub(crate) async fn contract(
     State(sandbox): State<Sandbox>,
     request: Request,
     next: Next,
 ) -> Response {
+    let (request, expired) = guard_body(&sandbox, request);
+    let response = contract_inner(&sandbox, request, next).await;
+    late_body(&sandbox, expired.as_deref(), response)
+}
+
+async fn contract_inner(sandbox: &Sandbox, request: Request, next: Next) -> Response {
     if let Some(refused) = foreign_host(&request) {
         return refused;
     }
     let started = Instant::now();
     let method = request.method().clone();
     let path = interned(request.uri().path());
-    let response = match bearer_refusal(&sandbox, &request) {
+    let response = match bearer_refusal(sandbox, &request) {
         Some(refused) => refused,
-        None => faults(&sandbox, request, next).await,
+        None => faults(sandbox, request, next).await,
     };
-    log(&sandbox, method, path, started, &response);
+    log(sandbox, method, path, started, &response);
     response
 }
 
@@ -357,17 +398,30 @@ pub(crate) async fn body_deadline(
     request: Request,
     next: Next,
 ) -> Response {
+    let (request, expired) = guard_body(&sandbox, request);
+    let response = next.run(request).await;
+    late_body(&sandbox, expired.as_deref(), response)
+}
+
+/// The request with its body under the deadline, and the flag set if the deadline passes
+/// (`None` for a request without a body).
+fn guard_body(sandbox: &Sandbox, request: Request) -> (Request, Option<Arc<AtomicBool>>) {
     let (parts, body) = request.into_parts();
     if body.is_end_stream() {
-        return next.run(Request::from_parts(parts, body)).await;
+        return (Request::from_parts(parts, body), None);
     }
     let timeout = sandbox.inner.core.config.header_timeout;
     let expired = Arc::new(AtomicBool::new(false));
     let body = within(body, timeout, Arc::clone(&expired));
-    let response = next.run(Request::from_parts(parts, body)).await;
-    if !expired.load(Ordering::Relaxed) {
+    (Request::from_parts(parts, body), Some(expired))
+}
+
+/// The response, or the `408` (with `Connection: close`) if the body came too late.
+fn late_body(sandbox: &Sandbox, expired: Option<&AtomicBool>, response: Response) -> Response {
+    if !expired.is_some_and(|e| e.load(Ordering::Relaxed)) {
         return response;
     }
+    let timeout = sandbox.inner.core.config.header_timeout;
     let mut response = HisError::new(
         StatusCode::REQUEST_TIMEOUT,
         "Request body too slow",
@@ -753,6 +807,78 @@ mod tests {
         )
         .await;
         assert_ne!(status, StatusCode::FORBIDDEN);
+    }
+
+    fn entry(path: String) -> Entry {
+        Entry {
+            method: Method::POST,
+            path: Cow::Owned(path),
+            status: 200,
+            latency: Duration::from_micros(1),
+        }
+    }
+
+    /// `(thread, n)` of a test entry's path `/t/n`.
+    fn parse(record: &RequestRecord) -> (usize, usize) {
+        let mut parts = record.path.trim_start_matches('/').split('/');
+        let t = parts.next().unwrap().parse().unwrap();
+        let n = parts.next().unwrap().parse().unwrap();
+        (t, n)
+    }
+
+    #[test]
+    fn the_request_log_keeps_the_most_recent_entries_across_threads() {
+        // one thread after another: exactly the last `capacity` pushes, in order, whichever
+        // shards the threads landed on
+        let log = RequestLog::new(100);
+        for t in 0..3 {
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    for n in 0..250 {
+                        log.push(entry(format!("/{t}/{n}")));
+                    }
+                });
+            });
+        }
+        let got: Vec<(usize, usize)> = log.snapshot().iter().map(parse).collect();
+        let want: Vec<(usize, usize)> = (150..250).map(|n| (2, n)).collect();
+        assert_eq!(got, want);
+
+        log.clear();
+        assert!(log.snapshot().is_empty());
+        assert!(RequestLog::new(0).snapshot().is_empty());
+    }
+
+    #[test]
+    fn the_request_log_stays_bounded_and_ordered_under_concurrency() {
+        const CAPACITY: usize = 500;
+        const THREADS: usize = 8;
+        const EACH: usize = 2_000;
+        let log = RequestLog::new(CAPACITY);
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let log = &log;
+                scope.spawn(move || {
+                    for n in 0..EACH {
+                        log.push(entry(format!("/{t}/{n}")));
+                    }
+                });
+            }
+        });
+        let got: Vec<(usize, usize)> = log.snapshot().iter().map(parse).collect();
+        assert_eq!(got.len(), CAPACITY);
+        // each thread's entries are a suffix of its pushes, in order: none lost in between
+        for t in 0..THREADS {
+            let mine: Vec<usize> = got
+                .iter()
+                .filter(|(u, _)| *u == t)
+                .map(|(_, n)| *n)
+                .collect();
+            let first = EACH - mine.len();
+            assert_eq!(mine, (first..EACH).collect::<Vec<_>>(), "thread {t}");
+        }
+        // and the very last entry is some thread's last push
+        assert_eq!(got.last().map(|(_, n)| *n), Some(EACH - 1));
     }
 
     #[test]

@@ -200,9 +200,13 @@ impl Core {
             state.remove_txn(previous);
         }
         state.make_room(&aadhaar, self.config.max_transactions, now)?;
-        // only the linked mobile is needed: no whole identity is made up or cloned
-        let mobile = self.linked_mobile_in(&state, &aadhaar);
-        let (key, txn_id) = state.new_txn_id();
+        // only the linked mobile is needed: no whole identity is made up or cloned, and a
+        // derived one is made up after the lock is released
+        let seeded = state
+            .identities
+            .get(aadhaar.expose())
+            .map(|identity| identity.mobile.clone());
+        let (key, uuid) = state.new_txn_id();
         let code = new_otp(self, &mut state);
         let txn = Txn::new(
             &aadhaar,
@@ -217,6 +221,8 @@ impl Core {
         );
         state.insert_txn(key, txn);
         drop(state);
+        let mobile = seeded.unwrap_or_else(|| crate::identity::derive_mobile(&aadhaar, self.seed));
+        let txn_id = uuid.to_string();
         let masked = crate::identity::masked_mobile(&mobile);
         self.send_sms(|| Sms {
             txn_id: txn_id.clone(),
