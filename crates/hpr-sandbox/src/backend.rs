@@ -52,11 +52,7 @@ impl InProcessBackend {
         let core = &self.sandbox.inner.core;
         let result = body::parse(&bytes).and_then(|map| crate::operation(step)(core, &map));
         match result {
-            Ok(value) => {
-                let bytes = serde_json::to_vec(&value)
-                    .map_err(|e| Error::Config(format!("sandbox answer not serializable: {e}")))?;
-                gateway::decode_response(step, 200, &bytes)
-            }
+            Ok(reply) => gateway::decode_response(step, 200, &reply.to_bytes()),
             Err(his) => Err(api_error(step, &his)),
         }
     }

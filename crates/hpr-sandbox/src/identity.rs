@@ -253,11 +253,7 @@ impl Identity {
     /// The linked mobile as generate-Aadhaar-OTP shows it: 6 asterisks and the last 4 digits
     /// (`"******3210"`); 10 asterisks if the number has fewer than 4 digits.
     pub fn masked_mobile(&self) -> String {
-        let digits: Vec<char> = self.mobile.chars().filter(char::is_ascii_digit).collect();
-        match digits.len().checked_sub(4) {
-            Some(start) => format!("******{}", digits[start..].iter().collect::<String>()),
-            None => "*".repeat(10),
-        }
+        masked_mobile(&self.mobile)
     }
 }
 
@@ -407,75 +403,33 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 /// `"<house> <street>, <locality>, <district>"`, a linked mobile (10 digits, first 6–9) and
 /// [`SAMPLE_PHOTO_BASE64`]. The result always passes [`Identity::validate`].
 pub fn derive(aadhaar: &Aadhaar, seed: u64) -> Identity {
-    let mut rng = StdRng::seed_from_u64(mix(aadhaar.expose(), seed));
-
-    let gender = match rng.random_range(0..100) {
-        0..48 => "F",
-        48..96 => "M",
-        _ => "O",
+    let d = Draws::new(aadhaar, seed);
+    let name = match d.middle_name {
+        Some(m) => format!("{} {m} {}", d.first_name, d.last_name),
+        None => format!("{} {}", d.first_name, d.last_name),
     };
-    let female = match gender {
-        "F" => true,
-        "M" => false,
-        _ => rng.random_bool(0.5),
+    let state = &geo::STATES[d.state];
+    let district = &state.districts[d.district];
+    let pincode = match d.pincode_tail {
+        None => district.pincode.to_owned(),
+        Some(tail) => format!("{}{tail:03}", &district.pincode[..3]),
     };
-    let (firsts, middles) = if female {
-        (FEMALE_NAMES, FEMALE_MIDDLE_NAMES)
-    } else {
-        (MALE_NAMES, MALE_MIDDLE_NAMES)
+    let house = match d.house {
+        House::Block(block, n) => format!("{block}-{n}"),
+        House::Number(n) => n.to_string(),
     };
-    let first_name = pick(&mut rng, firsts);
-    let middle_name = rng.random_bool(0.3).then(|| pick(&mut rng, middles));
-    let last_name = pick(&mut rng, SURNAMES);
-    let name = match middle_name {
-        Some(m) => format!("{first_name} {m} {last_name}"),
-        None => format!("{first_name} {last_name}"),
-    };
-
-    let year: u16 = rng.random_range(1960..=2000);
-    let month: u8 = rng.random_range(1..=12);
-    let day: u8 = rng.random_range(1..=days_in_month(year, month));
-
-    let state = &geo::STATES[rng.random_range(0..geo::STATES.len())];
-    let district = &state.districts[rng.random_range(0..state.districts.len())];
-    let pincode = if rng.random_bool(0.5) {
-        district.pincode.to_owned()
-    } else {
-        // a nearby PIN of the same sorting district: same first 3 digits
-        let (head, tail) = district.pincode.split_at(3);
-        // geo's PIN codes are 6 ASCII digits (its tests check), so this parse succeeds
-        let tail: u16 = tail.parse().unwrap_or_default();
-        let tail = (tail + rng.random_range(1..=30)).min(999);
-        format!("{head}{tail:03}")
-    };
-
-    let house = if rng.random_bool(0.25) {
-        let block = char::from(b'A' + rng.random_range(0..6u8));
-        format!("{block}-{}", rng.random_range(1..=120u16))
-    } else {
-        rng.random_range(1..=499u16).to_string()
-    };
-    let street = pick(&mut rng, STREETS);
-    let locality = pick(&mut rng, LOCALITIES);
-    let address = format!("{house} {street}, {locality}, {}", district.name);
-
-    let mut mobile = String::with_capacity(10);
-    mobile.push(char::from(b'0' + rng.random_range(6..=9u8)));
-    for _ in 0..9 {
-        mobile.push(char::from(b'0' + rng.random_range(0..=9u8)));
-    }
-
+    let address = format!("{house} {}, {}, {}", d.street, d.locality, district.name);
     Identity {
         aadhaar: aadhaar.expose().to_owned(),
-        mobile,
+        mobile: d.mobile_string(),
         name,
-        first_name: first_name.to_owned(),
-        middle_name: middle_name.map(str::to_owned),
-        last_name: last_name.to_owned(),
-        gender: gender.to_owned(),
-        year_of_birth: format!("{year:04}"),
-        month_of_birth: format!("{month:02}"),
-        day_of_birth: format!("{day:02}"),
+        first_name: d.first_name.to_owned(),
+        middle_name: d.middle_name.map(str::to_owned),
+        last_name: d.last_name.to_owned(),
+        gender: d.gender.to_owned(),
+        year_of_birth: format!("{:04}", d.year),
+        month_of_birth: format!("{:02}", d.month),
+        day_of_birth: format!("{:02}", d.day),
         address,
         pincode,
         state_code: state.code.to_owned(),
@@ -483,6 +437,142 @@ pub fn derive(aadhaar: &Aadhaar, seed: u64) -> Identity {
         district_code: district.code.to_owned(),
         district_name: district.name.to_owned(),
         photo: SAMPLE_PHOTO_BASE64.to_owned(),
+    }
+}
+
+/// The linked mobile of [`derive()`]'s identity, without building the rest of it (the
+/// generate-OTP step needs only this).
+pub(crate) fn derive_mobile(aadhaar: &Aadhaar, seed: u64) -> String {
+    Draws::new(aadhaar, seed).mobile_string()
+}
+
+/// A mobile number as generate-Aadhaar-OTP shows it: 6 asterisks and the last 4 digits
+/// (`"******3210"`); 10 asterisks if the number has fewer than 4 digits.
+pub(crate) fn masked_mobile(mobile: &str) -> String {
+    // the usual case, a stored mobile of ASCII digits only: no second pass
+    if mobile.len() >= 4 && mobile.bytes().all(|b| b.is_ascii_digit()) {
+        let mut masked = String::with_capacity(10);
+        masked.push_str("******");
+        masked.push_str(&mobile[mobile.len() - 4..]);
+        return masked;
+    }
+    let digits = mobile.bytes().filter(u8::is_ascii_digit).count();
+    if digits < 4 {
+        return "*".repeat(10);
+    }
+    let mut masked = String::with_capacity(10);
+    masked.push_str("******");
+    mobile
+        .chars()
+        .filter(char::is_ascii_digit)
+        .skip(digits - 4)
+        .for_each(|c| masked.push(c));
+    masked
+}
+
+/// The house part of a derived address.
+enum House {
+    Block(char, u16),
+    Number(u16),
+}
+
+/// Every random choice behind a derived identity, in the order they are drawn: [`derive()`]
+/// builds the strings from them, [`derive_mobile`] only the mobile. One sequence of draws for
+/// both keeps them the same person.
+struct Draws {
+    gender: &'static str,
+    first_name: &'static str,
+    middle_name: Option<&'static str>,
+    last_name: &'static str,
+    year: u16,
+    month: u8,
+    day: u8,
+    /// Index into [`geo::STATES`].
+    state: usize,
+    /// Index into the state's districts.
+    district: usize,
+    /// `None`: the district's own PIN code; else its first 3 digits and this tail.
+    pincode_tail: Option<u16>,
+    house: House,
+    street: &'static str,
+    locality: &'static str,
+    mobile: [u8; 10],
+}
+
+impl Draws {
+    fn new(aadhaar: &Aadhaar, seed: u64) -> Draws {
+        let mut rng = StdRng::seed_from_u64(mix(aadhaar.expose(), seed));
+
+        let gender = match rng.random_range(0..100) {
+            0..48 => "F",
+            48..96 => "M",
+            _ => "O",
+        };
+        let female = match gender {
+            "F" => true,
+            "M" => false,
+            _ => rng.random_bool(0.5),
+        };
+        let (firsts, middles) = if female {
+            (FEMALE_NAMES, FEMALE_MIDDLE_NAMES)
+        } else {
+            (MALE_NAMES, MALE_MIDDLE_NAMES)
+        };
+        let first_name = pick(&mut rng, firsts);
+        let middle_name = rng.random_bool(0.3).then(|| pick(&mut rng, middles));
+        let last_name = pick(&mut rng, SURNAMES);
+
+        let year: u16 = rng.random_range(1960..=2000);
+        let month: u8 = rng.random_range(1..=12);
+        let day: u8 = rng.random_range(1..=days_in_month(year, month));
+
+        let state = rng.random_range(0..geo::STATES.len());
+        let districts = geo::STATES[state].districts;
+        let district = rng.random_range(0..districts.len());
+        let pincode_tail = if rng.random_bool(0.5) {
+            None
+        } else {
+            // a nearby PIN of the same sorting district: same first 3 digits; geo's PIN codes
+            // are 6 ASCII digits (its tests check), so this parse succeeds
+            let tail: u16 = districts[district].pincode[3..].parse().unwrap_or_default();
+            Some((tail + rng.random_range(1..=30)).min(999))
+        };
+
+        let house = if rng.random_bool(0.25) {
+            let block = char::from(b'A' + rng.random_range(0..6u8));
+            House::Block(block, rng.random_range(1..=120u16))
+        } else {
+            House::Number(rng.random_range(1..=499u16))
+        };
+        let street = pick(&mut rng, STREETS);
+        let locality = pick(&mut rng, LOCALITIES);
+
+        let mut mobile = [0u8; 10];
+        mobile[0] = b'0' + rng.random_range(6..=9u8);
+        for digit in &mut mobile[1..] {
+            *digit = b'0' + rng.random_range(0..=9u8);
+        }
+        Draws {
+            gender,
+            first_name,
+            middle_name,
+            last_name,
+            year,
+            month,
+            day,
+            state,
+            district,
+            pincode_tail,
+            house,
+            street,
+            locality,
+            mobile,
+        }
+    }
+
+    fn mobile_string(&self) -> String {
+        // ten ASCII digits, so always UTF-8
+        String::from_utf8_lossy(&self.mobile).into_owned()
     }
 }
 
@@ -560,6 +650,22 @@ mod tests {
         assert_ne!(mix("234123412346", 0), mix("234123412364", 0));
         assert_eq!(splitmix64(0), 0xE220_A839_7B1D_CDAF);
         assert_eq!(mix("", 0), splitmix64(0));
+    }
+
+    #[test]
+    fn derive_mobile_is_the_derived_identitys_mobile() {
+        let mut rng = StdRng::seed_from_u64(11);
+        for seed in [0, 1, 7, u64::MAX] {
+            for _ in 0..500 {
+                let aadhaar = random_aadhaar(&mut rng);
+                let identity = derive(&aadhaar, seed);
+                assert_eq!(derive_mobile(&aadhaar, seed), identity.mobile);
+                assert_eq!(
+                    masked_mobile(&identity.mobile),
+                    format!("******{}", &identity.mobile[6..])
+                );
+            }
+        }
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub mod identity;
 mod middleware;
 mod ops;
 pub mod persist;
+mod reply;
 mod serve;
 mod state;
 pub mod suggest;
@@ -113,6 +114,8 @@ struct Inner {
     stopping: tokio::sync::watch::Sender<bool>,
     /// One-shot faults armed for the next request to a path ([`Sandbox::fail_next`]).
     armed: std::sync::Mutex<Vec<(String, FaultKind)>>,
+    /// How many faults are armed: when none (nearly always), a request skips the lock.
+    armed_count: std::sync::atomic::AtomicUsize,
     /// The Backend B dialect's tokens, key pair and counters.
     abdm: abdm::AbdmState,
 }
@@ -163,6 +166,7 @@ impl Sandbox {
                 faults,
                 stopping: tokio::sync::watch::channel(false).0,
                 armed: std::sync::Mutex::new(Vec::new()),
+                armed_count: std::sync::atomic::AtomicUsize::new(0),
                 abdm,
             }),
         })
@@ -206,19 +210,12 @@ impl Sandbox {
                 )
             })
             .fallback(unknown_path)
+            // body deadline, Host rule, request log, bearer key, latency and faults, in one
+            // layer (the contract's hot path)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
-                middleware::latency_and_faults,
+                middleware::contract,
             ))
-            .layer(axum::middleware::from_fn_with_state(
-                self.clone(),
-                middleware::require_bearer,
-            ))
-            .layer(axum::middleware::from_fn_with_state(
-                self.clone(),
-                middleware::log_requests,
-            ))
-            .layer(axum::middleware::from_fn(middleware::contract_host))
             .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
         let admin = Router::new()
             .route("/_sandbox/otp/{txn_id}", get(admin::otp))
@@ -239,15 +236,21 @@ impl Sandbox {
                 self.clone(),
                 middleware::admin_guard,
             ))
-            .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes));
-        admin
-            .merge(contract)
-            .merge(abdm::router(self))
-            .method_not_allowed_fallback(his::method_not_allowed)
+            .layer(DefaultBodyLimit::max(self.inner.core.config.max_body_bytes))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 middleware::body_deadline,
-            ))
+            ));
+        let abdm = abdm::router(self).layer(axum::middleware::from_fn_with_state(
+            self.clone(),
+            middleware::body_deadline,
+        ));
+        // every route's body has the deadline: A's in `middleware::contract`, the others in
+        // their own outermost layer (a 405 reads no body)
+        admin
+            .merge(contract)
+            .merge(abdm)
+            .method_not_allowed_fallback(his::method_not_allowed)
             .with_state(self.clone())
     }
 
@@ -282,14 +285,26 @@ impl Sandbox {
     /// tests of what a client does when, say, a create runs but its answer is lost
     /// ([`FaultKind::LostAnswer`]). Several armed faults apply in order.
     pub fn fail_next(&self, path: &str, kind: FaultKind) {
-        self.armed().push((path.to_owned(), kind));
+        let mut armed = self.armed();
+        armed.push((path.to_owned(), kind));
+        // under the lock, so the count never falls behind the list; `Release` pairs with the
+        // `Acquire` of a request that starts after this returns
+        self.inner
+            .armed_count
+            .store(armed.len(), std::sync::atomic::Ordering::Release);
     }
 
     /// Takes the first fault armed for `path`.
     pub(crate) fn take_armed_fault(&self, path: &str) -> Option<FaultKind> {
+        use std::sync::atomic::Ordering;
+        if self.inner.armed_count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut armed = self.armed();
         let at = armed.iter().position(|(p, _)| p == path)?;
-        Some(armed.remove(at).1)
+        let kind = armed.remove(at).1;
+        self.inner.armed_count.store(armed.len(), Ordering::Release);
+        Some(kind)
     }
 
     fn armed(&self) -> std::sync::MutexGuard<'_, Vec<(String, FaultKind)>> {
@@ -480,7 +495,7 @@ impl std::ops::Deref for RunningSandbox {
 }
 
 /// A contract operation on a parsed body (shared by the HTTP routes and [`InProcessBackend`]).
-pub(crate) type Operation = fn(&Core, &body::Body) -> Result<serde_json::Value, HisError>;
+pub(crate) type Operation = fn(&Core, &body::Body) -> Result<reply::Reply, HisError>;
 
 /// The sandbox operation serving `step`.
 pub(crate) fn operation(step: abdm_hpr::Step) -> Operation {
@@ -509,7 +524,7 @@ async fn run(
         Err(e) => Err(e),
     };
     match result {
-        Ok(value) => axum::Json(value).into_response(),
+        Ok(reply) => reply.into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -547,7 +562,7 @@ pub(crate) async fn apply(
     sandbox: &Sandbox,
     map: &body::Body,
     op: Operation,
-) -> Result<serde_json::Value, HisError> {
+) -> Result<reply::Reply, HisError> {
     drop(persist::take_ticket());
     let result = op(&sandbox.inner.core, map);
     let ticket = persist::take_ticket();

@@ -20,10 +20,14 @@
 //! only loopback names and the same-origin `Origin` `http://<Host>`, and the contract routes do
 //! not check `Host`.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::future::Future as _;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, HttpBody as _};
@@ -63,41 +67,113 @@ pub struct RequestRecord {
     pub latency_ms: u64,
 }
 
-/// A bounded log of recent contract requests.
+/// One logged request as kept in memory: the method and, for the contract's own paths, the
+/// path without an allocation (a [`RequestRecord`] is made only when the log is read).
+#[derive(Debug, Clone)]
+struct Entry {
+    method: Method,
+    path: Cow<'static, str>,
+    status: u16,
+    latency: Duration,
+}
+
+impl Entry {
+    fn record(&self) -> RequestRecord {
+        RequestRecord {
+            method: self.method.as_str().to_owned(),
+            path: self.path.as_ref().to_owned(),
+            status: self.status,
+            latency_us: self.latency.as_micros() as u64,
+            latency_ms: self.latency.as_millis() as u64,
+        }
+    }
+}
+
+/// The path, borrowed from the gateway's list of step paths when it is one of them.
+fn interned(path: &str) -> Cow<'static, str> {
+    abdm_hpr::Step::ALL
+        .into_iter()
+        .map(abdm_hpr::gateway::path)
+        .find(|known| *known == path)
+        .map_or_else(|| Cow::Owned(path.to_owned()), Cow::Borrowed)
+}
+
+/// Shards of the request log: each thread pushes to its own, so the runtime's workers never
+/// wait for one another (nor bounce one lock's cache line) to log a request.
+const LOG_SHARDS: usize = 4;
+
+/// A bounded log of recent contract requests: the most recent `capacity`, oldest first.
+///
+/// Each thread appends to one of [`LOG_SHARDS`] shards, each holding its thread's most recent
+/// `capacity` entries, stamped with when they were logged; reading merges the shards by stamp
+/// and keeps the last `capacity`. That is the same list one global queue would hold (each of the
+/// `capacity` most recent entries is among its shard's most recent `capacity`), in the same
+/// order (a thread's entries keep theirs; entries of different threads are ordered by stamp, as
+/// the order of two concurrent pushes to one queue was their order at the lock). A lock is held
+/// only to push or pop one small entry, never during a handler.
 pub(crate) struct RequestLog {
     capacity: usize,
-    entries: Mutex<VecDeque<RequestRecord>>,
+    shards: [Mutex<VecDeque<(Instant, Entry)>>; LOG_SHARDS],
+}
+
+/// The shard of the calling thread (threads are dealt round-robin).
+fn log_shard() -> usize {
+    use std::sync::atomic::AtomicUsize;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % LOG_SHARDS;
+    }
+    SHARD.with(|shard| *shard)
 }
 
 impl RequestLog {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(VecDeque::new()),
+            shards: std::array::from_fn(|_| Mutex::new(VecDeque::new())),
         }
     }
 
-    fn push(&self, record: RequestRecord) {
+    fn push(&self, entry: Entry) {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == self.capacity {
-            entries.pop_front();
-        }
-        entries.push_back(record);
+        let shard = &self.shards[log_shard()];
+        let mut entries = shard.lock().unwrap_or_else(|p| p.into_inner());
+        // stamped under the shard's lock, so a shard's stamps never decrease
+        let stamp = Instant::now();
+        let evicted = if entries.len() >= self.capacity {
+            entries.pop_front()
+        } else {
+            None
+        };
+        entries.push_back((stamp, entry));
+        drop(entries);
+        // an evicted path that owned memory is freed after the lock is released
+        drop(evicted);
     }
 
     pub fn snapshot(&self) -> Vec<RequestRecord> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.iter().cloned().collect()
+        // every shard locked at once: one consistent cut
+        let shards: Vec<_> = self
+            .shards
+            .iter()
+            .map(|shard| shard.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        let mut all: Vec<&(Instant, Entry)> = shards.iter().flat_map(|s| s.iter()).collect();
+        // stable: equal stamps keep their shard's order
+        all.sort_by_key(|(stamp, _)| *stamp);
+        let skip = all.len().saturating_sub(self.capacity);
+        all[skip..]
+            .iter()
+            .map(|(_, entry)| entry.record())
+            .collect()
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
     }
 }
 
@@ -122,35 +198,71 @@ impl FaultDice {
     }
 }
 
-/// Outermost layer: times every contract request and logs it.
+/// All of Backend A's middleware in one layer, in the order the separate layers of Backend B
+/// run (one boxed future and one service clone per request instead of five): the
+/// [`body_deadline`], the [`contract_host`] rule (a refusal is not logged), then the request
+/// log around the bearer-key check and [`latency_and_faults`]. A late body's `408` replaces the
+/// answer after it is logged, as the outer layer did.
+pub(crate) async fn contract(
+    State(sandbox): State<Sandbox>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (request, expired) = guard_body(&sandbox, request);
+    let response = contract_inner(&sandbox, request, next).await;
+    late_body(&sandbox, expired.as_deref(), response)
+}
+
+async fn contract_inner(sandbox: &Sandbox, request: Request, next: Next) -> Response {
+    if let Some(refused) = foreign_host(&request) {
+        return refused;
+    }
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = interned(request.uri().path());
+    let response = match bearer_refusal(sandbox, &request) {
+        Some(refused) => refused,
+        None => faults(sandbox, request, next).await,
+    };
+    log(sandbox, method, path, started, &response);
+    response
+}
+
+/// Times every contract request and logs it (outermost layer but for the `Host` rule).
 pub(crate) async fn log_requests(
     State(sandbox): State<Sandbox>,
     request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    let path = interned(request.uri().path());
     let response = next.run(request).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    tracing::debug!(%method, %path, status, latency_us = elapsed.as_micros() as u64, "contract request");
-    sandbox.inner.requests.push(RequestRecord {
-        method,
-        path,
-        status,
-        latency_us: elapsed.as_micros() as u64,
-        latency_ms: elapsed.as_millis() as u64,
-    });
+    log(&sandbox, method, path, started, &response);
     response
 }
 
-/// `Authorization: Bearer <key>` with a non-empty key (one of the configured keys, if any).
-pub(crate) async fn require_bearer(
-    State(sandbox): State<Sandbox>,
-    request: Request,
-    next: Next,
-) -> Response {
+fn log(
+    sandbox: &Sandbox,
+    method: Method,
+    path: Cow<'static, str>,
+    started: Instant,
+    response: &Response,
+) {
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    tracing::debug!(%method, %path, status, latency_us = elapsed.as_micros() as u64, "contract request");
+    sandbox.inner.requests.push(Entry {
+        method,
+        path,
+        status,
+        latency: elapsed,
+    });
+}
+
+/// The `401` for a request without `Authorization: Bearer <key>` with a non-empty key (one of
+/// the configured keys, if any), or `None`.
+fn bearer_refusal(sandbox: &Sandbox, request: &Request) -> Option<Response> {
     let key = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -162,9 +274,11 @@ pub(crate) async fn require_bearer(
         .filter(|k| !k.is_empty());
     let allowed = &sandbox.inner.core.config.api_keys;
     match key {
-        Some(k) if allowed.is_empty() || allowed.iter().any(|a| a == k) => next.run(request).await,
-        Some(_) => unauthorized("The API key is not accepted by this sandbox"),
-        None => unauthorized("Missing or empty bearer token: send Authorization: Bearer <api key>"),
+        Some(k) if allowed.is_empty() || allowed.iter().any(|a| a == k) => None,
+        Some(_) => Some(unauthorized("The API key is not accepted by this sandbox")),
+        None => Some(unauthorized(
+            "Missing or empty bearer token: send Authorization: Bearer <api key>",
+        )),
     }
 }
 
@@ -183,6 +297,10 @@ pub(crate) async fn latency_and_faults(
     request: Request,
     next: Next,
 ) -> Response {
+    faults(&sandbox, request, next).await
+}
+
+async fn faults(sandbox: &Sandbox, request: Request, next: Next) -> Response {
     let config = &sandbox.inner.core.config;
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
@@ -280,17 +398,30 @@ pub(crate) async fn body_deadline(
     request: Request,
     next: Next,
 ) -> Response {
+    let (request, expired) = guard_body(&sandbox, request);
+    let response = next.run(request).await;
+    late_body(&sandbox, expired.as_deref(), response)
+}
+
+/// The request with its body under the deadline, and the flag set if the deadline passes
+/// (`None` for a request without a body).
+fn guard_body(sandbox: &Sandbox, request: Request) -> (Request, Option<Arc<AtomicBool>>) {
     let (parts, body) = request.into_parts();
     if body.is_end_stream() {
-        return next.run(Request::from_parts(parts, body)).await;
+        return (Request::from_parts(parts, body), None);
     }
     let timeout = sandbox.inner.core.config.header_timeout;
     let expired = Arc::new(AtomicBool::new(false));
-    let body = Body::from_stream(within(body, timeout, Arc::clone(&expired)));
-    let response = next.run(Request::from_parts(parts, body)).await;
-    if !expired.load(Ordering::Relaxed) {
+    let body = within(body, timeout, Arc::clone(&expired));
+    (Request::from_parts(parts, body), Some(expired))
+}
+
+/// The response, or the `408` (with `Connection: close`) if the body came too late.
+fn late_body(sandbox: &Sandbox, expired: Option<&AtomicBool>, response: Response) -> Response {
+    if !expired.is_some_and(|e| e.load(Ordering::Relaxed)) {
         return response;
     }
+    let timeout = sandbox.inner.core.config.header_timeout;
     let mut response = HisError::new(
         StatusCode::REQUEST_TIMEOUT,
         "Request body too slow",
@@ -304,35 +435,70 @@ pub(crate) async fn body_deadline(
     response
 }
 
-/// The body's data, ending in an error (and setting `expired`) if it is not complete `timeout`
-/// after its first poll.
-fn within(
-    body: Body,
+/// The body's frames, ending in an error (and setting `expired`) if it is not complete `timeout`
+/// after its first poll. The timer is armed only when the body is not there yet: a small body
+/// that came with its head (nearly every request) costs no timer registration.
+fn within(body: Body, timeout: Duration, expired: Arc<AtomicBool>) -> Body {
+    Body::new(Within {
+        inner: body,
+        timeout,
+        deadline: None,
+        sleep: None,
+        expired,
+        done: false,
+    })
+}
+
+struct Within {
+    inner: Body,
     timeout: Duration,
+    /// Set at the first poll.
+    deadline: Option<tokio::time::Instant>,
+    /// Armed the first time the body is not ready.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     expired: Arc<AtomicBool>,
-) -> impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Send + 'static {
-    use futures_util::StreamExt as _;
-    let start = (Some(body.into_data_stream()), None::<tokio::time::Instant>);
-    futures_util::stream::unfold(start, move |(stream, deadline)| {
-        let expired = Arc::clone(&expired);
-        async move {
-            let mut stream = stream?;
-            // the timeout is validated to at most a day: no overflow
-            let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + timeout);
-            match tokio::time::timeout_at(deadline, stream.next()).await {
-                Ok(Some(item)) => Some((item, (Some(stream), Some(deadline)))),
-                Ok(None) => None,
-                Err(_) => {
-                    expired.store(true, Ordering::Relaxed);
-                    let error = axum::Error::new(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "request body timed out",
-                    ));
-                    Some((Err(error), (None, Some(deadline))))
-                }
+    /// The deadline passed and the error was returned: the body ends.
+    done: bool,
+}
+
+impl hyper::body::Body for Within {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        // the timeout is validated to at most a day: no overflow
+        let deadline = *this
+            .deadline
+            .get_or_insert_with(|| tokio::time::Instant::now() + this.timeout);
+        // data that is ready wins over a deadline that has passed, as with `timeout_at`
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => {
+                this.expired.store(true, Ordering::Relaxed);
+                this.done = true;
+                Poll::Ready(Some(Err(axum::Error::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "request body timed out",
+                )))))
             }
         }
-    })
+    }
+
+    // `is_end_stream` and `size_hint` keep their defaults (not known), as the streamed body
+    // this replaced had: the body limit is enforced while reading, not from `Content-Length`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,15 +553,23 @@ pub(crate) async fn admin_guard(
 /// The contract routes: when the sandbox listens on a loopback address, a foreign `Host` (DNS
 /// rebinding) is refused.
 pub(crate) async fn contract_host(request: Request, next: Next) -> Response {
+    match foreign_host(&request) {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    }
+}
+
+/// The `403` of [`contract_host`], or `None`.
+fn foreign_host(request: &Request) -> Option<Response> {
     if let Some(served) = request.extensions().get::<Served>()
         && served.bound.ip().to_canonical().is_loopback()
-        && !host_allowed(&request, Some(served))
+        && !host_allowed(request, Some(served))
     {
-        return forbidden(
+        return Some(forbidden(
             "This sandbox listens on loopback: Host must be localhost, 127.x.x.x or [::1]",
-        );
+        ));
     }
-    next.run(request).await
+    None
 }
 
 fn forbidden(detail: &str) -> Response {
@@ -426,6 +600,14 @@ fn host_allowed(request: &Request, served: Option<&Served>) -> bool {
 
 /// `localhost`, a loopback IP, or the connection's local IP (any port).
 fn is_local_authority(authority: &str, served: Option<&Served>) -> bool {
+    // the common case, `127.0.0.1:PORT`, without building an `Authority` (an allocation): an
+    // IPv4 `address:port` is a valid authority whose host is that address
+    if let Ok(v4) = authority.parse::<std::net::SocketAddrV4>() {
+        let ip = IpAddr::V4(*v4.ip());
+        if ip.is_loopback() || served.is_some_and(|s| ip == s.local.ip().to_canonical()) {
+            return true;
+        }
+    }
     let Ok(authority) = authority.parse::<Authority>() else {
         return false;
     };
@@ -625,6 +807,78 @@ mod tests {
         )
         .await;
         assert_ne!(status, StatusCode::FORBIDDEN);
+    }
+
+    fn entry(path: String) -> Entry {
+        Entry {
+            method: Method::POST,
+            path: Cow::Owned(path),
+            status: 200,
+            latency: Duration::from_micros(1),
+        }
+    }
+
+    /// `(thread, n)` of a test entry's path `/t/n`.
+    fn parse(record: &RequestRecord) -> (usize, usize) {
+        let mut parts = record.path.trim_start_matches('/').split('/');
+        let t = parts.next().unwrap().parse().unwrap();
+        let n = parts.next().unwrap().parse().unwrap();
+        (t, n)
+    }
+
+    #[test]
+    fn the_request_log_keeps_the_most_recent_entries_across_threads() {
+        // one thread after another: exactly the last `capacity` pushes, in order, whichever
+        // shards the threads landed on
+        let log = RequestLog::new(100);
+        for t in 0..3 {
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    for n in 0..250 {
+                        log.push(entry(format!("/{t}/{n}")));
+                    }
+                });
+            });
+        }
+        let got: Vec<(usize, usize)> = log.snapshot().iter().map(parse).collect();
+        let want: Vec<(usize, usize)> = (150..250).map(|n| (2, n)).collect();
+        assert_eq!(got, want);
+
+        log.clear();
+        assert!(log.snapshot().is_empty());
+        assert!(RequestLog::new(0).snapshot().is_empty());
+    }
+
+    #[test]
+    fn the_request_log_stays_bounded_and_ordered_under_concurrency() {
+        const CAPACITY: usize = 500;
+        const THREADS: usize = 8;
+        const EACH: usize = 2_000;
+        let log = RequestLog::new(CAPACITY);
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let log = &log;
+                scope.spawn(move || {
+                    for n in 0..EACH {
+                        log.push(entry(format!("/{t}/{n}")));
+                    }
+                });
+            }
+        });
+        let got: Vec<(usize, usize)> = log.snapshot().iter().map(parse).collect();
+        assert_eq!(got.len(), CAPACITY);
+        // each thread's entries are a suffix of its pushes, in order: none lost in between
+        for t in 0..THREADS {
+            let mine: Vec<usize> = got
+                .iter()
+                .filter(|(u, _)| *u == t)
+                .map(|(_, n)| *n)
+                .collect();
+            let first = EACH - mine.len();
+            assert_eq!(mine, (first..EACH).collect::<Vec<_>>(), "thread {t}");
+        }
+        // and the very last entry is some thread's last push
+        assert_eq!(got.last().map(|(_, n)| *n), Some(EACH - 1));
     }
 
     #[test]

@@ -8,13 +8,15 @@ use abdm_hpr::types::{
     PersonName, Photo, Pincode, Rule, mask,
 };
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 
 use crate::body::{Body, flag, invalid_fields, text};
 use crate::clock::later;
 use crate::geo;
 use crate::his::HisError;
 use crate::persist::Record;
+use crate::reply::{
+    AadhaarOtpSent, Created, ExistingAccount, Kyc, MobileOtp, NewAccount, Reply, Verified,
+};
 use crate::state::{Account, Code, Core, OtpKind, PendingOtp, Sms, State, Step, Txn};
 use crate::suggest;
 
@@ -157,7 +159,7 @@ fn check_otp(
 
 impl Core {
     /// A1 `POST /aadhaar/generateOtp`.
-    pub fn generate_aadhaar_otp(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn generate_aadhaar_otp(&self, body: &Body) -> Result<Reply, HisError> {
         let aadhaar = one_field(body, "aadhaar", "HIS-1012", Aadhaar::parse)?;
         let now = self.now();
         let mut state = self.lock();
@@ -198,8 +200,13 @@ impl Core {
             state.remove_txn(previous);
         }
         state.make_room(&aadhaar, self.config.max_transactions, now)?;
-        let identity = self.identity_in(&state, &aadhaar);
-        let (key, txn_id) = state.new_txn_id();
+        // only the linked mobile is needed: no whole identity is made up or cloned, and a
+        // derived one is made up after the lock is released
+        let seeded = state
+            .identities
+            .get(aadhaar.expose())
+            .map(|identity| identity.mobile.clone());
+        let (key, uuid) = state.new_txn_id();
         let code = new_otp(self, &mut state);
         let txn = Txn::new(
             &aadhaar,
@@ -214,18 +221,23 @@ impl Core {
         );
         state.insert_txn(key, txn);
         drop(state);
-        let masked = identity.masked_mobile();
-        self.send_sms(Sms {
+        let mobile = seeded.unwrap_or_else(|| crate::identity::derive_mobile(&aadhaar, self.seed));
+        let txn_id = uuid.to_string();
+        let masked = crate::identity::masked_mobile(&mobile);
+        self.send_sms(|| Sms {
             txn_id: txn_id.clone(),
             kind: OtpKind::Aadhaar,
-            to: mask::last4(&identity.mobile),
+            to: mask::last4(&mobile),
             otp: code.as_str().to_owned(),
         });
-        Ok(json!({"txnId": txn_id, "mobileNumber": masked}))
+        Ok(Reply::AadhaarOtpSent(AadhaarOtpSent {
+            mobile_number: masked,
+            txn_id,
+        }))
     }
 
     /// A2 `POST /aadhaar/verifyOtp`: returns the e-KYC profile with the peer's key spellings.
-    pub fn verify_aadhaar_otp(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn verify_aadhaar_otp(&self, body: &Body) -> Result<Reply, HisError> {
         let now = self.now();
         let txn_id = text(body, "txnId");
         let mut state = self.lock();
@@ -237,31 +249,32 @@ impl Core {
         txn.step = Step::AadhaarVerified;
         let aadhaar = txn.aadhaar()?;
         let id = self.identity_in(&state, &aadhaar);
-        Ok(json!({
-            "txnId": txn_id,
-            "mobile": id.masked_mobile(),
-            "photo": id.photo,
-            "gender": id.gender,
-            "name": id.name,
-            "email": null,
-            "pincode": id.pincode,
-            "birthDate": id.birth_date(),
-            "careOf": null,
-            "house": null,
-            "street": null,
-            "landmark": null,
-            "locality": null,
-            "villageTownCity": id.district_name,
-            "subDist": null,
-            "district": id.district_name,
-            "state": id.state_name,
-            "postOffice": null,
-            "address": id.address,
-        }))
+        drop(state);
+        Ok(Reply::Kyc(Box::new(Kyc {
+            mobile: id.masked_mobile(),
+            birth_date: id.birth_date(),
+            txn_id,
+            photo: id.photo,
+            gender: id.gender,
+            name: id.name,
+            email: None,
+            pincode: id.pincode,
+            care_of: None,
+            house: None,
+            street: None,
+            landmark: None,
+            locality: None,
+            village_town_city: id.district_name.clone(),
+            sub_dist: None,
+            district: id.district_name,
+            state: id.state_name,
+            post_office: None,
+            address: id.address,
+        })))
     }
 
     /// A3 `POST /check/account-exist`.
-    pub fn check_account_exist(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn check_account_exist(&self, body: &Body) -> Result<Reply, HisError> {
         let now = self.now();
         let txn_id = text(body, "txnId");
         if body.get("preverifiedCheck").is_some_and(|v| !v.is_null())
@@ -289,15 +302,15 @@ impl Core {
         if let Some(account) = state.accounts.get(aadhaar.expose()).cloned() {
             state.finish(txn_id.as_deref(), Step::ExistingAccount);
             let token = state.token(&account.hpr_id);
-            return Ok(json!({
-                "token": token,
-                "hprIdNumber": account.hpr_id_number,
-                "hprId": account.hpr_id,
-                "categoryId": account.category_id,
-                "subCategoryId": account.sub_category_id,
-                "categoryName": account.category_name,
-                "categorySubName": account.category_sub_name,
-                "new": false,
+            return Ok(Reply::ExistingAccount(ExistingAccount {
+                token,
+                hpr_id_number: account.hpr_id_number,
+                hpr_id: account.hpr_id,
+                category_id: account.category_id,
+                sub_category_id: account.sub_category_id,
+                category_name: account.category_name,
+                category_sub_name: account.category_sub_name,
+                new: false,
             }));
         }
         if let Ok(txn) = state.txn_mut(txn_id.as_deref(), now) {
@@ -305,33 +318,34 @@ impl Core {
         }
         let id = self.identity_in(&state, &aadhaar);
         let token = state.token("registration");
-        Ok(json!({
-            "txnId": txn_id,
-            "token": token,
-            "hprIdNumber": "",
-            "name": id.name,
-            "firstName": id.first_name,
-            "middleName": id.middle_name,
-            "lastName": id.last_name,
-            "gender": id.gender,
-            "yearOfBirth": id.year_of_birth,
-            "monthOfBirth": id.month_of_birth,
-            "dayOfBirth": id.day_of_birth,
-            "stateCode": id.state_code,
-            "stateName": id.state_name,
-            "districtCode": id.district_code,
-            "districtName": id.district_name,
-            "address": id.address,
-            "pincode": id.pincode,
-            "profilePhoto": id.photo,
-            "categoryId": 0,
-            "subCategoryId": 0,
-            "new": true,
-        }))
+        drop(state);
+        Ok(Reply::NewAccount(Box::new(NewAccount {
+            txn_id,
+            token,
+            hpr_id_number: "",
+            name: id.name,
+            first_name: id.first_name,
+            middle_name: id.middle_name,
+            last_name: id.last_name,
+            gender: id.gender,
+            year_of_birth: id.year_of_birth,
+            month_of_birth: id.month_of_birth,
+            day_of_birth: id.day_of_birth,
+            state_code: id.state_code,
+            state_name: id.state_name,
+            district_code: id.district_code,
+            district_name: id.district_name,
+            address: id.address,
+            pincode: id.pincode,
+            profile_photo: id.photo,
+            category_id: 0,
+            sub_category_id: 0,
+            new: true,
+        })))
     }
 
     /// A4 `POST /demographic-auth/mobile`: verified iff the mobile is the Aadhaar-linked one.
-    pub fn demographic_auth(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn demographic_auth(&self, body: &Body) -> Result<Reply, HisError> {
         let now = self.now();
         let txn_id = text(body, "txnId");
         let mut state = self.lock();
@@ -339,17 +353,17 @@ impl Core {
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
         let mobile = one_field(body, "mobileNumber", "HIS-1011", Mobile::parse)?;
         let aadhaar = txn.aadhaar()?;
-        let linked = self.identity_in(&state, &aadhaar).mobile;
+        let linked = self.linked_mobile_in(&state, &aadhaar);
         let verified = mobile.expose() == linked;
         if verified {
             let txn = state.txn_mut(txn_id.as_deref(), now)?;
             txn.verified_mobile = Some(linked.into());
         }
-        Ok(json!({"verified": verified}))
+        Ok(Reply::Verified(Verified { verified }))
     }
 
     /// A5 `POST /generate/mobileOtp`.
-    pub fn generate_mobile_otp(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn generate_mobile_otp(&self, body: &Body) -> Result<Reply, HisError> {
         let now = self.now();
         let txn_id = text(body, "txnId");
         let mut state = self.lock();
@@ -371,17 +385,20 @@ impl Core {
         txn.last_otp = Some((code, OtpKind::Mobile));
         drop(state);
         let txn_id = txn_id.unwrap_or_default();
-        self.send_sms(Sms {
+        self.send_sms(|| Sms {
             txn_id: txn_id.clone(),
             kind: OtpKind::Mobile,
             to: mobile.masked(),
             otp: code.as_str().to_owned(),
         });
-        Ok(json!({"txnId": txn_id, "mobileNumber": null}))
+        Ok(Reply::MobileOtp(MobileOtp {
+            mobile_number: None,
+            txn_id: Some(txn_id),
+        }))
     }
 
     /// A6 `POST /verify/mobileOtp`.
-    pub fn verify_mobile_otp(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn verify_mobile_otp(&self, body: &Body) -> Result<Reply, HisError> {
         let now = self.now();
         let txn_id = text(body, "txnId");
         let mut state = self.lock();
@@ -390,11 +407,14 @@ impl Core {
         let otp = one_field(body, "otp", "HIS-1003", Otp::parse)?;
         let proven = check_otp(self, txn, OtpKind::Mobile, &otp, now)?;
         txn.verified_mobile = proven.mobile;
-        Ok(json!({"txnId": txn_id, "mobileNumber": null}))
+        Ok(Reply::MobileOtp(MobileOtp {
+            mobile_number: None,
+            txn_id,
+        }))
     }
 
     /// A7 `POST /hpId/suggestion`: a bare array of available usernames.
-    pub fn suggestions(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn suggestions(&self, body: &Body) -> Result<Reply, HisError> {
         let now = self.now();
         let txn_id = text(body, "txnId");
         let mut state = self.lock();
@@ -403,11 +423,11 @@ impl Core {
         let aadhaar = txn.aadhaar()?;
         let identity = self.identity_in(&state, &aadhaar);
         let ids = suggest::suggestions(&identity, |candidate| state.taken_ids.contains(candidate));
-        Ok(json!(ids))
+        Ok(Reply::Suggestions(ids))
     }
 
     /// A8 `POST /hprId/create`: every field rule enforced, unique ID, account stored.
-    pub fn create_hpr_id(&self, body: &Body) -> Result<Value, HisError> {
+    pub fn create_hpr_id(&self, body: &Body) -> Result<Reply, HisError> {
         let now = self.now();
         let txn_id = text(body, "txnId");
         let mut state = self.lock();
@@ -608,35 +628,35 @@ impl Core {
         let state_name = geo::state(&state_code)
             .map(|s| s.name.to_owned())
             .unwrap_or_else(|| identity.state_name.clone());
-        let methods = if mobile == identity.mobile {
-            json!(["AADHAAR_OTP", "PASSWORD", "DEMOGRAPHICS"])
+        let auth_methods = if mobile == identity.mobile {
+            ["AADHAAR_OTP", "PASSWORD", "DEMOGRAPHICS"]
         } else {
-            json!(["AADHAAR_OTP", "MOBILE_OTP", "PASSWORD"])
+            ["AADHAAR_OTP", "MOBILE_OTP", "PASSWORD"]
         };
-        Ok(json!({
-            "token": token,
-            "hprIdNumber": hpr_id_number,
-            "hprId": full_id,
-            "name": name,
-            "gender": identity.gender,
-            "yearOfBirth": dob.year(),
-            "monthOfBirth": dob.month(),
-            "dayOfBirth": dob.day(),
-            "firstName": first_name.as_str(),
-            "middleName": middle_name.as_ref().map(PersonName::as_str),
-            "lastName": last_name.as_str(),
-            "stateCode": state_code,
-            "stateName": state_name,
-            "districtCode": district_code,
-            "districtName": district_name,
-            "email": email.as_str(),
-            "kycPhoto": identity.photo,
-            "mobile": mobile,
-            "categoryId": category.0,
-            "subCategoryId": sub_category.0,
-            "authMethods": methods,
-            "new": true,
-        }))
+        Ok(Reply::Created(Box::new(Created {
+            token,
+            hpr_id_number,
+            hpr_id: full_id,
+            name,
+            gender: identity.gender,
+            year_of_birth: dob.year().to_owned(),
+            month_of_birth: dob.month().to_owned(),
+            day_of_birth: dob.day().to_owned(),
+            first_name: first_name.as_str().to_owned(),
+            middle_name: middle_name.as_ref().map(|m| m.as_str().to_owned()),
+            last_name: last_name.as_str().to_owned(),
+            state_code,
+            state_name,
+            district_code,
+            district_name,
+            email: email.as_str().to_owned(),
+            kyc_photo: identity.photo,
+            mobile,
+            category_id: category.0,
+            sub_category_id: sub_category.0,
+            auth_methods,
+            new: true,
+        })))
     }
 }
 

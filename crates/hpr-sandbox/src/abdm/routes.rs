@@ -126,7 +126,10 @@ async fn run_step(sandbox: &Sandbox, step: Step, body: Result<Bytes, BytesReject
         super::cipher::open_fields(&abdm.keys, sandbox.config().abdm_encrypted, step, &mut map)
             .await?;
         super::translate::request(step, &map)?;
-        let value = crate::apply(sandbox, &map, crate::operation(step)).await?;
+        // B renames and adds keys: its answers go through a JSON value
+        let value = crate::apply(sandbox, &map, crate::operation(step))
+            .await?
+            .into_value();
         Ok::<_, HisError>(super::translate::response(step, value, || {
             abdm.jwt("professional", "refresh")
         }))
