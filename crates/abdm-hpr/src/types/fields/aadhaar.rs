@@ -46,7 +46,10 @@ impl Aadhaar {
                 "must start with a digit from 2 to 9",
             ));
         }
-        let values: Vec<u8> = digits.bytes().map(|b| b - b'0').collect();
+        let mut values = [0u8; Self::LEN];
+        for (value, digit) in values.iter_mut().zip(digits.bytes()) {
+            *value = digit - b'0';
+        }
         if !verhoeff::is_valid(&values) {
             return Err(Invalid::new(
                 Rule::Checksum,
