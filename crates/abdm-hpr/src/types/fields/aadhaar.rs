@@ -27,7 +27,7 @@ impl Aadhaar {
 
     /// Validates and normalises an Aadhaar number.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let digits = strip_separators(clean(raw)?, &[' ', '-']);
+        let digits = strip_separators(clean(raw)?, b" -");
         if !all_ascii_digits(&digits) {
             return Err(Invalid::new(
                 Rule::Charset,

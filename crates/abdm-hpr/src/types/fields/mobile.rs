@@ -27,7 +27,7 @@ impl Mobile {
 
     /// Normalises and validates a mobile number.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let s = strip_separators(clean(raw)?, &[' ', '-', '(', ')']);
+        let s = strip_separators(clean(raw)?, b" -()");
         // exactly one country or trunk prefix is stripped
         let national = match s.strip_prefix("+91") {
             Some(rest) => rest,

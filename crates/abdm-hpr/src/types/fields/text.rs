@@ -74,10 +74,14 @@ pub(crate) fn all_ascii_digits(s: &str) -> bool {
 }
 
 /// Removes the given ASCII separators (spaces, hyphens, …) used when people type numbers.
-pub(crate) fn strip_separators(s: &str, separators: &[char]) -> String {
-    // sized once: the result is never longer than the input
+pub(crate) fn strip_separators(s: &str, separators: &[u8]) -> String {
+    let is_separator = |c: char| u8::try_from(c).is_ok_and(|b| separators.contains(&b));
+    // the common case, a number typed without separators, is one scan and one copy
+    if !s.bytes().any(|b| separators.contains(&b)) {
+        return s.to_owned();
+    }
     let mut kept = String::with_capacity(s.len());
-    kept.extend(s.chars().filter(|c| !separators.contains(c)));
+    kept.extend(s.chars().filter(|&c| !is_separator(c)));
     kept
 }
 
