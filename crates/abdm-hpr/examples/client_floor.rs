@@ -40,6 +40,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod load_common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -389,16 +391,7 @@ fn percentile_us(sorted: &[Duration], p: f64) -> f64 {
 
 fn main() {
     let a = args();
-    let runtime = if a.concurrency == 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    }
-    .enable_all()
-    .build()
-    .expect("runtime");
+    let runtime = load_common::runtime_for(a.concurrency as u64);
     let mut result = runtime.block_on(measure(&a));
     result.latencies.sort();
     let ok = result.latencies.len();

@@ -152,16 +152,7 @@ fn external() {
             other => panic!("unknown option {other}"),
         }
     }
-    let runtime = if concurrency == 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    }
-    .enable_all()
-    .build()
-    .expect("runtime");
+    let runtime = load_common::runtime_for(concurrency);
     let stats = runtime.block_on(async move {
         let client = abdm_hpr::GatewayClient::builder()
             .base_url(&url)

@@ -318,6 +318,19 @@ pub fn args() -> (u64, u64) {
     (total, concurrency)
 }
 
+/// The runtime the comparative benchmarks give every client: current-thread for one call at a
+/// time, else multi-thread with 2 workers (the same for every client compared).
+pub fn runtime_for(concurrency: u64) -> tokio::runtime::Runtime {
+    let mut builder = if concurrency == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    };
+    builder.enable_all().build().expect("runtime")
+}
+
 /// A multi-threaded runtime (as many workers as cores).
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
