@@ -257,7 +257,7 @@ impl Pool {
                 let at = idle
                     .iter()
                     .rposition(|c| Arc::ptr_eq(&c.origin, origin) || c.origin.key == origin.key)?;
-                idle.swap_remove(at).sender
+                idle.remove(at).sender
             };
             // a connection whose last answer is still being wound down becomes ready at once;
             // one the server closed fails here and is dropped
