@@ -177,6 +177,44 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Parses the command line: `args` as `std::env::args_os` gives them, program name first.
+///
+/// `hpr step` runs once per step of a scripted registration, so its start-up time is what a
+/// script waits for. Building the whole command tree (every flag of every subcommand) costs
+/// more than the rest of the parse, so a command line that starts with `step` is first parsed
+/// by the step's flags alone. Anything that parser refuses (help, version, a typo, a missing
+/// flag) is parsed again by the whole tree: messages and exit codes are always the whole
+/// tree's, and a test checks both parsers agree on every command line they both accept.
+pub fn parse_from(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    if let Some(cli) = parse_step_alone(&args) {
+        return Ok(cli);
+    }
+    Cli::try_parse_from(args)
+}
+
+/// `hpr step …` parsed by [`StepCommandLine`]; `None` for another subcommand or any error.
+fn parse_step_alone(args: &[std::ffi::OsString]) -> Option<Cli> {
+    let (program, rest) = args.split_first()?;
+    let rest = rest.strip_prefix(&[std::ffi::OsString::from("step")][..])?;
+    let line = StepCommandLine::try_parse_from(std::iter::once(program).chain(rest)).ok()?;
+    Some(Cli {
+        verbose: line.verbose,
+        command: Command::Step(line.args),
+    })
+}
+
+/// The flags `hpr step` accepts: its own and the global `-v` (see [`parse_from`]).
+#[derive(Debug, Parser)]
+#[command(name = "hpr", disable_help_flag = true)]
+struct StepCommandLine {
+    /// As [`Cli::verbose`].
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(flatten)]
+    args: StepArgs,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -691,6 +729,85 @@ mod tests {
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every command line `hpr step T1 T2 T3` over a set of tokens (flags, values, help,
+    /// version, typos): whatever the step-alone parser accepts, the whole tree accepts with the
+    /// same result, and every `hpr step` line the whole tree accepts takes the quick path.
+    #[test]
+    fn the_step_parser_agrees_with_the_whole_tree() {
+        use clap::FromArgMatches as _;
+        let tokens = [
+            "generate_aadhaar_otp",
+            "--payload",
+            "{}",
+            "--state",
+            "s.json",
+            "--state=t.json",
+            "-v",
+            "-vv",
+            "--verbose",
+            "--backend",
+            "abdm",
+            "--timeout-secs",
+            "0",
+            "--help",
+            "-V",
+            "--",
+            "--bogus",
+            "help",
+        ];
+        let mut whole_tree = Cli::command();
+        let mut lines: Vec<Vec<&str>> = vec![vec![]];
+        for _ in 0..3 {
+            let longer: Vec<Vec<&str>> = lines
+                .iter()
+                .flat_map(|line| {
+                    tokens.iter().map(move |t| {
+                        let mut l = line.clone();
+                        l.push(*t);
+                        l
+                    })
+                })
+                .collect();
+            lines.extend(longer);
+        }
+        lines.sort();
+        lines.dedup();
+        let (mut quick, mut refused) = (0, 0);
+        for tail in &lines {
+            let line: Vec<std::ffi::OsString> = ["hpr", "step"]
+                .iter()
+                .chain(tail)
+                .map(std::ffi::OsString::from)
+                .collect();
+            let whole = whole_tree
+                .try_get_matches_from_mut(line.clone())
+                .and_then(|m| Cli::from_arg_matches(&m));
+            match (parse_step_alone(&line), whole) {
+                (Some(alone), Ok(whole)) => {
+                    assert_eq!(format!("{alone:?}"), format!("{whole:?}"), "{tail:?}");
+                    quick += 1;
+                }
+                (Some(_), Err(e)) => panic!("{tail:?}: only the step parser accepts it: {e}"),
+                (None, Ok(_)) => panic!("{tail:?}: the quick path refused a valid line"),
+                (None, Err(_)) => refused += 1,
+            }
+        }
+        // both kinds of line were tried
+        assert!(
+            quick > 100 && refused > 1000,
+            "{quick} accepted, {refused} refused"
+        );
+        // another subcommand, or `step` not first, goes to the whole tree
+        for line in [
+            &["hpr", "sandbox"][..],
+            &["hpr", "-v", "step", "x", "--state", "s"],
+        ] {
+            let line: Vec<std::ffi::OsString> = line.iter().map(Into::into).collect();
+            assert!(parse_step_alone(&line).is_none());
+            assert!(parse_from(line).is_ok());
+        }
     }
 
     #[test]
