@@ -9,6 +9,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Seek as _, SeekFrom, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::IgnoredAny;
@@ -60,12 +61,23 @@ struct Bookkeeping {
 /// [`Error::Conflict`] instead of overwriting the first one's result. Opening also proves the
 /// folder is writable before anything is sent. The store answers to any id (it holds one
 /// session); the file keeps its `revision`, `createdAt` and `expiresAt` beside the session.
+///
+/// While the lock is held no other `hpr` process writes the file, so the store reads it once
+/// and afterwards answers from what it last read or wrote (a step loads the session, then
+/// saves it: one read, one write).
 #[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
     /// Held for the store's life; the OS releases it when the process dies, even by SIGKILL.
     _lock: File,
+    /// The file as this store last read or wrote it (`Some(None)`: no file); `None` until the
+    /// first read, and after a failed write (the file is then read again).
+    known: Mutex<Option<Read>>,
 }
+
+/// What reading the file gives: the session (the last complete record) and the shape of the
+/// log it ends, or `None` when there is no file.
+type Read = Option<(StoredSession, Log)>;
 
 impl FileStore {
     /// Opens the store for `path`, taking the lock.
@@ -110,6 +122,7 @@ impl FileStore {
         Ok(Self {
             path: path.to_owned(),
             _lock: lock,
+            known: Mutex::new(None),
         })
     }
 
@@ -123,8 +136,25 @@ impl FileStore {
         Ok(self.read()?.map(|(stored, _)| stored))
     }
 
-    /// The session (the last complete record) and the shape of the log it ends.
-    fn read(&self) -> Result<Option<(StoredSession, Log)>> {
+    /// The session (the last complete record) and the shape of the log it ends: from memory
+    /// when this store has read or written the file before, else from the file.
+    fn read(&self) -> Result<Read> {
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(read) = known.as_ref() {
+            return Ok(read.clone());
+        }
+        let read = self.read_file()?;
+        *known = Some(read.clone());
+        Ok(read)
+    }
+
+    /// Remembers what the file now holds (`None`: unknown, read it again next time).
+    fn remember(&self, now: Option<Read>) {
+        *self.known.lock().unwrap_or_else(PoisonError::into_inner) = now;
+    }
+
+    /// Reads the session and the log's shape from the file.
+    fn read_file(&self) -> Result<Read> {
         let bytes = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -148,10 +178,14 @@ impl FileStore {
         let session: RegistrationSession = serde_json::from_slice(record)
             .map_err(|e| bad(crate::types::scrub::serde_message(&e.to_string())))?;
         // a version-1 file has no bookkeeping: it counts as written when the file was
-        let written = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .unwrap_or_else(|_| SystemTime::now());
-        let created_at = books.created_at.map_or(written, |s| from_secs(Some(s)));
+        let written = || {
+            std::fs::metadata(&self.path)
+                .and_then(|m| m.modified())
+                .unwrap_or_else(|_| SystemTime::now())
+        };
+        let created_at = books
+            .created_at
+            .map_or_else(written, |s| from_secs(Some(s)));
         let expires_at = books.expires_at.map_or_else(
             || created_at.checked_add(DEFAULT_TTL).unwrap_or(created_at),
             |s| from_secs(Some(s)),
@@ -171,6 +205,8 @@ impl FileStore {
         if log.records >= COMPACT_AFTER_RECORDS || log.complete_len > COMPACT_AFTER_BYTES {
             return self.write(record);
         }
+        // until the line is synced the file's content is not known
+        self.remember(None);
         let fail = |e: &dyn std::fmt::Display| {
             Error::Store(format!(
                 "cannot write the state file {}: {e}",
@@ -194,7 +230,27 @@ impl FileStore {
             .map_err(|e| fail(&e))?;
         file.write_all(&line).map_err(|e| fail(&e))?;
         // the one fsync of a save: the new line and the file's length
-        sync(&file, SyncKind::Data).map_err(|e| fail(&e))
+        sync(&file, SyncKind::Data).map_err(|e| fail(&e))?;
+        let len = log.complete_len + line.len() as u64;
+        let log = Log {
+            records: log.records + 1,
+            complete_len: len,
+            file_len: len,
+            ends_with_newline: true,
+        };
+        self.remember(Some(Some((self.read_back(record), log))));
+        Ok(())
+    }
+
+    /// `record` as reading its line back gives it: the file's id, times in whole seconds.
+    fn read_back(&self, record: &StoredSession) -> StoredSession {
+        StoredSession {
+            id: self.path.display().to_string(),
+            revision: record.revision,
+            session: record.session.clone(),
+            created_at: from_secs(Some(secs(record.created_at))),
+            expires_at: from_secs(Some(secs(record.expires_at))),
+        }
     }
 
     /// `record` as one line of the log.
@@ -217,6 +273,7 @@ impl FileStore {
 
     /// Writes the file whole with `record` as its only line, atomically.
     fn write(&self, record: &StoredSession) -> Result<()> {
+        self.remember(None);
         let fail = |e: &dyn std::fmt::Display| {
             Error::Store(format!(
                 "cannot write the state file {}: {e}",
@@ -249,6 +306,14 @@ impl FileStore {
         if let Ok(d) = File::open(dir) {
             let _ = sync(&d, SyncKind::All);
         }
+        let len = json.len() as u64;
+        let log = Log {
+            records: 1,
+            complete_len: len,
+            file_len: len,
+            ends_with_newline: true,
+        };
+        self.remember(Some(Some((self.read_back(record), log))));
         Ok(())
     }
 }
@@ -396,6 +461,7 @@ impl SessionStore for FileStore {
     }
 
     fn delete<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, Result<bool>> {
+        self.remember(None);
         let result = match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
@@ -511,8 +577,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
         let (store, revision) = saved(&path, 1);
+        drop(store);
         let whole = std::fs::read(&path).unwrap();
-        // a crash in the middle of the next append: half a line, or zeros the length outran
+        // a crash in the middle of the next append: half a line, or zeros the length outran;
+        // then a new process opens the file
         let next_line = lines(&path).last().unwrap().clone();
         for torn in [
             next_line.as_bytes()[..next_line.len() / 2].to_vec(),
@@ -521,6 +589,7 @@ mod tests {
             let mut bytes = whole.clone();
             bytes.extend_from_slice(&torn);
             std::fs::write(&path, &bytes).unwrap();
+            let store = FileStore::open(&path).unwrap();
             assert_eq!(
                 block_on(store.get("s")).unwrap().unwrap().revision,
                 revision
@@ -541,10 +610,11 @@ mod tests {
     fn a_damaged_line_before_the_last_is_refused_and_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
-        let (store, _) = saved(&path, 1);
+        drop(saved(&path, 1));
         let mut text = lines(&path);
         text.insert(1, "{\"stage\": 9876543210".into());
         std::fs::write(&path, text.join("\n") + "\n").unwrap();
+        let store = FileStore::open(&path).unwrap();
         let err = block_on(store.get("s")).unwrap_err();
         let message = err.to_string();
         assert!(
@@ -574,6 +644,45 @@ mod tests {
         assert_eq!(block_on(store.get("s")).unwrap().unwrap().revision, 2);
         let last: Value = serde_json::from_str(lines(&path).last().unwrap()).unwrap();
         assert_eq!(last["revision"], 2);
+    }
+
+    /// The store answers from memory after its first read; what it answers is what reading
+    /// the file gives, after a create, every append, a compaction and a delete.
+    #[test]
+    fn what_the_store_remembers_is_what_the_file_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let store = FileStore::open(&path).unwrap();
+        let agrees = |store: &FileStore| {
+            let remembered = store.read().unwrap();
+            assert!(store.known.lock().unwrap().is_some(), "remembered");
+            assert_eq!(remembered, store.read_file().unwrap());
+        };
+        agrees(&store);
+        let mut first = record(RegistrationSession::new());
+        first.created_at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        block_on(store.create(&first)).unwrap();
+        agrees(&store);
+        let mut revision = 1;
+        for _ in 0..COMPACT_AFTER_RECORDS + 2 {
+            let mut next = record(RegistrationSession::new());
+            next.revision = revision;
+            next.expires_at = UNIX_EPOCH + Duration::from_millis(1_800_000_000_999);
+            revision = block_on(store.put(&next)).unwrap();
+            agrees(&store);
+        }
+        // loading again does not read the file: only this store writes it while it is open
+        let whole = std::fs::read(&path).unwrap();
+        std::fs::write(&path, b"not read").unwrap();
+        assert_eq!(store.load().unwrap().unwrap().revision, revision);
+        std::fs::write(&path, &whole).unwrap();
+        // a stale revision is refused from memory too
+        let mut stale = record(RegistrationSession::new());
+        stale.revision = revision - 1;
+        assert!(block_on(store.put(&stale)).is_err());
+        assert!(block_on(store.delete("s")).unwrap());
+        agrees(&store);
+        assert_eq!(store.load().unwrap(), None);
     }
 
     fn assert_no_temporaries(dir: &Path) {
