@@ -12,9 +12,12 @@ pub(crate) type Body = Map<String, Value>;
 
 /// Parses a body that must be a JSON object.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Body, HisError> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(malformed("The request body must be a JSON object")),
+    // straight into the object: valid JSON of another type is a type (`Data`) error
+    match serde_json::from_slice::<Body>(bytes) {
+        Ok(map) => Ok(map),
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            Err(malformed("The request body must be a JSON object"))
+        }
         Err(_) => Err(malformed("The request body is not valid JSON")),
     }
 }
@@ -124,6 +127,29 @@ mod tests {
         assert_eq!(flag(&body, "f"), Some(false));
         assert!(parse(b"[1]").is_err());
         assert!(parse(b"{").is_err());
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_told_from_one_that_is_not_json() {
+        let detail = |bytes: &[u8]| parse(bytes).unwrap_err().body().to_string();
+        for other_json in [&b"[1]"[..], b"\"text\"", b"12", b"null", b"true", b" [] "] {
+            assert!(
+                detail(other_json).contains("must be a JSON object"),
+                "{other_json:?}"
+            );
+        }
+        for broken in [
+            &b""[..],
+            b"{",
+            b"{\"a\":}",
+            b"{} {}",
+            b"{}x",
+            b"nul",
+            b"\xff",
+        ] {
+            assert!(detail(broken).contains("not valid JSON"), "{broken:?}");
+        }
+        assert!(parse(br#" {"a": {"b": [1, 2]}} "#).is_ok());
     }
 
     #[test]

@@ -600,6 +600,14 @@ fn host_allowed(request: &Request, served: Option<&Served>) -> bool {
 
 /// `localhost`, a loopback IP, or the connection's local IP (any port).
 fn is_local_authority(authority: &str, served: Option<&Served>) -> bool {
+    // the usual case, the address the sandbox prints (`127.0.0.1:PORT`), without parsing
+    if let Some(port) = authority.strip_prefix("127.0.0.1:")
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok()
+    {
+        return true;
+    }
     // the common case, `127.0.0.1:PORT`, without building an `Authority` (an allocation): an
     // IPv4 `address:port` is a valid authority whose host is that address
     if let Ok(v4) = authority.parse::<std::net::SocketAddrV4>() {

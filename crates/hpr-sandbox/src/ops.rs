@@ -195,11 +195,17 @@ impl Core {
                 };
                 (key, wait)
             });
-        if let Some((previous, wait)) = pending {
-            wait?;
-            state.remove_txn(previous);
-        }
-        state.make_room(&aadhaar, self.config.max_transactions, now)?;
+        let previous = match pending {
+            Some((previous, wait)) => {
+                wait?;
+                Some(previous)
+            }
+            // superseding needs no room: the count of transactions stays the same
+            None => {
+                state.make_room(&aadhaar, self.config.max_transactions, now)?;
+                None
+            }
+        };
         // only the linked mobile is needed: no whole identity is made up or cloned, and a
         // derived one is made up after the lock is released
         let seeded = state
@@ -219,7 +225,10 @@ impl Core {
                 mobile: None,
             },
         );
-        state.insert_txn(key, txn);
+        match previous {
+            Some(previous) => state.supersede(previous, key, txn),
+            None => state.insert_txn(key, txn),
+        }
         drop(state);
         let mobile = seeded.unwrap_or_else(|| crate::identity::derive_mobile(&aadhaar, self.seed));
         let txn_id = uuid.to_string();

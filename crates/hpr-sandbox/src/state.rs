@@ -180,6 +180,17 @@ impl TxnKeys {
         }
     }
 
+    /// Replaces `old` with `new`, as the newest.
+    fn replace(&mut self, old: TxnKey, new: TxnKey) {
+        match self {
+            TxnKeys::One(only) if *only == old => *only = new,
+            keys => {
+                keys.remove(old);
+                keys.push(new);
+            }
+        }
+    }
+
     /// Removes `key`; returns whether any remain.
     fn remove(&mut self, key: TxnKey) -> bool {
         match self {
@@ -344,8 +355,9 @@ pub(crate) struct State {
     /// `(expires_at, key)` of every transaction in `txns`, earliest first.
     expiry: BTreeSet<(Instant, TxnKey)>,
     /// Aadhaar number → its transactions in `txns`, oldest first (at most
-    /// [`MAX_TXNS_PER_AADHAAR`]).
-    by_aadhaar: HashMap<u64, TxnKeys>,
+    /// [`MAX_TXNS_PER_AADHAAR`]). Clients choose these keys, so the hash is keyed at random
+    /// (foldhash: SipHash's resistance to chosen collisions at a fraction of its cost).
+    by_aadhaar: HashMap<u64, TxnKeys, foldhash::fast::RandomState>,
     pub accounts: HashMap<String, Account>,
     /// Lower-case usernames in use.
     pub taken_ids: HashSet<String>,
@@ -359,7 +371,7 @@ impl State {
             identities: HashMap::new(),
             txns: HashMap::default(),
             expiry: BTreeSet::new(),
-            by_aadhaar: HashMap::new(),
+            by_aadhaar: HashMap::default(),
             accounts: HashMap::new(),
             taken_ids: HashSet::new(),
             hpr_numbers: HashSet::new(),
@@ -408,6 +420,27 @@ impl State {
         if let Some(old) = self.txns.insert(key, txn) {
             // a repeated id (only after a reset re-seeds the generator, and then the map was
             // cleared): keep the indexes consistent anyway
+            self.expiry.remove(&(old.expires_at, key));
+        }
+    }
+
+    /// Stores `txn` under `key` in place of the same Aadhaar's transaction `previous` (a new
+    /// OTP supersedes a pending one): as [`State::remove_txn`] then [`State::insert_txn`], without
+    /// taking the Aadhaar's index entry out and back in. Room is not needed: the count of
+    /// transactions does not change.
+    pub fn supersede(&mut self, previous: TxnKey, key: TxnKey, txn: Txn) {
+        if let Some(old) = self.txns.remove(&previous) {
+            self.expiry.remove(&(old.expires_at, previous));
+        }
+        self.expiry.insert((txn.expires_at, key));
+        match self.by_aadhaar.get_mut(&txn.aadhaar) {
+            Some(keys) => keys.replace(previous, key),
+            None => {
+                self.by_aadhaar.insert(txn.aadhaar, TxnKeys::One(key));
+            }
+        }
+        if let Some(old) = self.txns.insert(key, txn) {
+            // a repeated id: see `insert_txn`
             self.expiry.remove(&(old.expires_at, key));
         }
     }
@@ -879,6 +912,41 @@ mod tests {
         let live: Vec<TxnKey> = state.txns_of(&aadhaar(7)).map(|(k, _)| k).collect();
         assert_eq!(live, keys[2..]);
         assert_eq!(state.txn_count(), MAX_TXNS_PER_AADHAAR);
+    }
+
+    /// Superseding leaves the state as forgetting the previous transaction then storing the
+    /// new one does: the same transactions, the same order, consistent indexes.
+    #[test]
+    fn superseding_equals_removing_then_inserting() {
+        let clock = ManualClock::new();
+        for (count, previous_at) in [(1u64, 0), (3, 2), (3, 0), (5, 3)] {
+            let mut by_steps = State::new(StdRng::seed_from_u64(1));
+            let mut in_place = State::new(StdRng::seed_from_u64(1));
+            let mut keys = Vec::new();
+            for i in 0..count {
+                let key = TxnKey::from_u128(u128::from(i) + 1);
+                for state in [&mut by_steps, &mut in_place] {
+                    let txn = Txn::new(&aadhaar(7), clock.now() + TTL, pending(clock.now()));
+                    state.insert_txn(key, txn);
+                }
+                keys.push(key);
+            }
+            let (previous, key) = (keys[previous_at], TxnKey::from_u128(99));
+            let txn = || Txn::new(&aadhaar(7), clock.now() + TTL * 2, pending(clock.now()));
+            by_steps.remove_txn(previous).unwrap();
+            by_steps.insert_txn(key, txn());
+            in_place.supersede(previous, key, txn());
+            consistent(&in_place);
+            let order = |state: &State| {
+                state
+                    .txns_of(&aadhaar(7))
+                    .map(|(k, _)| k)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(order(&in_place), order(&by_steps), "{count} {previous_at}");
+            assert_eq!(in_place.expiry, by_steps.expiry);
+            assert!(!in_place.txns.contains_key(&previous) && in_place.txns.contains_key(&key));
+        }
     }
 
     #[test]
