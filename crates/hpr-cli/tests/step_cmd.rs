@@ -3,8 +3,8 @@
 //!
 //! Covered: both demographic branches end to end, an existing account, every error kind with its
 //! exit code, the state file (atomic, 0600, no secrets, untouched by failures), payload sources
-//! (inline, `@FILE`, stdin), Ctrl-C, and the completion scripts. Every child process and every
-//! wait is bounded.
+//! (inline, `@FILE`, stdin), Ctrl-C, the completion scripts, and the fixed-address binary. Every
+//! child process and every wait is bounded.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -1236,4 +1236,34 @@ fn completions_for_each_shell() {
     for shell in ["bash", "zsh", "fish"] {
         assert!(stderr.contains(shell), "{stderr}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (g) start-up
+
+/// `hpr` is linked at a fixed address (see `build.rs`): its ELF type is an executable, not a
+/// position-independent one (whose thousands of relocations the loader applies at every start),
+/// unless the build asked for one with `HPR_BUILD_PIE=1`.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_binary_is_linked_at_a_fixed_address() {
+    use std::io::Read as _;
+    if std::env::var_os("HPR_BUILD_PIE").is_some_and(|v| v == "1") {
+        return;
+    }
+    let mut header = [0_u8; 18];
+    std::fs::File::open(assert_cmd::cargo::cargo_bin("hpr"))
+        .unwrap()
+        .read_exact(&mut header)
+        .unwrap();
+    assert_eq!(&header[..4], b"\x7fELF");
+    // e_type at offset 16, in the byte order EI_DATA (offset 5) names: 2 = EXEC, 3 = DYN (PIE)
+    let e_type = match header[5] {
+        1 => u16::from_le_bytes([header[16], header[17]]),
+        _ => u16::from_be_bytes([header[16], header[17]]),
+    };
+    assert_eq!(
+        e_type, 2,
+        "hpr should be an ELF executable at a fixed address"
+    );
 }
