@@ -608,8 +608,8 @@ fn is_local_authority(authority: &str, served: Option<&Served>) -> bool {
     {
         return true;
     }
-    // the common case, `127.0.0.1:PORT`, without building an `Authority` (an allocation): an
-    // IPv4 `address:port` is a valid authority whose host is that address
+    // any other IPv4 `address:port` without building an `Authority` (an allocation): it is a
+    // valid authority whose host is that address
     if let Ok(v4) = authority.parse::<std::net::SocketAddrV4>() {
         let ip = IpAddr::V4(*v4.ip());
         if ip.is_loopback() || served.is_some_and(|s| ip == s.local.ip().to_canonical()) {
