@@ -410,13 +410,18 @@ impl State {
     /// Stores a new transaction under `key`. The caller has made room (see
     /// [`State::make_room`]).
     pub fn insert_txn(&mut self, key: TxnKey, txn: Txn) {
-        self.expiry.insert((txn.expires_at, key));
         match self.by_aadhaar.entry(txn.aadhaar) {
             Entry::Occupied(mut keys) => keys.get_mut().push(key),
             Entry::Vacant(slot) => {
                 slot.insert(TxnKeys::One(key));
             }
         }
+        self.store(key, txn);
+    }
+
+    /// Puts `txn` in the map and the expiry index; the caller has indexed it by Aadhaar.
+    fn store(&mut self, key: TxnKey, txn: Txn) {
+        self.expiry.insert((txn.expires_at, key));
         if let Some(old) = self.txns.insert(key, txn) {
             // a repeated id (only after a reset re-seeds the generator, and then the map was
             // cleared): keep the indexes consistent anyway
@@ -432,17 +437,13 @@ impl State {
         if let Some(old) = self.txns.remove(&previous) {
             self.expiry.remove(&(old.expires_at, previous));
         }
-        self.expiry.insert((txn.expires_at, key));
         match self.by_aadhaar.get_mut(&txn.aadhaar) {
             Some(keys) => keys.replace(previous, key),
             None => {
                 self.by_aadhaar.insert(txn.aadhaar, TxnKeys::One(key));
             }
         }
-        if let Some(old) = self.txns.insert(key, txn) {
-            // a repeated id: see `insert_txn`
-            self.expiry.remove(&(old.expires_at, key));
-        }
+        self.store(key, txn);
     }
 
     /// Forgets a transaction (and its index entries).
