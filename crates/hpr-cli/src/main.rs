@@ -7,6 +7,7 @@
 //! [`logging`] the `-v` / `RUST_LOG` set-up. This file parses, dispatches and turns the outcome
 //! into the exit code.
 
+mod allocator;
 mod backend;
 mod cli;
 mod commands;
@@ -20,12 +21,6 @@ mod term;
 mod wizard;
 
 use std::process::ExitCode;
-
-/// jemalloc with a background purge thread (configured in `.cargo/config.toml`) gives freed
-/// memory back to the OS within about a second: after a burst of slow connections `hpr sandbox`
-/// returns near its baseline, where glibc's malloc kept 25–40 MiB in its arenas.
-#[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = match cli::parse_from(std::env::args_os().collect()) {

@@ -318,6 +318,32 @@ fn ctrl_c_stops_with_code_0() {
     sandbox.stop_with("INT");
 }
 
+/// The names of a live process's threads (`/proc/PID/task/*/comm`).
+#[cfg(target_os = "linux")]
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .map(|task| {
+            let comm = task.unwrap().path().join("comm");
+            std::fs::read_to_string(comm).unwrap().trim().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_sandbox_runs_the_allocators_purge_thread() {
+    // started by `hpr sandbox` itself, not at start-up (one-shot commands do without it)
+    let (mut sandbox, url) = Running::sandbox(&["--quiet-sms"]);
+    assert_eq!(http_get(&url, "/_sandbox/health").0, 200);
+    let names = thread_names(sandbox.pid());
+    assert!(
+        names.iter().any(|name| name == "jemalloc_bg_thd"),
+        "threads: {names:?}"
+    );
+    sandbox.stop_with("TERM");
+}
+
 #[test]
 fn listening_line_names_the_seed() {
     let (mut sandbox, url) = Running::sandbox(&["--seed", "42", "--quiet-sms"]);

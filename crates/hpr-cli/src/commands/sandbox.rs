@@ -34,6 +34,7 @@ pub fn run(args: SandboxArgs) -> Result<ExitStatus, CliError> {
     }
     tracing::info!(?config, "sandbox settings");
     let sandbox = Sandbox::new(config).map_err(|e| CliError::usage(e.to_string()))?;
+    crate::allocator::purge_in_background();
     super::block_on(serve(sandbox, args.addr))?
 }
 

@@ -26,6 +26,7 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus, CliError> {
         Some(ServeCommand::Keys(command)) => super::block_on(keys(command))?,
         None => {
             let backend = backend(&args)?;
+            crate::allocator::purge_in_background();
             super::block_on(serve(args, backend))?
         }
     }
