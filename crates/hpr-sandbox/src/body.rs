@@ -2,13 +2,36 @@
 //! `""` and a missing key all mean "absent", and codes may come as JSON numbers.
 
 use abdm_hpr::types::{Rule, ValidationErrors};
+use axum::body::Bytes;
 use axum::http::StatusCode;
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 
 use crate::his::{Detail, HisError};
 
 /// A parsed JSON object body.
 pub(crate) type Body = Map<String, Value>;
+
+/// Why a request body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unread {
+    /// It is longer than the limit.
+    TooLarge,
+    /// The connection failed or the body came too late (see `middleware::body_deadline`).
+    Failed,
+}
+
+/// The whole body, if it holds at most `max_bytes`.
+pub(crate) async fn read_limited(
+    body: axum::body::Body,
+    max_bytes: usize,
+) -> Result<Bytes, Unread> {
+    match Limited::new(body, max_bytes).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(Unread::TooLarge),
+        Err(_) => Err(Unread::Failed),
+    }
+}
 
 /// Parses a body that must be a JSON object.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Body, HisError> {

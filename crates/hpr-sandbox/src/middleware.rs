@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::future::Future as _;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -198,22 +198,27 @@ impl FaultDice {
     }
 }
 
-/// All of Backend A's middleware in one layer, in the order the separate layers of Backend B
-/// run (one boxed future and one service clone per request instead of five): the
-/// [`body_deadline`], the [`contract_host`] rule (a refusal is not logged), then the request
-/// log around the bearer-key check and [`latency_and_faults`]. A late body's `408` replaces the
-/// answer after it is logged, as the outer layer did.
-pub(crate) async fn contract(
-    State(sandbox): State<Sandbox>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (request, expired) = guard_body(&sandbox, request);
-    let response = contract_inner(&sandbox, request, next).await;
-    late_body(&sandbox, expired.as_deref(), response)
+/// All of Backend A's middleware around one contract route's `work`, called by the route's own
+/// handler (no layer: no service clone, boxed future or moved request per layer), in the order
+/// the separate layers of Backend B run: the [`body_deadline`], the [`contract_host`] rule (a
+/// refusal is not logged), then the request log around the bearer-key check and
+/// [`latency_and_faults`]. A late body's `408` replaces the answer after it is logged, as the
+/// outer layer did.
+pub(crate) async fn contract<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
+where
+    W: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
+    let (request, expired) = guard_body(sandbox, request);
+    let response = contract_inner(sandbox, request, work).await;
+    late_body(sandbox, expired.as_deref(), response)
 }
 
-async fn contract_inner(sandbox: &Sandbox, request: Request, next: Next) -> Response {
+async fn contract_inner<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
+where
+    W: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     if let Some(refused) = foreign_host(&request) {
         return refused;
     }
@@ -222,7 +227,7 @@ async fn contract_inner(sandbox: &Sandbox, request: Request, next: Next) -> Resp
     let path = interned(request.uri().path());
     let response = match bearer_refusal(sandbox, &request) {
         Some(refused) => refused,
-        None => faults(sandbox, request, next).await,
+        None => faults(sandbox, request, work).await,
     };
     log(sandbox, method, path, started, &response);
     response
@@ -297,10 +302,15 @@ pub(crate) async fn latency_and_faults(
     request: Request,
     next: Next,
 ) -> Response {
-    faults(&sandbox, request, next).await
+    faults(&sandbox, request, |request| next.run(request)).await
 }
 
-async fn faults(sandbox: &Sandbox, request: Request, next: Next) -> Response {
+/// The latency, then the fault for `request` if one is armed, requested or drawn, else `work`.
+async fn faults<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
+where
+    W: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let config = &sandbox.inner.core.config;
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
@@ -326,10 +336,10 @@ async fn faults(sandbox: &Sandbox, request: Request, next: Next) -> Response {
         None => sandbox.inner.faults.roll(config.fault_rate, &config.faults),
     };
     match requested {
-        None => next.run(request).await,
+        None => work(request).await,
         Some(FaultKind::LostAnswer) => {
             // the operation takes effect; only its answer is lost
-            let _ = next.run(request).await;
+            let _ = work(request).await;
             fault_response(FaultKind::Reset, sandbox.inner.stopping.subscribe()).await
         }
         Some(kind) => fault_response(kind, sandbox.inner.stopping.subscribe()).await,
