@@ -249,7 +249,7 @@ pub enum Command {
 
 /// Where the registry is and how to authenticate: the client flags of `hpr step`, `hpr register`
 /// and `hpr serve` (flags override the environment).
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Clone, Default, Args)]
 pub struct BackendArgs {
     /// Which registry the steps go to: `gateway` (the HPR gateway at --api-url), `abdm` (ABDM
     /// itself, with your ABDM client ID and secret: the HPR_ABDM_* settings), or `sandbox` (an
@@ -294,6 +294,8 @@ pub struct BackendArgs {
     pub abdm: AbdmArgs,
 }
 
+redacted_debug!(BackendArgs { backend, api_url, facility_id, timeout_secs, abdm; api_key, hprid_auth });
+
 /// The registries `hpr` can send steps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BackendKind {
@@ -306,7 +308,7 @@ pub enum BackendKind {
 }
 
 /// The settings of `--backend abdm` (CONTRACT §3); each flag has an `HPR_ABDM_*` variable.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Clone, Default, Args)]
 pub struct AbdmArgs {
     /// ABDM client ID issued by NHA (e.g. SBX_000123).
     #[arg(long, value_name = "ID", env = "HPR_ABDM_CLIENT_ID")]
@@ -343,8 +345,10 @@ pub struct AbdmArgs {
     pub abdm_encrypt: Option<String>,
 }
 
+redacted_debug!(AbdmArgs { abdm_client_id, abdm_env, abdm_hpr_url, abdm_gateway_url, abdm_session_api, abdm_encrypt; abdm_client_secret });
+
 /// Flags of `hpr register`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct RegisterArgs {
     /// Which registry to talk to (none: an embedded offline sandbox).
     #[command(flatten)]
@@ -360,8 +364,10 @@ pub struct RegisterArgs {
     pub sandbox_fixed_otp: Option<String>,
 }
 
+redacted_debug!(RegisterArgs { backend, sandbox_seed; sandbox_fixed_otp });
+
 /// Flags of `hpr serve`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ServeArgs {
     /// Manage API keys instead of serving.
     #[command(subcommand)]
@@ -425,8 +431,10 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
 }
 
+redacted_debug!(ServeArgs { keys, addr, database, registry, sandbox_seed, sandbox_quiet_sms, session_ttl_mins, rate_limit_per_min, body_limit_bytes, request_timeout_secs, claim_ttl_secs, cors_origins, log_format; sandbox_fixed_otp });
+
 /// `--database`, shared by `hpr serve` and its `keys` commands.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// The database: `sqlite:PATH` (created and migrated) or `postgres://USER:PASS@HOST/DB`.
     #[arg(
@@ -438,6 +446,8 @@ pub struct DatabaseArgs {
     )]
     pub url: String,
 }
+
+redacted_debug!(DatabaseArgs { ; url });
 
 /// How log lines look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -489,7 +499,7 @@ pub enum KeysCommand {
 }
 
 /// Flags of `hpr step`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct StepArgs {
     /// The step id, e.g. generate_aadhaar_otp, verify_aadhaar_otp (UPPER_CASE accepted).
     #[arg(value_name = "STEP")]
@@ -511,6 +521,8 @@ pub struct StepArgs {
     pub backend: BackendArgs,
 }
 
+redacted_debug!(StepArgs { step, state, backend; payload });
+
 /// Flags of `hpr completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -520,7 +532,7 @@ pub struct CompletionsArgs {
 }
 
 /// Flags of `hpr sandbox`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct SandboxArgs {
     /// Address to listen on: IP:PORT, localhost:PORT or a bare PORT (port 0 picks a free one).
     /// A non-loopback address exposes the sandbox to the network (a warning is printed).
@@ -635,6 +647,8 @@ pub struct SandboxArgs {
     pub abdm_encrypt: FieldModes,
 }
 
+redacted_debug!(SandboxArgs { addr, seed, otp_ttl_secs, txn_ttl_secs, max_transactions, max_otp_attempts, resend_interval_secs, identities, state, latency_ms, fault_rate, faults, quiet_sms, header_timeout_secs, max_connections, abdm_token_ttl_secs, abdm_encrypt; fixed_otp, api_keys, admin_token, abdm_clients });
+
 /// `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT` (IPv4 loopback) or a bare `PORT` (IPv4 loopback).
 fn parse_addr(s: &str) -> Result<SocketAddr, String> {
     let s = s.trim();
@@ -734,6 +748,90 @@ mod tests {
     /// Every command line `hpr step T1 T2 T3` over a set of tokens (flags, values, help,
     /// version, typos): whatever the step-alone parser accepts, the whole tree accepts with the
     /// same result, and every `hpr step` line the whole tree accepts takes the quick path.
+    /// The values `Debug` hides of an `hpr step` command line.
+    fn step_secrets(cli: &Cli) -> Option<[Option<&str>; 4]> {
+        let Command::Step(args) = &cli.command else {
+            return None;
+        };
+        let backend = &args.backend;
+        Some([
+            args.payload.as_deref(),
+            backend.api_key.as_deref(),
+            backend.hprid_auth.as_deref(),
+            backend.abdm.abdm_client_secret.as_deref(),
+        ])
+    }
+
+    /// A parsed command line, shown with `{:?}`, holds none of the secrets it was given.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        use clap::Parser as _;
+        let secrets = [
+            "654321",
+            "s3cret-api-key",
+            "hprid-auth-value",
+            "abdm-client-s3cret",
+            "pa55word",
+            "admin-t0ken",
+            "SBX_1:client-s3cret",
+        ];
+        let lines: [&[&str]; 4] = [
+            &[
+                "hpr",
+                "step",
+                "verify_aadhaar_otp",
+                "--payload",
+                r#"{"otp":"654321"}"#,
+                "--state",
+                "s.json",
+                "--api-key",
+                "s3cret-api-key",
+                "--hprid-auth",
+                "hprid-auth-value",
+                "--abdm-client-secret",
+                "abdm-client-s3cret",
+            ],
+            &[
+                "hpr",
+                "sandbox",
+                "--fixed-otp",
+                "654321",
+                "--api-key",
+                "s3cret-api-key",
+                "--admin-token",
+                "admin-t0ken",
+                "--abdm-client",
+                "SBX_1:client-s3cret",
+            ],
+            &[
+                "hpr",
+                "serve",
+                "--database",
+                "postgres://hpr:pa55word@127.0.0.1/hpr",
+                "--sandbox-fixed-otp",
+                "654321",
+                "--api-key",
+                "s3cret-api-key",
+            ],
+            &[
+                "hpr",
+                "register",
+                "--sandbox-fixed-otp",
+                "654321",
+                "--abdm-client-secret",
+                "abdm-client-s3cret",
+            ],
+        ];
+        for line in lines {
+            let cli = Cli::try_parse_from(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            let shown = format!("{cli:?} {cli:#?}");
+            for secret in secrets {
+                assert!(!shown.contains(secret), "{line:?} shows {secret}: {shown}");
+            }
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
+    }
+
     #[test]
     fn the_step_parser_agrees_with_the_whole_tree() {
         use clap::FromArgMatches as _;
@@ -786,7 +884,9 @@ mod tests {
                 .and_then(|m| Cli::from_arg_matches(&m));
             match (parse_step_alone(&line), whole) {
                 (Some(alone), Ok(whole)) => {
+                    // Debug shows every flag but the secrets' values, compared on their own
                     assert_eq!(format!("{alone:?}"), format!("{whole:?}"), "{tail:?}");
+                    assert_eq!(step_secrets(&alone), step_secrets(&whole), "{tail:?}");
                     quick += 1;
                 }
                 (Some(_), Err(e)) => panic!("{tail:?}: only the step parser accepts it: {e}"),

@@ -7,6 +7,10 @@
 //! [`logging`] the `-v` / `RUST_LOG` set-up. This file parses, dispatches and turns the outcome
 //! into the exit code.
 
+// first: cli.rs uses its macro
+#[macro_use]
+mod redacted_debug;
+
 mod allocator;
 mod backend;
 mod cli;
