@@ -21,6 +21,7 @@ pub fn purge_in_background() {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use tikv_jemalloc_ctl::{background_thread, opt};
