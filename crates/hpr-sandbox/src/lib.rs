@@ -198,23 +198,23 @@ impl Sandbox {
         let contract = abdm_hpr::Step::ALL
             .into_iter()
             .fold(Router::new(), |router, step| {
-                let op = operation(step);
                 router.route(
                     abdm_hpr::gateway::path(step),
-                    // the contract's checks run in the handler, not in a layer: one moved
-                    // request and one boxed future fewer per call (another method on the path
-                    // gets the router's plain 405, as it did beside the layer)
+                    // the contract's checks run in the handler, not in a layer (another method
+                    // on the path gets the router's plain 405, as it did beside the layer)
                     post(
                         move |State(sandbox): State<Sandbox>, request: Request| async move {
-                            let work = |request: Request| run(&sandbox, request, op);
-                            middleware::contract(&sandbox, request, work).await
+                            let served = request.extensions().get::<serve::Served>().copied();
+                            contract_step(&sandbox, request, served.as_ref(), step).await
                         },
                     ),
                 )
             })
             .fallback(
                 |State(sandbox): State<Sandbox>, request: Request| async move {
-                    middleware::contract(&sandbox, request, |_| unknown_path()).await
+                    let served = request.extensions().get::<serve::Served>().copied();
+                    let work = |_| unknown_path();
+                    middleware::contract(&sandbox, request, served.as_ref(), work).await
                 },
             );
         let admin = Router::new()
@@ -271,7 +271,7 @@ impl Sandbox {
             header_timeout: self.inner.core.config.header_timeout,
             max_connections: self.inner.core.config.max_connections,
         };
-        let server = tokio::spawn(serve::serve(listener, app, limits, stopped));
+        let server = tokio::spawn(serve::serve(listener, self.clone(), app, limits, stopped));
         Ok(RunningSandbox {
             sandbox: self,
             addr,
@@ -510,6 +510,29 @@ pub(crate) fn operation(step: abdm_hpr::Step) -> Operation {
         Step::GetHprIdSuggestion => Core::suggestions,
         Step::CreateHprIdWithPreverified => Core::create_hpr_id,
     }
+}
+
+/// The contract step a request is for: a `POST` to one of the gateway's 8 paths.
+pub(crate) fn contract_step_of(method: &axum::http::Method, path: &str) -> Option<abdm_hpr::Step> {
+    if method != axum::http::Method::POST {
+        return None;
+    }
+    abdm_hpr::Step::ALL
+        .into_iter()
+        .find(|step| abdm_hpr::gateway::path(*step) == path)
+}
+
+/// One contract route, wherever it is dispatched from (the router, or the connection loop's
+/// shortcut for the 8 paths): Backend A's checks around the step's operation.
+pub(crate) async fn contract_step(
+    sandbox: &Sandbox,
+    request: Request,
+    served: Option<&serve::Served>,
+    step: abdm_hpr::Step,
+) -> Response {
+    let op = operation(step);
+    let work = |request: Request| run(sandbox, request, op);
+    middleware::contract(sandbox, request, served, work).await
 }
 
 /// Runs one contract operation on a raw body; a body over the limit is a `413`. A change to the

@@ -204,22 +204,35 @@ impl FaultDice {
 /// refusal is not logged), then the request log around the bearer-key check and
 /// [`latency_and_faults`]. A late body's `408` replaces the answer after it is logged, as the
 /// outer layer did.
-pub(crate) async fn contract<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
+///
+/// `served` is where the request came in ([`Sandbox::start`]'s connection loop knows it; a
+/// router mounted elsewhere has none, and then `Host` is not checked).
+pub(crate) async fn contract<W, F>(
+    sandbox: &Sandbox,
+    request: Request,
+    served: Option<&Served>,
+    work: W,
+) -> Response
 where
     W: FnOnce(Request) -> F,
     F: Future<Output = Response>,
 {
     let (request, expired) = guard_body(sandbox, request);
-    let response = contract_inner(sandbox, request, work).await;
+    let response = contract_inner(sandbox, request, served, work).await;
     late_body(sandbox, expired.as_deref(), response)
 }
 
-async fn contract_inner<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
+async fn contract_inner<W, F>(
+    sandbox: &Sandbox,
+    request: Request,
+    served: Option<&Served>,
+    work: W,
+) -> Response
 where
     W: FnOnce(Request) -> F,
     F: Future<Output = Response>,
 {
-    if let Some(refused) = foreign_host(&request) {
+    if let Some(refused) = foreign_host(&request, served) {
         return refused;
     }
     let started = Instant::now();
@@ -563,15 +576,15 @@ pub(crate) async fn admin_guard(
 /// The contract routes: when the sandbox listens on a loopback address, a foreign `Host` (DNS
 /// rebinding) is refused.
 pub(crate) async fn contract_host(request: Request, next: Next) -> Response {
-    match foreign_host(&request) {
+    match foreign_host(&request, request.extensions().get::<Served>()) {
         Some(refused) => refused,
         None => next.run(request).await,
     }
 }
 
-/// The `403` of [`contract_host`], or `None`.
-fn foreign_host(request: &Request) -> Option<Response> {
-    if let Some(served) = request.extensions().get::<Served>()
+/// The `403` of [`contract_host`] for a request received as `served`, or `None`.
+fn foreign_host(request: &Request, served: Option<&Served>) -> Option<Response> {
+    if let Some(served) = served
         && served.bound.ip().to_canonical().is_loopback()
         && !host_allowed(request, Some(served))
     {
@@ -745,6 +758,28 @@ mod tests {
             bound: "0.0.0.0:8080".parse().unwrap(),
             local: "192.0.2.10:8080".parse().unwrap(),
         })
+    }
+
+    #[tokio::test]
+    async fn mounted_elsewhere_the_contract_routes_check_the_key_but_not_the_host() {
+        let foreign = ("host", "sandbox.example:8080");
+        let path = "/hpId/suggestion";
+        let keyless = call(None, Method::POST, path, &[foreign]).await;
+        assert_eq!(keyless, StatusCode::UNAUTHORIZED);
+        let keyed = call(
+            None,
+            Method::POST,
+            path,
+            &[foreign, ("authorization", "Bearer k")],
+        )
+        .await;
+        assert_ne!(keyed, StatusCode::UNAUTHORIZED);
+        assert_ne!(keyed, StatusCode::FORBIDDEN);
+        // an unknown path passes the same checks first; another method is the router's 405
+        let unknown = call(None, Method::POST, "/nope", &[foreign]).await;
+        assert_eq!(unknown, StatusCode::UNAUTHORIZED);
+        let get = call(None, Method::GET, path, &[foreign]).await;
+        assert_eq!(get, StatusCode::METHOD_NOT_ALLOWED);
     }
 
     #[tokio::test]

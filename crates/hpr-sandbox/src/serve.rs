@@ -12,28 +12,33 @@
 //! - **Shutdown:** the listener closes, every connection finishes its request in flight and
 //!   closes (an idle one at once), and the loop ends when the last one has.
 //!
-//! Every request carries a [`Served`] extension: the listening and the local address, which the
-//! Host and Origin rules of `middleware` compare against.
+//! Every request is served knowing where it came in ([`Served`]: the listening and the local
+//! address, which the Host and Origin rules of `middleware` compare against): a contract call is
+//! handed it directly, any other request carries it as an extension.
 //!
 //! [`SandboxConfig::header_timeout`]: crate::SandboxConfig::header_timeout
 //! [`SandboxConfig::max_connections`]: crate::SandboxConfig::max_connections
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::Response;
+use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot, watch};
 
+use crate::Sandbox;
 use crate::his::HisError;
 
 /// How many `503` answers to connections past the limit may be under way at once.
@@ -64,6 +69,7 @@ pub(crate) struct Limits {
 /// gracefully.
 pub(crate) async fn serve(
     listener: TcpListener,
+    sandbox: Sandbox,
     app: Router,
     limits: Limits,
     stop: oneshot::Receiver<()>,
@@ -107,6 +113,7 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service = ConnectionService {
+            sandbox: sandbox.clone(),
             app: app.clone(),
             served: Served { bound, local },
         };
@@ -188,21 +195,35 @@ fn busy_answer(max_connections: usize) -> Bytes {
     ))
 }
 
-/// The router, with the [`Served`] extension added to each request.
+/// One connection's service: a contract call (`POST` to one of the gateway's 8 paths, nearly
+/// every request) goes straight to its handler, which is given where it was received; any other
+/// request goes to the router with a [`Served`] extension. The router has the same contract
+/// routes (for a router mounted elsewhere), served by the same [`crate::contract_step`]: the
+/// shortcut only skips the route lookup and the extension map.
 #[derive(Clone)]
 struct ConnectionService {
+    sandbox: Sandbox,
     app: Router,
     served: Served,
 }
 
+type ContractFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
 impl hyper::service::Service<Request<Incoming>> for ConnectionService {
     type Response = Response;
     type Error = Infallible;
-    type Future = axum::routing::future::RouteFuture<Infallible>;
+    type Future = Either<axum::routing::future::RouteFuture<Infallible>, ContractFuture>;
 
     fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        if let Some(step) = crate::contract_step_of(request.method(), request.uri().path()) {
+            let (sandbox, served) = (self.sandbox.clone(), self.served);
+            let request = request.map(Body::new);
+            return Either::Right(Box::pin(async move {
+                Ok(crate::contract_step(&sandbox, request, Some(&served), step).await)
+            }));
+        }
         request.extensions_mut().insert(self.served);
         // a `Router` is always ready, so `poll_ready` need not be awaited
-        tower_service::Service::call(&mut self.app.clone(), request)
+        Either::Left(tower_service::Service::call(&mut self.app.clone(), request))
     }
 }
