@@ -249,7 +249,8 @@ pub(crate) struct PendingOtp {
     /// It expires `otp_ttl` later.
     pub sent_at: Instant,
     pub wrong: u32,
-    /// For a mobile OTP: the number it was sent to.
+    /// The number it was sent to: a mobile OTP's always, an Aadhaar OTP's (the linked mobile)
+    /// once known, so that a resend need not derive it again.
     pub mobile: Option<Box<str>>,
 }
 
@@ -444,6 +445,13 @@ impl State {
             }
         }
         self.store(key, txn);
+    }
+
+    /// Records the mobile a transaction's pending OTP was sent to, if it is still pending.
+    pub fn note_otp_mobile(&mut self, key: TxnKey, mobile: &str) {
+        if let Some(otp) = self.txns.get_mut(&key).and_then(|txn| txn.otp.as_mut()) {
+            otp.mobile = Some(mobile.into());
+        }
     }
 
     /// Forgets a transaction (and its index entries).

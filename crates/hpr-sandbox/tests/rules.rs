@@ -164,6 +164,36 @@ async fn aadhaar_otp_resends_are_throttled_and_supersede_the_old_transaction() {
 }
 
 #[tokio::test]
+async fn a_resent_aadhaar_otp_goes_to_the_linked_mobile_of_the_moment() {
+    let h = start_default().await;
+    let interval = h.running.config().resend_interval;
+    let sent_to = |r: &Reply| {
+        assert_ok(r);
+        r.json()["mobileNumber"]
+            .as_str()
+            .expect("mobileNumber")
+            .to_owned()
+    };
+    let person = h.running.identity(AADHAAR).expect("a derived person");
+    let first = sent_to(&h.generate_raw(AADHAAR).await);
+    assert!(first.ends_with(&person.mobile[6..]), "{first}");
+    // a resend reuses the mobile the pending OTP went to
+    h.clock.advance(interval);
+    assert_eq!(sent_to(&h.generate_raw(AADHAAR).await), first);
+    // a person seeded since then is who the next one goes to
+    let mut seeded = person.clone();
+    seeded.mobile = "9000012345".to_owned();
+    h.running.add_identity(seeded).expect("added");
+    h.clock.advance(interval);
+    let r = h.generate_raw(AADHAAR).await;
+    let txn = r.json()["txnId"].as_str().expect("txnId").to_owned();
+    assert_eq!(sent_to(&r), "******2345");
+    // and the e-KYC profile agrees
+    assert_eq!(h.verify(&txn).await["mobile"], "******2345");
+    h.running.shutdown().await;
+}
+
+#[tokio::test]
 async fn mobile_otp_resends_are_throttled() {
     let h = start_default().await;
     let interval = h.running.config().resend_interval;
