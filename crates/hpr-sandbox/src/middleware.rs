@@ -218,23 +218,19 @@ where
     F: Future<Output = Response>,
 {
     let (request, expired) = guard_body(sandbox, request);
-    let response = contract_inner(sandbox, request, served, work).await;
+    let response = match foreign_host(&request, served) {
+        Some(refused) => refused,
+        None => logged_contract_call(sandbox, request, work).await,
+    };
     late_body(sandbox, expired.as_deref(), response)
 }
 
-async fn contract_inner<W, F>(
-    sandbox: &Sandbox,
-    request: Request,
-    served: Option<&Served>,
-    work: W,
-) -> Response
+/// The bearer-key check, then latency, faults and `work`, timed and logged.
+async fn logged_contract_call<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
 where
     W: FnOnce(Request) -> F,
     F: Future<Output = Response>,
 {
-    if let Some(refused) = foreign_host(&request, served) {
-        return refused;
-    }
     let started = Instant::now();
     let method = request.method().clone();
     let path = interned(request.uri().path());
