@@ -447,9 +447,11 @@ impl State {
         self.store(key, txn);
     }
 
-    /// Records the mobile a transaction's pending OTP was sent to, if it is still pending.
+    /// Records the linked mobile a transaction's Aadhaar OTP was sent to, if it is still pending.
     pub fn note_otp_mobile(&mut self, key: TxnKey, mobile: &str) {
-        if let Some(otp) = self.txns.get_mut(&key).and_then(|txn| txn.otp.as_mut()) {
+        if let Some(otp) = self.txns.get_mut(&key).and_then(|txn| txn.otp.as_mut())
+            && otp.kind == OtpKind::Aadhaar
+        {
             otp.mobile = Some(mobile.into());
         }
     }
