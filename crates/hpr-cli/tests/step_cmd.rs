@@ -1267,3 +1267,28 @@ fn the_binary_is_linked_at_a_fixed_address() {
         "hpr should be an ELF executable at a fixed address"
     );
 }
+
+/// The link order `build.rs` gives rust-lld in release builds (`link-order.txt`, written by
+/// `scripts/link-order`) is a list lld reads: one symbol name a line, sorted and without
+/// repeats (so a refreshed list diffs cleanly), each a symbol as the compiler spells it (`_R…`,
+/// `_ZN…` with `$` escapes, or a C name), and it names the step's own code.
+#[test]
+fn the_link_order_is_a_list_of_the_steps_symbols() {
+    let list =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/link-order.txt")).unwrap();
+    let names: Vec<&str> = list.lines().collect();
+    assert!(names.len() > 100, "{} names", names.len());
+    assert!(list.ends_with('\n'));
+    for pair in names.windows(2) {
+        assert!(pair[0] < pair[1], "not sorted or repeated: {pair:?}");
+    }
+    for name in &names {
+        let symbol = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.$".contains(c));
+        assert!(!name.is_empty() && symbol, "not a symbol name: {name:?}");
+    }
+    // both manglings spell a path's identifiers with their lengths: 3hpr8commands4step3run
+    let step_run = names.iter().any(|n| n.contains("3hpr8commands4step3run"));
+    assert!(step_run, "the list does not name hpr::commands::step::run");
+}
