@@ -177,42 +177,19 @@ pub struct Cli {
     pub command: Command,
 }
 
+mod step_line;
+
 /// Parses the command line: `args` as `std::env::args_os` gives them, program name first.
 ///
-/// `hpr step` runs once per step of a scripted registration, so its start-up time is what a
-/// script waits for. Building the whole command tree (every flag of every subcommand) costs
-/// more than the rest of the parse, so a command line that starts with `step` is first parsed
-/// by the step's flags alone. Anything that parser refuses (help, version, a typo, a missing
-/// flag) is parsed again by the whole tree: messages and exit codes are always the whole
-/// tree's, and a test checks both parsers agree on every command line they both accept.
+/// A line that starts with `step` in one of its common shapes is read without building clap's
+/// command tree ([`step_line`]: the start-up of `hpr step` is what a scripted registration waits
+/// for); anything else, and anything that parser leaves alone (help, version, a typo, a missing
+/// flag), is parsed by the whole tree, so messages and exit codes are always clap's.
 pub fn parse_from(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
-    if let Some(cli) = parse_step_alone(&args) {
+    if let Some(cli) = step_line::parse(&args) {
         return Ok(cli);
     }
     Cli::try_parse_from(args)
-}
-
-/// `hpr step …` parsed by [`StepCommandLine`]; `None` for another subcommand or any error.
-fn parse_step_alone(args: &[std::ffi::OsString]) -> Option<Cli> {
-    let (program, rest) = args.split_first()?;
-    let rest = rest.strip_prefix(&[std::ffi::OsString::from("step")][..])?;
-    let line = StepCommandLine::try_parse_from(std::iter::once(program).chain(rest)).ok()?;
-    Some(Cli {
-        verbose: line.verbose,
-        command: Command::Step(line.args),
-    })
-}
-
-/// The flags `hpr step` accepts: its own and the global `-v` (see [`parse_from`]).
-#[derive(Debug, Parser)]
-#[command(name = "hpr", disable_help_flag = true)]
-struct StepCommandLine {
-    /// As [`Cli::verbose`].
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    verbose: u8,
-
-    #[command(flatten)]
-    args: StepArgs,
 }
 
 /// The subcommands.
@@ -745,9 +722,6 @@ mod tests {
         Cli::command().debug_assert();
     }
 
-    /// Every command line `hpr step T1 T2 T3` over a set of tokens (flags, values, help,
-    /// version, typos): whatever the step-alone parser accepts, the whole tree accepts with the
-    /// same result, and every `hpr step` line the whole tree accepts takes the quick path.
     /// The values `Debug` hides of an `hpr step` command line.
     fn step_secrets(cli: &Cli) -> Option<[Option<&str>; 4]> {
         let Command::Step(args) = &cli.command else {
@@ -832,6 +806,10 @@ mod tests {
         }
     }
 
+    /// Every command line `hpr step T1 T2 T3` over a set of tokens (flags, values, help,
+    /// version, typos): whatever the quick parser accepts, the whole tree accepts with the same
+    /// result, and every `hpr step` line the whole tree accepts takes the quick path unless it
+    /// has `--` or a `-` step id.
     #[test]
     fn the_step_parser_agrees_with_the_whole_tree() {
         use clap::FromArgMatches as _;
@@ -854,6 +832,12 @@ mod tests {
             "--",
             "--bogus",
             "help",
+            "-",
+            "--payload=-",
+            "--backend=gateway",
+            "--timeout-secs=5",
+            "--verbose=1",
+            "-vx",
         ];
         let mut whole_tree = Cli::command();
         let mut lines: Vec<Vec<&str>> = vec![vec![]];
@@ -873,6 +857,7 @@ mod tests {
         lines.sort();
         lines.dedup();
         let (mut quick, mut refused) = (0, 0);
+        let mut left_to_clap = Vec::new();
         for tail in &lines {
             let line: Vec<std::ffi::OsString> = ["hpr", "step"]
                 .iter()
@@ -882,7 +867,7 @@ mod tests {
             let whole = whole_tree
                 .try_get_matches_from_mut(line.clone())
                 .and_then(|m| Cli::from_arg_matches(&m));
-            match (parse_step_alone(&line), whole) {
+            match (step_line::parse(&line), whole) {
                 (Some(alone), Ok(whole)) => {
                     // Debug shows every flag but the secrets' values, compared on their own
                     assert_eq!(format!("{alone:?}"), format!("{whole:?}"), "{tail:?}");
@@ -890,9 +875,17 @@ mod tests {
                     quick += 1;
                 }
                 (Some(_), Err(e)) => panic!("{tail:?}: only the step parser accepts it: {e}"),
-                (None, Ok(_)) => panic!("{tail:?}: the quick path refused a valid line"),
+                (None, Ok(_)) => left_to_clap.push(tail.join(" ")),
                 (None, Err(_)) => refused += 1,
             }
+        }
+        // the valid lines left to clap are those with a word the quick parser does not read:
+        // `--` (the end of flags) or `-` as the step id
+        for line in &left_to_clap {
+            assert!(
+                line.split(' ').any(|w| w == "--" || w == "-"),
+                "the quick path refused a valid line: {line}"
+            );
         }
         // both kinds of line were tried
         assert!(
@@ -905,8 +898,59 @@ mod tests {
             &["hpr", "-v", "step", "x", "--state", "s"],
         ] {
             let line: Vec<std::ffi::OsString> = line.iter().map(Into::into).collect();
-            assert!(parse_step_alone(&line).is_none());
+            assert!(step_line::parse(&line).is_none());
             assert!(parse_from(line).is_ok());
+        }
+    }
+
+    /// A flag left out takes its environment variable (the flag wins); a value clap would
+    /// refuse or read differently (empty, non-UTF-8, an unknown backend) is left to clap.
+    #[test]
+    fn the_step_parser_reads_the_environment_as_clap_does() {
+        use std::ffi::OsString;
+        let line = |extra: &[&str]| -> Vec<OsString> {
+            ["hpr", "step", "check_account_exist", "--state", "s.json"]
+                .iter()
+                .chain(extra)
+                .map(OsString::from)
+                .collect()
+        };
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let backend = |cli: Option<Cli>| match cli.map(|c| c.command) {
+            Some(Command::Step(args)) => Some(args.backend),
+            _ => None,
+        };
+        let vars: &[(&str, &str)] = &[
+            ("HPR_BACKEND", "abdm"),
+            ("HPR_API_URL", "http://127.0.0.1:9"),
+            ("HPR_API_KEY", "key"),
+            ("HPR_ABDM_CLIENT_SECRET", "secret"),
+        ];
+        let read = backend(step_line::parse_with(&line(&[]), env(vars))).unwrap();
+        assert_eq!(read.backend, Some(BackendKind::Abdm));
+        assert_eq!(read.api_url.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(read.api_key.as_deref(), Some("key"));
+        assert_eq!(read.abdm.abdm_client_secret.as_deref(), Some("secret"));
+        assert_eq!(read.hprid_auth, None);
+        let flags = line(&["--api-key", "flag", "--backend", "gateway"]);
+        let read = backend(step_line::parse_with(&flags, env(vars))).unwrap();
+        assert_eq!(read.api_key.as_deref(), Some("flag"));
+        assert_eq!(read.backend, Some(BackendKind::Gateway));
+        for vars in [
+            &[("HPR_BACKEND", "")][..],
+            &[("HPR_BACKEND", "Gateway")],
+            &[("HPR_API_URL", "")],
+        ] {
+            assert!(
+                step_line::parse_with(&line(&[]), env(vars)).is_none(),
+                "{vars:?}"
+            );
         }
     }
 
