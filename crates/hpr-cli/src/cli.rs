@@ -802,7 +802,7 @@ mod tests {
             for secret in secrets {
                 assert!(!shown.contains(secret), "{line:?} shows {secret}: {shown}");
             }
-            assert!(shown.contains("<redacted>"), "{shown}");
+            assert!(shown.contains(abdm_hpr::types::mask::REDACTED), "{shown}");
         }
     }
 

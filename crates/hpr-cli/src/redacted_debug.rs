@@ -4,13 +4,16 @@
 
 use std::fmt;
 
-/// A secret flag's value as `Debug` shows it: set or not, and how many for a list.
+use abdm_hpr::types::mask::REDACTED;
+
+/// A secret flag's value as `Debug` shows it: set or not, and how many for a list, with the
+/// marker every other `Debug` of a secret in this workspace uses ([`REDACTED`]).
 pub(crate) struct Redacted<'a, T: ?Sized>(pub &'a T);
 
 impl fmt::Debug for Redacted<'_, Option<String>> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(_) => f.write_str("Some(<redacted>)"),
+            Some(_) => write!(f, "Some({REDACTED})"),
             None => f.write_str("None"),
         }
     }
@@ -18,13 +21,13 @@ impl fmt::Debug for Redacted<'_, Option<String>> {
 
 impl fmt::Debug for Redacted<'_, Vec<String>> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[<redacted> x {}]", self.0.len())
+        write!(f, "[{REDACTED} x {}]", self.0.len())
     }
 }
 
 impl fmt::Debug for Redacted<'_, String> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
+        f.write_str(REDACTED)
     }
 }
 
