@@ -10,6 +10,8 @@ use abdm_hpr::abdm::FieldModes;
 use clap::{Args, Parser, Subcommand, value_parser};
 use hpr_sandbox::FaultKind;
 
+mod step_line;
+
 /// Examples and exit codes for `hpr --help`.
 const MAIN_AFTER_HELP: &str = "\
 Examples:
@@ -176,8 +178,6 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
-
-mod step_line;
 
 /// Parses the command line: `args` as `std::env::args_os` gives them, program name first.
 ///
