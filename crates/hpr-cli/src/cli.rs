@@ -12,6 +12,26 @@ use hpr_sandbox::FaultKind;
 
 mod step_line;
 
+/// The environment variables of the client flags ([`BackendArgs`]), read by clap and by
+/// [`step_line`] alike.
+mod env {
+    pub const BACKEND: &str = "HPR_BACKEND";
+    pub const API_URL: &str = "HPR_API_URL";
+    pub const API_KEY: &str = "HPR_API_KEY";
+    pub const HPRID_AUTH: &str = "HPR_HPRID_AUTH";
+    pub const FACILITY_ID: &str = "HPR_FACILITY_ID";
+    pub const ABDM_CLIENT_ID: &str = "HPR_ABDM_CLIENT_ID";
+    pub const ABDM_CLIENT_SECRET: &str = "HPR_ABDM_CLIENT_SECRET";
+    pub const ABDM_ENV: &str = "HPR_ABDM_ENV";
+    pub const ABDM_HPR_URL: &str = "HPR_ABDM_HPR_URL";
+    pub const ABDM_GATEWAY_URL: &str = "HPR_ABDM_GATEWAY_URL";
+    pub const ABDM_SESSION_API: &str = "HPR_ABDM_SESSION_API";
+    pub const ABDM_ENCRYPT: &str = "HPR_ABDM_ENCRYPT";
+}
+
+/// The values `--timeout-secs` accepts (clap's range, also checked by [`step_line`]).
+const TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=3600;
+
 /// Examples and exit codes for `hpr --help`.
 const MAIN_AFTER_HELP: &str = "\
 Examples:
@@ -233,18 +253,18 @@ pub struct BackendArgs {
     /// embedded offline sandbox; `hpr register` and `hpr serve` only)
     /// [default: `hpr step`: gateway; `hpr register`: gateway if --api-url is set, else sandbox;
     /// `hpr serve`: sandbox].
-    #[arg(long, value_enum, value_name = "BACKEND", env = "HPR_BACKEND")]
+    #[arg(long, value_enum, value_name = "BACKEND", env = env::BACKEND)]
     pub backend: Option<BackendKind>,
 
     /// Base URL of the HPR gateway, e.g. http://127.0.0.1:8080 (a path prefix is kept).
-    #[arg(long, value_name = "URL", env = "HPR_API_URL")]
+    #[arg(long, value_name = "URL", env = env::API_URL)]
     pub api_url: Option<String>,
 
     /// API key, sent as `Authorization: Bearer <key>`.
     #[arg(
         long = "api-key",
         value_name = "KEY",
-        env = "HPR_API_KEY",
+        env = env::API_KEY,
         hide_env_values = true
     )]
     pub api_key: Option<String>,
@@ -253,17 +273,17 @@ pub struct BackendArgs {
     #[arg(
         long,
         value_name = "VALUE",
-        env = "HPR_HPRID_AUTH",
+        env = env::HPRID_AUTH,
         hide_env_values = true
     )]
     pub hprid_auth: Option<String>,
 
     /// Value of the `facilityid` header (sent only when set).
-    #[arg(long, value_name = "ID", env = "HPR_FACILITY_ID")]
+    #[arg(long, value_name = "ID", env = env::FACILITY_ID)]
     pub facility_id: Option<String>,
 
     /// Overall timeout per request, in seconds, 1 to 3600 [default: 30].
-    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = value_parser!(u64).range(TIMEOUT_SECS))]
     pub timeout_secs: Option<u64>,
 
     /// ABDM itself, for --backend abdm.
@@ -288,37 +308,37 @@ pub enum BackendKind {
 #[derive(Clone, Default, Args)]
 pub struct AbdmArgs {
     /// ABDM client ID issued by NHA (e.g. SBX_000123).
-    #[arg(long, value_name = "ID", env = "HPR_ABDM_CLIENT_ID")]
+    #[arg(long, value_name = "ID", env = env::ABDM_CLIENT_ID)]
     pub abdm_client_id: Option<String>,
 
     /// Its client secret (prefer the environment variable: flags show in process lists).
     #[arg(
         long,
         value_name = "SECRET",
-        env = "HPR_ABDM_CLIENT_SECRET",
+        env = env::ABDM_CLIENT_SECRET,
         hide_env_values = true
     )]
     pub abdm_client_secret: Option<String>,
 
     /// `sandbox` or `production`: picks ABDM's hosts [default: sandbox].
-    #[arg(long, value_name = "ENV", env = "HPR_ABDM_ENV")]
+    #[arg(long, value_name = "ENV", env = env::ABDM_ENV)]
     pub abdm_env: Option<String>,
 
     /// HPR base URL, overriding the environment's (e.g. the one `hpr sandbox` prints).
-    #[arg(long, value_name = "URL", env = "HPR_ABDM_HPR_URL")]
+    #[arg(long, value_name = "URL", env = env::ABDM_HPR_URL)]
     pub abdm_hpr_url: Option<String>,
 
     /// Gateway base URL for sessions, overriding the environment's.
-    #[arg(long, value_name = "URL", env = "HPR_ABDM_GATEWAY_URL")]
+    #[arg(long, value_name = "URL", env = env::ABDM_GATEWAY_URL)]
     pub abdm_gateway_url: Option<String>,
 
     /// Session API: `v0.5` or `v3` [default: v0.5].
-    #[arg(long, value_name = "VERSION", env = "HPR_ABDM_SESSION_API")]
+    #[arg(long, value_name = "VERSION", env = env::ABDM_SESSION_API)]
     pub abdm_session_api: Option<String>,
 
     /// Fields to encrypt and how: FIELD=MODE,… over the default password=oaep-sha1; fields
     /// aadhaar, otp, mobileNumber, mobile, email, password; modes none, pkcs1v15, oaep-sha1.
-    #[arg(long, value_name = "FIELD=MODE,…", env = "HPR_ABDM_ENCRYPT")]
+    #[arg(long, value_name = "FIELD=MODE,…", env = env::ABDM_ENCRYPT)]
     pub abdm_encrypt: Option<String>,
 }
 

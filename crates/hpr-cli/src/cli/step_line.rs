@@ -20,7 +20,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::{AbdmArgs, BackendArgs, BackendKind, Cli, Command, StepArgs};
+use super::{AbdmArgs, BackendArgs, BackendKind, Cli, Command, StepArgs, TIMEOUT_SECS, env as var};
 
 /// The step's flags that take a value (the long names, without `--`).
 const VALUE_FLAGS: [&str; 15] = [
@@ -118,7 +118,7 @@ pub(super) fn parse_with(args: &[OsString], env: impl Fn(&str) -> Option<OsStrin
             },
         }
     };
-    let backend = match or_env(backend, "HPR_BACKEND")? {
+    let backend = match or_env(backend, var::BACKEND)? {
         None => None,
         Some(name) => Some(backend_kind(&name)?),
     };
@@ -134,19 +134,19 @@ pub(super) fn parse_with(args: &[OsString], env: impl Fn(&str) -> Option<OsStrin
             state: PathBuf::from(state?),
             backend: BackendArgs {
                 backend,
-                api_url: or_env(api_url, "HPR_API_URL")?,
-                api_key: or_env(api_key, "HPR_API_KEY")?,
-                hprid_auth: or_env(hprid_auth, "HPR_HPRID_AUTH")?,
-                facility_id: or_env(facility_id, "HPR_FACILITY_ID")?,
+                api_url: or_env(api_url, var::API_URL)?,
+                api_key: or_env(api_key, var::API_KEY)?,
+                hprid_auth: or_env(hprid_auth, var::HPRID_AUTH)?,
+                facility_id: or_env(facility_id, var::FACILITY_ID)?,
                 timeout_secs,
                 abdm: AbdmArgs {
-                    abdm_client_id: or_env(abdm_client_id, "HPR_ABDM_CLIENT_ID")?,
-                    abdm_client_secret: or_env(abdm_client_secret, "HPR_ABDM_CLIENT_SECRET")?,
-                    abdm_env: or_env(abdm_env, "HPR_ABDM_ENV")?,
-                    abdm_hpr_url: or_env(abdm_hpr_url, "HPR_ABDM_HPR_URL")?,
-                    abdm_gateway_url: or_env(abdm_gateway_url, "HPR_ABDM_GATEWAY_URL")?,
-                    abdm_session_api: or_env(abdm_session_api, "HPR_ABDM_SESSION_API")?,
-                    abdm_encrypt: or_env(abdm_encrypt, "HPR_ABDM_ENCRYPT")?,
+                    abdm_client_id: or_env(abdm_client_id, var::ABDM_CLIENT_ID)?,
+                    abdm_client_secret: or_env(abdm_client_secret, var::ABDM_CLIENT_SECRET)?,
+                    abdm_env: or_env(abdm_env, var::ABDM_ENV)?,
+                    abdm_hpr_url: or_env(abdm_hpr_url, var::ABDM_HPR_URL)?,
+                    abdm_gateway_url: or_env(abdm_gateway_url, var::ABDM_GATEWAY_URL)?,
+                    abdm_session_api: or_env(abdm_session_api, var::ABDM_SESSION_API)?,
+                    abdm_encrypt: or_env(abdm_encrypt, var::ABDM_ENCRYPT)?,
                 },
             },
         }),
@@ -169,10 +169,10 @@ fn backend_kind(name: &str) -> Option<BackendKind> {
     }
 }
 
-/// `--timeout-secs`: digits only, 1 to 3600 (clap's range).
+/// `--timeout-secs`: digits only, within clap's range.
 fn timeout(secs: &str) -> Option<u64> {
     if !secs.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    secs.parse().ok().filter(|s| (1..=3600).contains(s))
+    secs.parse().ok().filter(|s| TIMEOUT_SECS.contains(s))
 }
