@@ -10,10 +10,9 @@
 //! - **The step's functions together** (release builds linked by rust-lld, the default linker
 //!   of x86-64 GNU/Linux from Rust 1.90 unless a linker is configured): `link-order.txt` lists
 //!   the functions one scripted registration runs (written by `scripts/link-order`), and lld
-//!   places them first in the code. The kernel maps
-//!   code 64 KiB around every page a process touches and unmaps it all at exit; with the step's
-//!   functions spread over 10 MB a step process mapped about 4.9 MB of code, with them together
-//!   about 1.2 MB. Names missing from the binary (a stale list) are skipped silently: the list
+//!   places them first in the code. The kernel maps code 64 KiB around every page a process
+//!   touches and unmaps it all at exit; with the step's functions spread over 10 MB a step
+//!   process mapped about 4.9 MB of code, with them together about 1.2 MB. Names missing from the binary (a stale list) are skipped silently: the list
 //!   only moves code. `HPR_LINK_ORDER=0` at build time links without it (for another linker).
 
 use std::path::Path;

@@ -159,14 +159,9 @@ fn is_plain_value(value: &str) -> bool {
     !value.is_empty() && (value == "-" || !value.starts_with('-'))
 }
 
-/// `--backend` / `HPR_BACKEND`, spelled as clap's value names.
+/// `--backend` / `HPR_BACKEND` by clap's own value names (case-sensitive, as clap reads them).
 fn backend_kind(name: &str) -> Option<BackendKind> {
-    match name {
-        "sandbox" => Some(BackendKind::Sandbox),
-        "gateway" => Some(BackendKind::Gateway),
-        "abdm" => Some(BackendKind::Abdm),
-        _ => None,
-    }
+    clap::ValueEnum::from_str(name, false).ok()
 }
 
 /// `--timeout-secs`: digits only, within clap's range.
