@@ -17,7 +17,9 @@ use crate::persist::Record;
 use crate::reply::{
     AadhaarOtpSent, Created, ExistingAccount, Kyc, MobileOtp, NewAccount, Reply, Verified,
 };
-use crate::state::{Account, Code, Core, OtpKind, PendingOtp, Sms, State, Step, Txn};
+use crate::state::{
+    Account, Code, Core, OtpKind, PendingOtp, Sms, State, Step, StoredMobile, Txn,
+};
 use crate::suggest;
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
@@ -194,7 +196,7 @@ impl Core {
                     _ => Ok(()),
                 };
                 // the mobile the pending OTP went to: the same person's, reused below
-                let sent_to = t.otp.as_ref().and_then(|p| p.mobile.clone());
+                let sent_to = t.otp.as_ref().and_then(|p| p.mobile);
                 (key, wait, sent_to)
             });
         let (previous, sent_to) = match pending {
@@ -212,8 +214,8 @@ impl Core {
         // the pending OTP), else the one the pending OTP went to (a derived person's never
         // changes), else a derived one, made up after the lock is released (about 1.5k
         // instructions, saved on every resend)
-        let known: Option<Box<str>> = match state.identities.get(aadhaar.expose()) {
-            Some(identity) => Some(identity.mobile.as_str().into()),
+        let known = match state.identities.get(aadhaar.expose()) {
+            Some(identity) => StoredMobile::new(&identity.mobile),
             None => sent_to,
         };
         let (key, uuid) = state.new_txn_id();
@@ -226,7 +228,7 @@ impl Core {
                 kind: OtpKind::Aadhaar,
                 sent_at: now,
                 wrong: 0,
-                mobile: known.clone(),
+                mobile: known,
             },
         );
         match previous {
@@ -235,7 +237,7 @@ impl Core {
         }
         drop(state);
         let mobile = match known {
-            Some(mobile) => String::from(mobile),
+            Some(mobile) => mobile.as_str().to_owned(),
             None => {
                 let derived = crate::identity::derive_mobile(&aadhaar, self.seed);
                 self.lock().note_otp_mobile(key, &derived);
@@ -377,7 +379,7 @@ impl Core {
         let verified = mobile.expose() == linked;
         if verified {
             let txn = state.txn_mut(txn_id.as_deref(), now)?;
-            txn.verified_mobile = Some(linked.into());
+            txn.verified_mobile = StoredMobile::new(&linked);
         }
         Ok(Reply::Verified(Verified { verified }))
     }
@@ -400,7 +402,7 @@ impl Core {
             kind: OtpKind::Mobile,
             sent_at: now,
             wrong: 0,
-            mobile: Some(mobile.expose().into()),
+            mobile: StoredMobile::new(mobile.expose()),
         });
         txn.last_otp = Some((code, OtpKind::Mobile));
         drop(state);
@@ -453,7 +455,7 @@ impl Core {
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
-        let Some(mobile) = txn.verified_mobile.as_deref().map(str::to_owned) else {
+        let Some(mobile) = txn.verified_mobile.map(|m| m.as_str().to_owned()) else {
             return Err(HisError::new(
                 UNPROCESSABLE,
                 "Verify a mobile number first (demographic auth or mobile OTP)",

@@ -242,6 +242,43 @@ pub(crate) const EXPIRED_GRACE: Duration = Duration::from_secs(5 * 60);
 /// a few pops, never a scan).
 const EXPIRE_BATCH: usize = 8;
 
+/// A mobile number kept inline (up to 15 bytes; every mobile the sandbox stores is 10 digits):
+/// a transaction's mobile costs no allocation, and reading it no pointer to chase. `Debug`
+/// shows its last 4 digits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoredMobile {
+    /// The length plus one: never zero, so `Option<StoredMobile>` is 16 bytes too.
+    len_plus_one: std::num::NonZeroU8,
+    bytes: [u8; 15],
+}
+
+impl StoredMobile {
+    /// The number, or `None` if it is longer than 15 bytes (never for the mobiles stored: a
+    /// parsed [`abdm_hpr::types::Mobile`] or an identity's, both 10 digits).
+    pub fn new(mobile: &str) -> Option<StoredMobile> {
+        let mut bytes = [0; 15];
+        bytes.get_mut(..mobile.len())?.copy_from_slice(mobile.as_bytes());
+        // at most 15 (`bytes` took it), so the sum fits
+        let len_plus_one = std::num::NonZeroU8::new(u8::try_from(mobile.len() + 1).ok()?)?;
+        Some(StoredMobile {
+            len_plus_one,
+            bytes,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // whole UTF-8 text was copied in: never the fallback
+        let len = usize::from(self.len_plus_one.get() - 1);
+        std::str::from_utf8(&self.bytes[..len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for StoredMobile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&abdm_hpr::types::mask::last4(self.as_str()))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct PendingOtp {
     pub code: Code,
@@ -251,7 +288,7 @@ pub(crate) struct PendingOtp {
     pub wrong: u32,
     /// The number it was sent to: a mobile OTP's always, an Aadhaar OTP's (the linked mobile)
     /// once known, so that a resend need not derive it again.
-    pub mobile: Option<Box<str>>,
+    pub mobile: Option<StoredMobile>,
 }
 
 #[derive(Debug, Clone)]
@@ -265,7 +302,7 @@ pub(crate) struct Txn {
     /// When too many wrong OTPs locked the transaction.
     pub locked_at: Option<Instant>,
     /// The mobile proven by demographic auth or a mobile OTP.
-    pub verified_mobile: Option<Box<str>>,
+    pub verified_mobile: Option<StoredMobile>,
 }
 
 impl Txn {
@@ -452,7 +489,7 @@ impl State {
         if let Some(otp) = self.txns.get_mut(&key).and_then(|txn| txn.otp.as_mut())
             && otp.kind == OtpKind::Aadhaar
         {
-            otp.mobile = Some(mobile.into());
+            otp.mobile = StoredMobile::new(mobile);
         }
     }
 
@@ -816,6 +853,17 @@ mod tests {
     use serde_json::json;
 
     const TTL: Duration = Duration::from_secs(30 * 60);
+
+    #[test]
+    fn a_stored_mobile_keeps_its_digits_and_debug_shows_the_last_four() {
+        let mobile = StoredMobile::new("9876543210").unwrap();
+        assert_eq!(mobile.as_str(), "9876543210");
+        assert_eq!(format!("{mobile:?}"), abdm_hpr::types::mask::last4("9876543210"));
+        assert!(!format!("{mobile:?}").contains("987654"));
+        assert_eq!(StoredMobile::new("").unwrap().as_str(), "");
+        assert_eq!(StoredMobile::new(&"9".repeat(15)).unwrap().as_str(), "9".repeat(15));
+        assert!(StoredMobile::new(&"9".repeat(16)).is_none());
+    }
 
     /// A valid Aadhaar number from `n`.
     fn aadhaar(n: u64) -> Aadhaar {
