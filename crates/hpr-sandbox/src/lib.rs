@@ -202,21 +202,16 @@ impl Sandbox {
                     abdm_hpr::gateway::path(step),
                     // the contract's checks run in the handler, not in a layer (another method
                     // on the path gets the router's plain 405, as it did beside the layer)
-                    post(
-                        move |State(sandbox): State<Sandbox>, request: Request| async move {
-                            let served = request.extensions().get::<serve::Served>().copied();
-                            contract_step(&sandbox, request, served.as_ref(), step).await
-                        },
-                    ),
+                    post(move |State(sandbox): State<Sandbox>, request: Request| {
+                        let served = request.extensions().get::<serve::Served>().copied();
+                        contract_call(sandbox, request, served.as_ref(), Some(step))
+                    }),
                 )
             })
-            .fallback(
-                |State(sandbox): State<Sandbox>, request: Request| async move {
-                    let served = request.extensions().get::<serve::Served>().copied();
-                    let work = |_| unknown_path();
-                    middleware::contract(&sandbox, request, served.as_ref(), work).await
-                },
-            );
+            .fallback(|State(sandbox): State<Sandbox>, request: Request| {
+                let served = request.extensions().get::<serve::Served>().copied();
+                contract_call(sandbox, request, served.as_ref(), None)
+            });
         let admin = Router::new()
             .route("/_sandbox/otp/{txn_id}", get(admin::otp))
             .route("/_sandbox/identities/{aadhaar}", get(admin::identity))
@@ -522,33 +517,75 @@ pub(crate) fn contract_step_of(method: &axum::http::Method, path: &str) -> Optio
         .find(|step| abdm_hpr::gateway::path(*step) == path)
 }
 
-/// One contract route, wherever it is dispatched from (the router, or the connection loop's
-/// shortcut for the 8 paths): Backend A's checks around the step's operation.
-pub(crate) async fn contract_step(
-    sandbox: &Sandbox,
+/// One contract call, wherever it is dispatched from (the router, or the connection loop's
+/// shortcut for the 8 paths): Backend A's checks ([`middleware::admit`]) around the step's
+/// operation, or around a `404` for an unknown path (`step` is `None`).
+///
+/// The checks run now; the future returned only reads the body and runs the operation, and
+/// holds little more than the body (see [`middleware::admit`] for why that matters).
+pub(crate) fn contract_call(
+    sandbox: Sandbox,
     request: Request,
     served: Option<&serve::Served>,
-    step: abdm_hpr::Step,
-) -> Response {
-    let op = operation(step);
-    let work = |request: Request| run(sandbox, request, op);
-    middleware::contract(sandbox, request, served, work).await
+    step: Option<abdm_hpr::Step>,
+) -> impl Future<Output = Response> + Send + use<> {
+    use futures_util::future::{Either, ready};
+    use middleware::{Admission, Admitted};
+    let (admitted, after) = match middleware::admit(&sandbox, request, served) {
+        Admission::Admitted(admitted, after) => (admitted, after),
+        Admission::Answered(answer) => return Either::Left(ready(answer)),
+    };
+    Either::Right(async move {
+        let work = |body| contract_work(&sandbox, body, step);
+        let response = match admitted {
+            Admitted::Work(body) => work(body).await,
+            Admitted::Delayed(request) => {
+                let work = |request: Request| work(request.into_body());
+                Box::pin(middleware::faults(&sandbox, *request, work)).await
+            }
+            Admitted::Faulted(request, kind) => {
+                let work = |request: Request| work(request.into_body());
+                Box::pin(middleware::faulted(&sandbox, kind, *request, work)).await
+            }
+        };
+        after.answer(&sandbox, response)
+    })
+}
+
+/// A contract call's work on its body: the step's operation, or a `404` for an unknown path.
+async fn contract_work(
+    sandbox: &Sandbox,
+    body: axum::body::Body,
+    step: Option<abdm_hpr::Step>) -> Response {
+    match step {
+        Some(step) => run(sandbox, body, operation(step)).await,
+        None => unknown_path(),
+    }
 }
 
 /// Runs one contract operation on a raw body; a body over the limit is a `413`. A change to the
 /// persistent state is on disk before its answer goes out.
-async fn run(sandbox: &Sandbox, request: Request, op: Operation) -> Response {
+async fn run(sandbox: &Sandbox, body: axum::body::Body, op: Operation) -> Response {
     let max_bytes = sandbox.inner.core.config.max_body_bytes;
-    let result = match body::read_limited(request.into_body(), max_bytes).await {
+    let (result, ticket) = match body::read_limited(body, max_bytes).await {
         Ok(bytes) => match body::parse(&bytes) {
-            Ok(map) => apply(sandbox, &map, op).await,
-            Err(e) => Err(e),
+            Ok(map) => apply_now(sandbox, &map, op),
+            Err(e) => (Err(e), None),
         },
-        Err(unread) => Err(body_error(sandbox, unread)),
+        Err(unread) => (Err(body_error(sandbox, unread)), None),
     };
-    match result {
+    let answer = match result {
         Ok(reply) => reply.into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => return e.into_response(),
+    };
+    match ticket {
+        None => answer,
+        // boxed: only a sandbox with a state file waits here, and every request's future is
+        // smaller without this one inside it
+        Some(ticket) => match Box::pin(durable(Some(ticket))).await {
+            Ok(()) => answer,
+            Err(e) => e.into_response(),
+        },
     }
 }
 
@@ -596,12 +633,23 @@ pub(crate) async fn apply(
     map: &body::Body,
     op: Operation,
 ) -> Result<reply::Reply, HisError> {
-    drop(persist::take_ticket());
-    let result = op(&sandbox.inner.core, map);
-    let ticket = persist::take_ticket();
+    let (result, ticket) = apply_now(sandbox, map, op);
     let value = result?;
     durable(ticket).await?;
     Ok(value)
+}
+
+/// Runs `op` on a parsed body, and takes the ticket of the change it journaled, if any: its
+/// answer may go out only once [`durable`] has waited for that ticket. A failed operation's
+/// ticket is not waited for (its answer is an error either way).
+fn apply_now(
+    sandbox: &Sandbox,
+    map: &body::Body,
+    op: Operation,
+) -> (Result<reply::Reply, HisError>, Option<persist::Ticket>) {
+    drop(persist::take_ticket());
+    let result = op(&sandbox.inner.core, map);
+    (result, persist::take_ticket())
 }
 
 /// Waits until a journaled change is on disk; an error is the answer to send instead.
@@ -620,7 +668,7 @@ pub(crate) async fn durable(ticket: Option<persist::Ticket>) -> Result<(), HisEr
     })
 }
 
-async fn unknown_path() -> Response {
+fn unknown_path() -> Response {
     HisError::new(
         StatusCode::NOT_FOUND,
         "Unknown API path",

@@ -20,7 +20,6 @@
 //! only loopback names and the same-origin `Origin` `http://<Host>`, and the contract routes do
 //! not check `Host`.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -67,35 +66,55 @@ pub struct RequestRecord {
     pub latency_ms: u64,
 }
 
-/// One logged request as kept in memory: the method and, for the contract's own paths, the
-/// path without an allocation (a [`RequestRecord`] is made only when the log is read).
+/// One logged request as kept in memory: 32 bytes, two to a cache line (the log holds up to
+/// [`LOG_SHARDS`] × capacity of them, and each request writes one), with a [`RequestRecord`]
+/// made only when the log is read.
 #[derive(Debug, Clone)]
 struct Entry {
-    method: Method,
-    path: Cow<'static, str>,
+    /// When it was logged, in nanoseconds since the log was made (u64: 584 years).
+    stamp: u64,
+    target: Target,
+    /// Microseconds, saturating at `u32::MAX` (71 minutes; the longest fault holds an hour).
+    latency_us: u32,
     status: u16,
-    latency: Duration,
 }
 
-impl Entry {
-    fn record(&self) -> RequestRecord {
-        RequestRecord {
-            method: self.method.as_str().to_owned(),
-            path: self.path.as_ref().to_owned(),
-            status: self.status,
-            latency_us: self.latency.as_micros() as u64,
-            latency_ms: self.latency.as_millis() as u64,
+/// What a logged request asked for.
+#[derive(Debug, Clone)]
+enum Target {
+    /// A `POST` to a contract step's path (nearly every entry): nothing allocated.
+    Step(abdm_hpr::Step),
+    /// Any other method and path.
+    Other(Box<(Method, Box<str>)>),
+}
+
+impl Target {
+    fn of(method: &Method, path: &str) -> Target {
+        match crate::contract_step_of(method, path) {
+            Some(step) => Target::Step(step),
+            None => Target::Other(Box::new((method.clone(), path.into()))),
+        }
+    }
+
+    fn method_and_path(&self) -> (&str, &str) {
+        match self {
+            Target::Step(step) => (Method::POST.as_str(), abdm_hpr::gateway::path(*step)),
+            Target::Other(other) => (other.0.as_str(), &other.1),
         }
     }
 }
 
-/// The path, borrowed from the gateway's list of step paths when it is one of them.
-fn interned(path: &str) -> Cow<'static, str> {
-    abdm_hpr::Step::ALL
-        .into_iter()
-        .map(abdm_hpr::gateway::path)
-        .find(|known| *known == path)
-        .map_or_else(|| Cow::Owned(path.to_owned()), Cow::Borrowed)
+impl Entry {
+    fn record(&self) -> RequestRecord {
+        let (method, path) = self.target.method_and_path();
+        RequestRecord {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            status: self.status,
+            latency_us: u64::from(self.latency_us),
+            latency_ms: u64::from(self.latency_us / 1000),
+        }
+    }
 }
 
 /// Shards of the request log: each thread pushes to its own, so the runtime's workers never
@@ -113,7 +132,9 @@ const LOG_SHARDS: usize = 4;
 /// only to push or pop one small entry, never during a handler.
 pub(crate) struct RequestLog {
     capacity: usize,
-    shards: [Mutex<VecDeque<(Instant, Entry)>>; LOG_SHARDS],
+    /// What entries' stamps count from.
+    made: Instant,
+    shards: [Mutex<VecDeque<Entry>>; LOG_SHARDS],
 }
 
 /// The shard of the calling thread (threads are dealt round-robin).
@@ -130,24 +151,31 @@ impl RequestLog {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
+            made: Instant::now(),
             shards: std::array::from_fn(|_| Mutex::new(VecDeque::new())),
         }
     }
 
-    fn push(&self, entry: Entry) {
+    /// Logs one request.
+    fn push(&self, target: Target, status: u16, latency: Duration) {
         if self.capacity == 0 {
             return;
         }
         let shard = &self.shards[log_shard()];
         let mut entries = shard.lock().unwrap_or_else(|p| p.into_inner());
         // stamped under the shard's lock, so a shard's stamps never decrease
-        let stamp = Instant::now();
+        let stamp = u64::try_from(self.made.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let evicted = if entries.len() >= self.capacity {
             entries.pop_front()
         } else {
             None
         };
-        entries.push_back((stamp, entry));
+        entries.push_back(Entry {
+            stamp,
+            target,
+            latency_us: u32::try_from(latency.as_micros()).unwrap_or(u32::MAX),
+            status,
+        });
         drop(entries);
         // an evicted path that owned memory is freed after the lock is released
         drop(evicted);
@@ -160,14 +188,11 @@ impl RequestLog {
             .iter()
             .map(|shard| shard.lock().unwrap_or_else(|p| p.into_inner()))
             .collect();
-        let mut all: Vec<&(Instant, Entry)> = shards.iter().flat_map(|s| s.iter()).collect();
+        let mut all: Vec<&Entry> = shards.iter().flat_map(|s| s.iter()).collect();
         // stable: equal stamps keep their shard's order
-        all.sort_by_key(|(stamp, _)| *stamp);
+        all.sort_by_key(|entry| entry.stamp);
         let skip = all.len().saturating_sub(self.capacity);
-        all[skip..]
-            .iter()
-            .map(|(_, entry)| entry.record())
-            .collect()
+        all[skip..].iter().map(|entry| entry.record()).collect()
     }
 
     pub fn clear(&self) {
@@ -198,48 +223,81 @@ impl FaultDice {
     }
 }
 
-/// All of Backend A's middleware around one contract route's `work`, called by the route's own
-/// handler (no layer: no service clone, boxed future or moved request per layer), in the order
-/// the separate layers of Backend B run: the [`body_deadline`], the [`contract_host`] rule (a
-/// refusal is not logged), then the request log around the bearer-key check and
-/// [`latency_and_faults`]. A late body's `408` replaces the answer after it is logged, as the
-/// outer layer did.
+/// Backend A's middleware up to a contract route's work, decided without waiting: the
+/// [`body_deadline`], the [`contract_host`] rule (a refusal is not logged), the start of the
+/// request log, the bearer-key check, then [`latency_and_faults`]' choice, in the order the
+/// separate layers of Backend B run. A request let through is [`Admission::Admitted`]: the
+/// route's handler runs the work [`Admitted`] names and hands its answer to [`AfterWork::answer`], which logs it; a late
+/// body's `408` replaces the answer after it is logged, as the outer layer did.
+///
+/// Why nothing here is async: everything a request carries is looked at now, so the future
+/// that reads the body and runs the operation holds the body (a few words), not the request
+/// (its head is 240 bytes, and each nested `async fn` taking it would keep a copy for its whole
+/// life). That future is boxed for every request.
 ///
 /// `served` is where the request came in ([`Sandbox::start`]'s connection loop knows it; a
 /// router mounted elsewhere has none, and then `Host` is not checked).
-pub(crate) async fn contract<W, F>(
+pub(crate) fn admit(
     sandbox: &Sandbox,
     request: Request,
     served: Option<&Served>,
-    work: W,
-) -> Response
-where
-    W: FnOnce(Request) -> F,
-    F: Future<Output = Response>,
-{
+) -> Admission {
     let (request, expired) = guard_body(sandbox, request);
-    let response = match foreign_host(&request, served) {
-        Some(refused) => refused,
-        None => logged_contract_call(sandbox, request, work).await,
+    if let Some(refused) = foreign_host(&request, served) {
+        return Admission::Answered(late_body(sandbox, expired.as_deref(), refused));
+    }
+    let after = AfterWork {
+        expired,
+        started: Instant::now(),
+        target: Target::of(request.method(), request.uri().path()),
     };
-    late_body(sandbox, expired.as_deref(), response)
+    let admitted = if let Some(refused) = bearer_refusal(sandbox, &request) {
+        return Admission::Answered(after.answer(sandbox, refused));
+    } else if !sandbox.inner.core.config.latency.is_zero() {
+        // the fault is chosen after the latency, as `faults` does
+        Admitted::Delayed(Box::new(request))
+    } else {
+        match fault_for(sandbox, &request) {
+            Err(e) => return Admission::Answered(after.answer(sandbox, invalid_fault(&e))),
+            Ok(None) => Admitted::Work(request.into_body()),
+            Ok(Some(kind)) => Admitted::Faulted(Box::new(request), kind),
+        }
+    };
+    Admission::Admitted(admitted, after)
 }
 
-/// The bearer-key check, then latency, faults and `work`, timed and logged.
-async fn logged_contract_call<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
-where
-    W: FnOnce(Request) -> F,
-    F: Future<Output = Response>,
-{
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = interned(request.uri().path());
-    let response = match bearer_refusal(sandbox, &request) {
-        Some(refused) => refused,
-        None => faults(sandbox, request, work).await,
-    };
-    log(sandbox, method, path, started, &response);
-    response
+/// What [`admit`] made of a contract request.
+pub(crate) enum Admission {
+    /// Refused on the way: the whole answer (logged, if it passed the `Host` rule).
+    Answered(Response),
+    /// Let through: its work, and what ends with the work's answer.
+    Admitted(Admitted, AfterWork),
+}
+
+/// The work of a contract request let through by [`admit`].
+pub(crate) enum Admitted {
+    /// No latency and no fault (nearly every request): the work, on this body.
+    Work(Body),
+    /// The configured latency first, then [`faults`] (boxed, as the next: they are rare).
+    Delayed(Box<Request>),
+    /// A fault to inject: [`faulted`].
+    Faulted(Box<Request>, FaultKind),
+}
+
+/// What [`admit`] started that ends with the answer: the request log's entry and the body
+/// deadline.
+pub(crate) struct AfterWork {
+    expired: Option<Arc<AtomicBool>>,
+    started: Instant,
+    target: Target,
+}
+
+impl AfterWork {
+    /// Logs the answer, then replaces it with a `408` if the body came too late.
+    pub(crate) fn answer(self, sandbox: &Sandbox, response: Response) -> Response {
+        log(sandbox, self.target, self.started, &response);
+        late_body(sandbox, self.expired.as_deref(), response)
+    }
 }
 
 /// Times every contract request and logs it (outermost layer but for the `Host` rule).
@@ -249,29 +307,18 @@ pub(crate) async fn log_requests(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
-    let path = interned(request.uri().path());
+    let target = Target::of(request.method(), request.uri().path());
     let response = next.run(request).await;
-    log(&sandbox, method, path, started, &response);
+    log(&sandbox, target, started, &response);
     response
 }
 
-fn log(
-    sandbox: &Sandbox,
-    method: Method,
-    path: Cow<'static, str>,
-    started: Instant,
-    response: &Response,
-) {
+fn log(sandbox: &Sandbox, target: Target, started: Instant, response: &Response) {
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    let (method, path) = target.method_and_path();
     tracing::debug!(%method, %path, status, latency_us = elapsed.as_micros() as u64, "contract request");
-    sandbox.inner.requests.push(Entry {
-        method,
-        path,
-        status,
-        latency: elapsed,
-    });
+    sandbox.inner.requests.push(target, status, elapsed);
 }
 
 /// The `401` for a request without `Authorization: Bearer <key>` with a non-empty key (one of
@@ -315,7 +362,7 @@ pub(crate) async fn latency_and_faults(
 }
 
 /// The latency, then the fault for `request` if one is armed, requested or drawn, else `work`.
-async fn faults<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
+pub(crate) async fn faults<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
 where
     W: FnOnce(Request) -> F,
     F: Future<Output = Response>,
@@ -324,34 +371,58 @@ where
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }
+    match fault_for(sandbox, &request) {
+        Err(e) => invalid_fault(&e),
+        Ok(None) => work(request).await,
+        Ok(Some(kind)) => faulted(sandbox, kind, request, work).await,
+    }
+}
+
+/// The fault for `request`: armed for its path, else named by [`FAULT_HEADER`], else drawn at
+/// the configured rate; `Err` is an unknown fault name's error. Takes an armed fault.
+fn fault_for(sandbox: &Sandbox, request: &Request) -> Result<Option<FaultKind>, crate::Error> {
+    let config = &sandbox.inner.core.config;
     let armed = sandbox.take_armed_fault(request.uri().path());
     let header = request
         .headers()
         .get(FAULT_HEADER)
         .map(|v| v.to_str().unwrap_or(""));
-    let requested = match armed.map(|kind| kind.as_str()).or(header) {
-        Some(name) => match name.parse::<FaultKind>() {
-            Ok(kind) => Some(kind),
-            Err(e) => {
-                return HisError::new(
-                    StatusCode::BAD_REQUEST,
-                    "Invalid fault header",
-                    "HIS-400",
-                    e.to_string(),
-                )
-                .into_response();
-            }
-        },
-        None => sandbox.inner.faults.roll(config.fault_rate, &config.faults),
-    };
-    match requested {
-        None => work(request).await,
-        Some(FaultKind::LostAnswer) => {
-            // the operation takes effect; only its answer is lost
+    match armed.map(|kind| kind.as_str()).or(header) {
+        Some(name) => name.parse::<FaultKind>().map(Some),
+        None => Ok(sandbox.inner.faults.roll(config.fault_rate, &config.faults)),
+    }
+}
+
+/// The `400` to a fault header that names no fault.
+fn invalid_fault(e: &crate::Error) -> Response {
+    HisError::new(
+        StatusCode::BAD_REQUEST,
+        "Invalid fault header",
+        "HIS-400",
+        e.to_string(),
+    )
+    .into_response()
+}
+
+/// The answer of fault `kind`; a lost answer runs `work` first (it takes effect, only its answer
+/// is lost).
+pub(crate) async fn faulted<W, F>(
+    sandbox: &Sandbox,
+    kind: FaultKind,
+    request: Request,
+    work: W,
+) -> Response
+where
+    W: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
+    let stopping = sandbox.inner.stopping.subscribe();
+    match kind {
+        FaultKind::LostAnswer => {
             let _ = work(request).await;
-            fault_response(FaultKind::Reset, sandbox.inner.stopping.subscribe()).await
+            fault_response(FaultKind::Reset, stopping).await
         }
-        Some(kind) => fault_response(kind, sandbox.inner.stopping.subscribe()).await,
+        kind => fault_response(kind, stopping).await,
     }
 }
 
@@ -858,13 +929,9 @@ mod tests {
         assert_ne!(status, StatusCode::FORBIDDEN);
     }
 
-    fn entry(path: String) -> Entry {
-        Entry {
-            method: Method::POST,
-            path: Cow::Owned(path),
-            status: 200,
-            latency: Duration::from_micros(1),
-        }
+    fn push(log: &RequestLog, path: String) {
+        let target = Target::Other(Box::new((Method::POST, path.into())));
+        log.push(target, 200, Duration::from_micros(1));
     }
 
     /// `(thread, n)` of a test entry's path `/t/n`.
@@ -884,7 +951,7 @@ mod tests {
             std::thread::scope(|scope| {
                 scope.spawn(|| {
                     for n in 0..250 {
-                        log.push(entry(format!("/{t}/{n}")));
+                        push(&log, format!("/{t}/{n}"));
                     }
                 });
             });
@@ -909,7 +976,7 @@ mod tests {
                 let log = &log;
                 scope.spawn(move || {
                     for n in 0..EACH {
-                        log.push(entry(format!("/{t}/{n}")));
+                        push(log, format!("/{t}/{n}"));
                     }
                 });
             }
@@ -957,5 +1024,53 @@ mod tests {
         assert!(!same_secret(b"abc", b"abd"));
         assert!(!same_secret(b"abc", b"ab"));
         assert!(!same_secret(b"", b"a"));
+    }
+
+    /// Each request writes one entry into a log of up to 4 × 10,000 by default: two entries to a
+    /// cache line, and a step's entry reads back as its method and path.
+    #[test]
+    fn a_log_entry_is_small_and_reads_back_whole() {
+        assert!(std::mem::size_of::<Entry>() <= 32);
+        let log = RequestLog::new(10);
+        let step = abdm_hpr::Step::VerifyMobileOtp;
+        let path = abdm_hpr::gateway::path(step);
+        log.push(Target::of(&Method::POST, path), 422, Duration::from_micros(1_234));
+        log.push(Target::of(&Method::GET, path), 405, Duration::from_secs(5_000));
+        log.push(Target::of(&Method::POST, "/x"), 404, Duration::ZERO);
+        let records = log.snapshot();
+        let got: Vec<_> = records
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str(), r.status, r.latency_us, r.latency_ms))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("POST", path, 422, 1_234, 1),
+                // past u32::MAX microseconds (71 minutes) the latency saturates
+                ("GET", path, 405, u64::from(u32::MAX), u64::from(u32::MAX / 1000)),
+                ("POST", "/x", 404, 0, 0),
+            ]
+        );
+    }
+
+    /// A contract call's future is boxed for every request, so its size is memory written per
+    /// request: it was 2,864 bytes while every nested `async fn` held the request (debug build).
+    #[test]
+    fn a_contract_calls_future_is_small() {
+        let sandbox = Sandbox::new(SandboxConfig {
+            seed: Some(1),
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/aadhaar/generateOtp")
+            .header(header::AUTHORIZATION, "Bearer key")
+            .body(Body::from(r#"{"aadhaar":"123412341234"}"#))
+            .unwrap();
+        let step = Some(abdm_hpr::Step::GenerateAadhaarOtp);
+        let call = crate::contract_call(sandbox, request, None, step);
+        let size = std::mem::size_of_val(&call);
+        assert!(size <= 768, "the contract call's future is {size} bytes");
     }
 }

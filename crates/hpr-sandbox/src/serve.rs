@@ -31,6 +31,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::Response;
+use futures_util::FutureExt as _;
 use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -198,7 +199,7 @@ fn busy_answer(max_connections: usize) -> Bytes {
 /// One connection's service: a contract call (`POST` to one of the gateway's 8 paths, nearly
 /// every request) goes straight to its handler, which is given where it was received; any other
 /// request goes to the router with a [`Served`] extension. The router has the same contract
-/// routes (for a router mounted elsewhere), served by the same [`crate::contract_step`]: the
+/// routes (for a router mounted elsewhere), served by the same [`crate::contract_call`]: the
 /// shortcut only skips the route lookup and the extension map.
 #[derive(Clone)]
 struct ConnectionService {
@@ -216,11 +217,9 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
 
     fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         if let Some(step) = crate::contract_step_of(request.method(), request.uri().path()) {
-            let (sandbox, served) = (self.sandbox.clone(), self.served);
             let request = request.map(Body::new);
-            return Either::Right(Box::pin(async move {
-                Ok(crate::contract_step(&sandbox, request, Some(&served), step).await)
-            }));
+            let call = crate::contract_call(self.sandbox.clone(), request, Some(&self.served), Some(step));
+            return Either::Right(Box::pin(call.map(Ok)));
         }
         request.extensions_mut().insert(self.served);
         // a `Router` is always ready, so `poll_ready` need not be awaited
