@@ -47,6 +47,10 @@ use crate::serve::Served;
 /// Header that injects a fault into one request.
 pub const FAULT_HEADER: &str = "x-sandbox-fault";
 
+/// [`FAULT_HEADER`] as a header name, so that looking it up in every contract request parses
+/// nothing.
+const FAULT_HEADER_NAME: axum::http::HeaderName = axum::http::HeaderName::from_static(FAULT_HEADER);
+
 /// Header that carries the admin token ([`crate::SandboxConfig::admin_token`]).
 pub const ADMIN_TOKEN_HEADER: &str = "x-sandbox-admin-token";
 
@@ -385,7 +389,7 @@ fn fault_for(sandbox: &Sandbox, request: &Request) -> Result<Option<FaultKind>, 
     let armed = sandbox.take_armed_fault(request.uri().path());
     let header = request
         .headers()
-        .get(FAULT_HEADER)
+        .get(FAULT_HEADER_NAME)
         .map(|v| v.to_str().unwrap_or(""));
     match armed.map(|kind| kind.as_str()).or(header) {
         Some(name) => name.parse::<FaultKind>().map(Some),

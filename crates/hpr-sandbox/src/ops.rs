@@ -244,7 +244,11 @@ impl Core {
                 derived
             }
         };
-        let txn_id = uuid.to_string();
+        // the hex digits written straight into a buffer (`to_string` goes through `fmt`)
+        let txn_id = uuid
+            .hyphenated()
+            .encode_lower(&mut uuid::Uuid::encode_buffer())
+            .to_owned();
         let masked = crate::identity::masked_mobile(&mobile);
         self.send_sms(|| Sms {
             txn_id: txn_id.clone(),
