@@ -241,11 +241,7 @@ impl FaultDice {
 ///
 /// `served` is where the request came in ([`Sandbox::start`]'s connection loop knows it; a
 /// router mounted elsewhere has none, and then `Host` is not checked).
-pub(crate) fn admit(
-    sandbox: &Sandbox,
-    request: Request,
-    served: Option<&Served>,
-) -> Admission {
+pub(crate) fn admit(sandbox: &Sandbox, request: Request, served: Option<&Served>) -> Admission {
     let (request, expired) = guard_body(sandbox, request);
     if let Some(refused) = foreign_host(&request, served) {
         return Admission::Answered(late_body(sandbox, expired.as_deref(), refused));
@@ -1038,20 +1034,42 @@ mod tests {
         let log = RequestLog::new(10);
         let step = abdm_hpr::Step::VerifyMobileOtp;
         let path = abdm_hpr::gateway::path(step);
-        log.push(Target::of(&Method::POST, path), 422, Duration::from_micros(1_234));
-        log.push(Target::of(&Method::GET, path), 405, Duration::from_secs(5_000));
+        log.push(
+            Target::of(&Method::POST, path),
+            422,
+            Duration::from_micros(1_234),
+        );
+        log.push(
+            Target::of(&Method::GET, path),
+            405,
+            Duration::from_secs(5_000),
+        );
         log.push(Target::of(&Method::POST, "/x"), 404, Duration::ZERO);
         let records = log.snapshot();
         let got: Vec<_> = records
             .iter()
-            .map(|r| (r.method.as_str(), r.path.as_str(), r.status, r.latency_us, r.latency_ms))
+            .map(|r| {
+                (
+                    r.method.as_str(),
+                    r.path.as_str(),
+                    r.status,
+                    r.latency_us,
+                    r.latency_ms,
+                )
+            })
             .collect();
         assert_eq!(
             got,
             [
                 ("POST", path, 422, 1_234, 1),
                 // past u32::MAX microseconds (71 minutes) the latency saturates
-                ("GET", path, 405, u64::from(u32::MAX), u64::from(u32::MAX / 1000)),
+                (
+                    "GET",
+                    path,
+                    405,
+                    u64::from(u32::MAX),
+                    u64::from(u32::MAX / 1000)
+                ),
                 ("POST", "/x", 404, 0, 0),
             ]
         );

@@ -17,9 +17,7 @@ use crate::persist::Record;
 use crate::reply::{
     AadhaarOtpSent, Created, ExistingAccount, Kyc, MobileOtp, NewAccount, Reply, Verified,
 };
-use crate::state::{
-    Account, Code, Core, OtpKind, PendingOtp, Sms, State, Step, StoredMobile, Txn,
-};
+use crate::state::{Account, Code, Core, OtpKind, PendingOtp, Sms, State, Step, StoredMobile, Txn};
 use crate::suggest;
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;

@@ -257,7 +257,9 @@ impl StoredMobile {
     /// parsed [`abdm_hpr::types::Mobile`] or an identity's, both 10 digits).
     pub fn new(mobile: &str) -> Option<StoredMobile> {
         let mut bytes = [0; 15];
-        bytes.get_mut(..mobile.len())?.copy_from_slice(mobile.as_bytes());
+        bytes
+            .get_mut(..mobile.len())?
+            .copy_from_slice(mobile.as_bytes());
         // at most 15 (`bytes` took it), so the sum fits
         let len_plus_one = std::num::NonZeroU8::new(u8::try_from(mobile.len() + 1).ok()?)?;
         Some(StoredMobile {
@@ -858,10 +860,16 @@ mod tests {
     fn a_stored_mobile_keeps_its_digits_and_debug_shows_the_last_four() {
         let mobile = StoredMobile::new("9876543210").unwrap();
         assert_eq!(mobile.as_str(), "9876543210");
-        assert_eq!(format!("{mobile:?}"), abdm_hpr::types::mask::last4("9876543210"));
+        assert_eq!(
+            format!("{mobile:?}"),
+            abdm_hpr::types::mask::last4("9876543210")
+        );
         assert!(!format!("{mobile:?}").contains("987654"));
         assert_eq!(StoredMobile::new("").unwrap().as_str(), "");
-        assert_eq!(StoredMobile::new(&"9".repeat(15)).unwrap().as_str(), "9".repeat(15));
+        assert_eq!(
+            StoredMobile::new(&"9".repeat(15)).unwrap().as_str(),
+            "9".repeat(15)
+        );
         assert!(StoredMobile::new(&"9".repeat(16)).is_none());
     }
 
