@@ -128,6 +128,24 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
+/// What a request's future owns to reach the [`Sandbox`]: the sandbox itself (the router's
+/// handlers), or a connection's own `Arc` of it ([`serve`]).
+pub(crate) trait SandboxOwner: Send + 'static {
+    fn sandbox(&self) -> &Sandbox;
+}
+
+impl SandboxOwner for Sandbox {
+    fn sandbox(&self) -> &Sandbox {
+        self
+    }
+}
+
+impl SandboxOwner for Arc<Sandbox> {
+    fn sandbox(&self) -> &Sandbox {
+        self
+    }
+}
+
 impl Sandbox {
     /// A sandbox on the real clock; loads `state_file` if set.
     ///
@@ -523,32 +541,36 @@ pub(crate) fn contract_step_of(method: &axum::http::Method, path: &str) -> Optio
 ///
 /// The checks run now; the future returned only reads the body and runs the operation, and
 /// holds little more than the body (see [`middleware::admit`] for why that matters).
-pub(crate) fn contract_call(
-    sandbox: Sandbox,
+pub(crate) fn contract_call<S>(
+    sandbox: S,
     request: Request,
     served: Option<&serve::Served>,
     step: Option<abdm_hpr::Step>,
-) -> impl Future<Output = Response> + Send + use<> {
+) -> impl Future<Output = Response> + Send + use<S>
+where
+    S: SandboxOwner,
+{
     use futures_util::future::{Either, ready};
     use middleware::{Admission, Admitted};
-    let (admitted, after) = match middleware::admit(&sandbox, request, served) {
+    let (admitted, after) = match middleware::admit(sandbox.sandbox(), request, served) {
         Admission::Admitted(admitted, after) => (admitted, after),
         Admission::Answered(answer) => return Either::Left(ready(answer)),
     };
     Either::Right(async move {
-        let work = |body| contract_work(&sandbox, body, step);
+        let sandbox = sandbox.sandbox();
+        let work = |body| contract_work(sandbox, body, step);
         let response = match admitted {
             Admitted::Work(body) => work(body).await,
             Admitted::Delayed(request) => {
                 let work = |request: Request| work(request.into_body());
-                Box::pin(middleware::faults(&sandbox, *request, work)).await
+                Box::pin(middleware::faults(sandbox, *request, work)).await
             }
             Admitted::Faulted(request, kind) => {
                 let work = |request: Request| work(request.into_body());
-                Box::pin(middleware::faulted(&sandbox, kind, *request, work)).await
+                Box::pin(middleware::faulted(sandbox, kind, *request, work)).await
             }
         };
-        after.answer(&sandbox, response)
+        after.answer(sandbox, response)
     })
 }
 
@@ -556,7 +578,8 @@ pub(crate) fn contract_call(
 async fn contract_work(
     sandbox: &Sandbox,
     body: axum::body::Body,
-    step: Option<abdm_hpr::Step>) -> Response {
+    step: Option<abdm_hpr::Step>,
+) -> Response {
     match step {
         Some(step) => run(sandbox, body, operation(step)).await,
         None => unknown_path(),
