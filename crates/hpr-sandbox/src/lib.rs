@@ -51,6 +51,7 @@ mod reply;
 mod serve;
 mod state;
 pub mod suggest;
+mod txn_table;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -216,7 +216,7 @@ impl Core {
             Some(identity) => StoredMobile::new(&identity.mobile),
             None => sent_to,
         };
-        let (key, uuid) = state.new_txn_id();
+        let random = state.new_txn_bits();
         let code = new_otp(self, &mut state);
         let txn = Txn::new(
             &aadhaar,
@@ -229,10 +229,10 @@ impl Core {
                 mobile: known,
             },
         );
-        match previous {
-            Some(previous) => state.supersede(previous, key, txn),
-            None => state.insert_txn(key, txn),
-        }
+        let key = match previous {
+            Some(previous) => state.supersede(previous, random, txn),
+            None => state.insert_txn(random, txn),
+        };
         drop(state);
         let mobile = match known {
             Some(mobile) => mobile.as_str().to_owned(),
@@ -243,7 +243,8 @@ impl Core {
             }
         };
         // the hex digits written straight into a buffer (`to_string` goes through `fmt`)
-        let txn_id = uuid
+        let txn_id = key
+            .uuid()
             .hyphenated()
             .encode_lower(&mut uuid::Uuid::encode_buffer())
             .to_owned();

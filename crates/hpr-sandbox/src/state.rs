@@ -8,7 +8,6 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -25,6 +24,7 @@ use crate::error::Error;
 use crate::his::HisError;
 use crate::identity::Identity;
 use crate::persist::{Journal, Record};
+use crate::txn_table::{MAX_SLOTS, TxnTable};
 
 /// Which OTP was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,42 +118,27 @@ impl std::fmt::Debug for Code {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct TxnKey([u64; 2]);
 
-impl std::hash::Hash for TxnKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // two words, no length prefix: what [`TxnKeyHasher`] expects
-        state.write_u64(self.0[0]);
-        state.write_u64(self.0[1]);
-    }
-}
-
 impl TxnKey {
-    fn from_u128(bits: u128) -> TxnKey {
+    pub(crate) fn from_u128(bits: u128) -> TxnKey {
         TxnKey([(bits >> 64) as u64, bits as u64])
     }
-}
 
-/// Hashes a [`TxnKey`] by folding its two words: they are the random bits of a v4 UUID the
-/// sandbox drew itself (a client can only look keys up, never choose one that is stored), so
-/// they need no SipHash, which is a measurable part of every request under load.
-#[derive(Default)]
-pub(crate) struct TxnKeyHasher(u64);
-
-impl Hasher for TxnKeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
+    /// The UUID whose text is the id clients see.
+    pub(crate) fn uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::from_u128((u128::from(self.0[0]) << 64) | u128::from(self.0[1]))
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        // not used by `TxnKey` (it hashes two u64s); kept correct for any other input
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
+    /// The UUID's first 32 bits (`time_low`), where [`TxnTable`] keeps a slot number.
+    pub(crate) fn tag(&self) -> u32 {
+        (self.0[0] >> 32) as u32
     }
 
-    fn write_u64(&mut self, word: u64) {
-        // the two halves mixed with an odd multiplier, so a pattern in one half cannot cancel
-        // the other
-        self.0 = (self.0 ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    /// The same key with `tag` as its first 32 bits (the version and variant bits are elsewhere).
+    pub(crate) fn with_tag(self, tag: u32) -> TxnKey {
+        TxnKey([
+            (self.0[0] & 0xFFFF_FFFF) | (u64::from(tag) << 32),
+            self.0[1],
+        ])
     }
 }
 
@@ -391,7 +376,7 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 pub(crate) struct State {
     pub rng: StdRng,
     pub identities: HashMap<String, Identity>,
-    txns: HashMap<TxnKey, Txn, BuildHasherDefault<TxnKeyHasher>>,
+    txns: TxnTable<Txn>,
     /// `(expires_at, key)` of every transaction in `txns`, earliest first.
     expiry: BTreeSet<(Instant, TxnKey)>,
     /// Aadhaar number → its transactions in `txns`, oldest first (at most
@@ -406,10 +391,12 @@ pub(crate) struct State {
 
 impl State {
     fn new(rng: StdRng) -> Self {
+        // a mask from a copy of the generator: the stream itself is not advanced
+        let mask = rng.clone().next_u32().rotate_left(13);
         Self {
             rng,
             identities: HashMap::new(),
-            txns: HashMap::default(),
+            txns: TxnTable::new(mask),
             expiry: BTreeSet::new(),
             by_aadhaar: HashMap::default(),
             accounts: HashMap::new(),
@@ -447,43 +434,39 @@ impl State {
             .filter_map(|key| self.txns.get(key).map(|txn| (*key, txn)))
     }
 
-    /// Stores a new transaction under `key`. The caller has made room (see
-    /// [`State::make_room`]).
-    pub fn insert_txn(&mut self, key: TxnKey, txn: Txn) {
-        match self.by_aadhaar.entry(txn.aadhaar) {
+    /// Stores a new transaction under a key made of `random` (see [`State::new_txn_bits`]) and
+    /// returns it. The caller has made room (see [`State::make_room`]).
+    pub fn insert_txn(&mut self, random: u128, txn: Txn) -> TxnKey {
+        let (number, expires_at) = (txn.aadhaar, txn.expires_at);
+        let key = self.txns.insert(random, txn);
+        match self.by_aadhaar.entry(number) {
             Entry::Occupied(mut keys) => keys.get_mut().push(key),
             Entry::Vacant(slot) => {
                 slot.insert(TxnKeys::One(key));
             }
         }
-        self.store(key, txn);
+        self.expiry.insert((expires_at, key));
+        key
     }
 
-    /// Puts `txn` in the map and the expiry index; the caller has indexed it by Aadhaar.
-    fn store(&mut self, key: TxnKey, txn: Txn) {
-        self.expiry.insert((txn.expires_at, key));
-        if let Some(old) = self.txns.insert(key, txn) {
-            // a repeated id (only after a reset re-seeds the generator, and then the map was
-            // cleared): keep the indexes consistent anyway
-            self.expiry.remove(&(old.expires_at, key));
-        }
-    }
-
-    /// Stores `txn` under `key` in place of the same Aadhaar's transaction `previous` (a new
-    /// OTP supersedes a pending one): as [`State::remove_txn`] then [`State::insert_txn`], without
-    /// taking the Aadhaar's index entry out and back in. Room is not needed: the count of
-    /// transactions does not change.
-    pub fn supersede(&mut self, previous: TxnKey, key: TxnKey, txn: Txn) {
+    /// Stores `txn` in place of the same Aadhaar's transaction `previous` (a new OTP supersedes
+    /// a pending one) and returns its key: as [`State::remove_txn`] then [`State::insert_txn`]
+    /// (the new transaction takes the previous one's slot), without taking the Aadhaar's index
+    /// entry out and back in. Room is not needed: the count of transactions does not change.
+    pub fn supersede(&mut self, previous: TxnKey, random: u128, txn: Txn) -> TxnKey {
         if let Some(old) = self.txns.remove(&previous) {
             self.expiry.remove(&(old.expires_at, previous));
         }
-        match self.by_aadhaar.get_mut(&txn.aadhaar) {
+        let (number, expires_at) = (txn.aadhaar, txn.expires_at);
+        let key = self.txns.insert(random, txn);
+        match self.by_aadhaar.get_mut(&number) {
             Some(keys) => keys.replace(previous, key),
             None => {
-                self.by_aadhaar.insert(txn.aadhaar, TxnKeys::One(key));
+                self.by_aadhaar.insert(number, TxnKeys::One(key));
             }
         }
-        self.store(key, txn);
+        self.expiry.insert((expires_at, key));
+        key
     }
 
     /// Records the linked mobile a transaction's Aadhaar OTP was sent to, if it is still pending.
@@ -552,6 +535,7 @@ impl State {
         now: Instant,
     ) -> Result<(), HisError> {
         let number = aadhaar_number(aadhaar);
+        let max_total = max_total.min(MAX_SLOTS);
         while let Some(&oldest) = self
             .by_aadhaar
             .get(&number)
@@ -595,13 +579,14 @@ impl State {
         }
     }
 
-    /// A random v4 UUID from the seeded generator, as a key and as the UUID whose text is the
-    /// id clients see (formatted by the caller, after the lock).
-    pub fn new_txn_id(&mut self) -> (TxnKey, uuid::Uuid) {
+    /// The bits of a random v4 UUID from the seeded generator, for a new transaction's key
+    /// ([`State::insert_txn`], [`State::supersede`]; [`TxnKey::uuid`] is the id clients see).
+    pub fn new_txn_bits(&mut self) -> u128 {
         let mut bytes = [0u8; 16];
         self.rng.fill_bytes(&mut bytes);
-        let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
-        (TxnKey::from_u128(uuid.as_u128()), uuid)
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .as_u128()
     }
 
     /// Six random digits.
@@ -898,9 +883,8 @@ mod tests {
     }
 
     fn add(state: &mut State, n: u64, now: Instant) -> TxnKey {
-        let key = TxnKey::from_u128(u128::from(n) + 1);
-        state.insert_txn(key, Txn::new(&aadhaar(n), now + TTL, pending(now)));
-        key
+        let txn = Txn::new(&aadhaar(n), now + TTL, pending(now));
+        state.insert_txn(u128::from(n) + 1, txn)
     }
 
     fn consistent(state: &State) {
@@ -942,8 +926,8 @@ mod tests {
         }
         assert_eq!(increments, [8, 8, 4]);
         assert_eq!(state.txn_count(), 5);
-        assert!(early.iter().all(|k| !state.txns.contains_key(k)));
-        assert!(late.iter().all(|k| state.txns.contains_key(k)));
+        assert!(early.iter().all(|k| state.txns.get(k).is_none()));
+        assert!(late.iter().all(|k| state.txns.get(k).is_some()));
         assert_eq!(state.by_aadhaar.len(), 5);
 
         // then the late ones
@@ -956,7 +940,7 @@ mod tests {
     #[test]
     fn a_transaction_stays_small() {
         // what one live transaction costs in the map and the indexes, before the map's slack
-        let entry = std::mem::size_of::<(TxnKey, Txn)>();
+        let entry = std::mem::size_of::<Option<(TxnKey, Txn)>>();
         let index = std::mem::size_of::<(u64, TxnKeys)>();
         println!("txn entry {entry} B, Aadhaar index entry {index} B");
         assert!(entry <= 128, "{entry}");
@@ -970,10 +954,8 @@ mod tests {
         let mut keys = Vec::new();
         for i in 0..7u64 {
             state.make_room(&aadhaar(7), 100, clock.now()).unwrap();
-            let key = TxnKey::from_u128(u128::from(i) + 1);
             let txn = Txn::new(&aadhaar(7), clock.now() + TTL, pending(clock.now()));
-            state.insert_txn(key, txn);
-            keys.push(key);
+            keys.push(state.insert_txn(u128::from(i) + 1, txn));
             consistent(&state);
         }
         let live: Vec<TxnKey> = state.txns_of(&aadhaar(7)).map(|(k, _)| k).collect();
@@ -991,18 +973,18 @@ mod tests {
             let mut in_place = State::new(StdRng::seed_from_u64(1));
             let mut keys = Vec::new();
             for i in 0..count {
-                let key = TxnKey::from_u128(u128::from(i) + 1);
-                for state in [&mut by_steps, &mut in_place] {
+                let [a, b] = [&mut by_steps, &mut in_place].map(|state| {
                     let txn = Txn::new(&aadhaar(7), clock.now() + TTL, pending(clock.now()));
-                    state.insert_txn(key, txn);
-                }
-                keys.push(key);
+                    state.insert_txn(u128::from(i) + 1, txn)
+                });
+                assert_eq!(a, b, "both states made the same key");
+                keys.push(a);
             }
-            let (previous, key) = (keys[previous_at], TxnKey::from_u128(99));
+            let previous = keys[previous_at];
             let txn = || Txn::new(&aadhaar(7), clock.now() + TTL * 2, pending(clock.now()));
             by_steps.remove_txn(previous).unwrap();
-            by_steps.insert_txn(key, txn());
-            in_place.supersede(previous, key, txn());
+            let key = by_steps.insert_txn(99, txn());
+            assert_eq!(in_place.supersede(previous, 99, txn()), key);
             consistent(&in_place);
             let order = |state: &State| {
                 state
@@ -1012,7 +994,7 @@ mod tests {
             };
             assert_eq!(order(&in_place), order(&by_steps), "{count} {previous_at}");
             assert_eq!(in_place.expiry, by_steps.expiry);
-            assert!(!in_place.txns.contains_key(&previous) && in_place.txns.contains_key(&key));
+            assert!(in_place.txns.get(&previous).is_none() && in_place.txns.get(&key).is_some());
         }
     }
 
