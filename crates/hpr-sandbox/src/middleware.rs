@@ -231,8 +231,9 @@ impl FaultDice {
 /// [`body_deadline`], the [`contract_host`] rule (a refusal is not logged), the start of the
 /// request log, the bearer-key check, then [`latency_and_faults`]' choice, in the order the
 /// separate layers of Backend B run. A request let through is [`Admission::Admitted`]: the
-/// route's handler runs the work [`Admitted`] names and hands its answer to [`AfterWork::answer`], which logs it; a late
-/// body's `408` replaces the answer after it is logged, as the outer layer did.
+/// route's handler runs the work [`Admitted`] names and hands its answer to
+/// [`AfterWork::answer`], which logs it; a late body's `408` replaces the answer after it is
+/// logged, as the outer layer did.
 ///
 /// Why nothing here is async: everything a request carries is looked at now, so the future
 /// that reads the body and runs the operation holds the body (a few words), not the request
