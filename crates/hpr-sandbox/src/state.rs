@@ -437,16 +437,23 @@ impl State {
     /// Stores a new transaction under a key made of `random` (see [`State::new_txn_bits`]) and
     /// returns it. The caller has made room (see [`State::make_room`]).
     pub fn insert_txn(&mut self, random: u128, txn: Txn) -> TxnKey {
-        let (number, expires_at) = (txn.aadhaar, txn.expires_at);
-        let key = self.txns.insert(random, txn);
+        let (key, number) = self.store(random, txn);
         match self.by_aadhaar.entry(number) {
             Entry::Occupied(mut keys) => keys.get_mut().push(key),
             Entry::Vacant(slot) => {
                 slot.insert(TxnKeys::One(key));
             }
         }
-        self.expiry.insert((expires_at, key));
         key
+    }
+
+    /// Puts `txn` in the table and the expiry index; returns its key and its Aadhaar number, for
+    /// the caller to index it by.
+    fn store(&mut self, random: u128, txn: Txn) -> (TxnKey, u64) {
+        let (number, expires_at) = (txn.aadhaar, txn.expires_at);
+        let key = self.txns.insert(random, txn);
+        self.expiry.insert((expires_at, key));
+        (key, number)
     }
 
     /// Stores `txn` in place of the same Aadhaar's transaction `previous` (a new OTP supersedes
@@ -457,15 +464,13 @@ impl State {
         if let Some(old) = self.txns.remove(&previous) {
             self.expiry.remove(&(old.expires_at, previous));
         }
-        let (number, expires_at) = (txn.aadhaar, txn.expires_at);
-        let key = self.txns.insert(random, txn);
+        let (key, number) = self.store(random, txn);
         match self.by_aadhaar.get_mut(&number) {
             Some(keys) => keys.replace(previous, key),
             None => {
                 self.by_aadhaar.insert(number, TxnKeys::One(key));
             }
         }
-        self.expiry.insert((expires_at, key));
         key
     }
 
