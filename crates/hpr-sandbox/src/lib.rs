@@ -46,6 +46,7 @@ mod his;
 pub mod identity;
 mod middleware;
 mod ops;
+mod padded;
 pub mod persist;
 mod reply;
 mod serve;
@@ -141,7 +142,7 @@ impl SandboxOwner for Sandbox {
     }
 }
 
-impl SandboxOwner for Arc<Sandbox> {
+impl SandboxOwner for Arc<padded::Padded<Sandbox>> {
     fn sandbox(&self) -> &Sandbox {
         self
     }
@@ -377,6 +378,7 @@ impl Sandbox {
 
     /// Receives every fake SMS from now on.
     pub fn subscribe_sms(&self) -> broadcast::Receiver<Sms> {
+        self.inner.core.note_sms_subscriber();
         self.inner.core.sms.subscribe()
     }
 

@@ -42,6 +42,7 @@ use serde::Serialize;
 use crate::Sandbox;
 use crate::config::FaultKind;
 use crate::his::HisError;
+use crate::padded::Padded;
 use crate::serve::Served;
 
 /// Header that injects a fault into one request.
@@ -122,7 +123,8 @@ impl Entry {
 }
 
 /// Shards of the request log: each thread pushes to its own, so the runtime's workers never
-/// wait for one another (nor bounce one lock's cache line) to log a request.
+/// wait for one another (nor bounce one lock's cache line: each shard is [`Padded`]) to log a
+/// request.
 const LOG_SHARDS: usize = 4;
 
 /// A bounded log of recent contract requests: the most recent `capacity`, oldest first.
@@ -138,7 +140,7 @@ pub(crate) struct RequestLog {
     capacity: usize,
     /// What entries' stamps count from.
     made: Instant,
-    shards: [Mutex<VecDeque<Entry>>; LOG_SHARDS],
+    shards: [Padded<Mutex<VecDeque<Entry>>>; LOG_SHARDS],
 }
 
 /// The shard of the calling thread (threads are dealt round-robin).
@@ -156,7 +158,7 @@ impl RequestLog {
         Self {
             capacity,
             made: Instant::now(),
-            shards: std::array::from_fn(|_| Mutex::new(VecDeque::new())),
+            shards: std::array::from_fn(|_| Padded(Mutex::new(VecDeque::new()))),
         }
     }
 

@@ -10,7 +10,10 @@
 //!   most [`MAX_REFUSING`] such answers are under way at once; beyond that a connection is closed
 //!   without one.
 //! - **Shutdown:** the listener closes, every connection finishes its request in flight and
-//!   closes (an idle one at once), and the loop ends when the last one has.
+//!   closes (an idle one at once), and the loop ends when the last one has. Each connection is
+//!   told through a channel of its own ([`OpenConnections`]): a connection's task checks it at
+//!   every wake-up, and a signal shared by all of them (a `watch` channel) would take one lock,
+//!   shared by every connection on every worker, at every wake-up.
 //!
 //! Every request is served knowing where it came in ([`Served`]: the listening and the local
 //! address, which the Host and Origin rules of `middleware` compare against): a contract call is
@@ -19,11 +22,12 @@
 //! [`SandboxConfig::header_timeout`]: crate::SandboxConfig::header_timeout
 //! [`SandboxConfig::max_connections`]: crate::SandboxConfig::max_connections
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -37,10 +41,11 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::Sandbox;
 use crate::his::HisError;
+use crate::padded::Padded;
 
 /// How many `503` answers to connections past the limit may be under way at once.
 pub(crate) const MAX_REFUSING: usize = 64;
@@ -81,7 +86,7 @@ pub(crate) async fn serve(
     let slots = Arc::new(Semaphore::new(max as usize));
     let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
     let busy = busy_answer(limits.max_connections);
-    let (closing, closing_seen) = watch::channel(false);
+    let open = Arc::new(Mutex::new(OpenConnections::default()));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -114,17 +119,20 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service = ConnectionService {
-            sandbox: Arc::new(sandbox.clone()),
+            sandbox: Arc::new(Padded(sandbox.clone())),
             app: app.clone(),
             served: Served { bound, local },
         };
         let connection = http.serve_connection(TokioIo::new(stream), service);
-        let closing = closing_seen.clone();
+        let (id, close) = OpenConnections::add(&open);
+        let open = Arc::clone(&open);
         tokio::spawn(async move {
             tokio::pin!(connection);
             let result = tokio::select! {
+                // the connection first: the close signal is there only at shutdown
+                biased;
                 result = connection.as_mut() => result,
-                () = until_closing(closing) => {
+                _ = close => {
                     connection.as_mut().graceful_shutdown();
                     connection.await
                 }
@@ -132,19 +140,50 @@ pub(crate) async fn serve(
             if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
+            OpenConnections::remove(&open, id);
             drop(slot);
         });
     }
     drop(listener);
-    closing.send_replace(true);
+    OpenConnections::close_all(&open);
     // every connection holds a slot until it ends
     let _all = slots.acquire_many(max).await;
     Ok(())
 }
 
-/// Returns once the server starts closing (or is gone).
-async fn until_closing(mut closing: watch::Receiver<bool>) {
-    let _ = closing.wait_for(|closing| *closing).await;
+/// The connections being served, each with the sending end of its close signal. A connection
+/// adds itself when accepted and removes itself when it ends; at shutdown every one still open
+/// is told to close (a dropped sender tells it too).
+#[derive(Default)]
+struct OpenConnections {
+    next_id: u64,
+    closers: HashMap<u64, oneshot::Sender<()>>,
+}
+
+impl OpenConnections {
+    /// Adds a connection: its id, and the receiving end of its close signal.
+    fn add(open: &Mutex<Self>) -> (u64, oneshot::Receiver<()>) {
+        let (closer, close) = oneshot::channel();
+        let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = open.next_id;
+        open.next_id += 1;
+        open.closers.insert(id, closer);
+        (id, close)
+    }
+
+    fn remove(open: &Mutex<Self>, id: u64) {
+        let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.closers.remove(&id);
+    }
+
+    /// Tells every open connection to close.
+    fn close_all(open: &Mutex<Self>) {
+        let closers =
+            std::mem::take(&mut open.lock().unwrap_or_else(PoisonError::into_inner).closers);
+        for closer in closers.into_values() {
+            let _ = closer.send(());
+        }
+    }
 }
 
 /// Answers a connection past the limit with `503` (once its request head is in) and closes it, if fewer than [`MAX_REFUSING`]
@@ -205,8 +244,9 @@ fn busy_answer(max_connections: usize) -> Bytes {
 struct ConnectionService {
     /// The connection's own handle: each request clones this `Arc`, whose count only this
     /// connection's requests touch, not the sandbox's, which every connection on every worker
-    /// shares (two atomic operations on one contended cache line per request saved).
-    sandbox: Arc<Sandbox>,
+    /// shares (two atomic operations on one contended cache line per request saved). Padded, so
+    /// that two connections' counts never share a line either.
+    sandbox: Arc<Padded<Sandbox>>,
     app: Router,
     served: Served,
 }

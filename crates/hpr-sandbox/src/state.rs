@@ -8,6 +8,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,7 @@ use crate::config::{SandboxConfig, SmsOutput};
 use crate::error::Error;
 use crate::his::HisError;
 use crate::identity::Identity;
+use crate::padded::Padded;
 use crate::persist::{Journal, Record};
 use crate::txn_table::{MAX_SLOTS, TxnTable};
 
@@ -691,10 +693,15 @@ pub(crate) struct Core {
     pub config: SandboxConfig,
     pub clock: Arc<dyn Clock>,
     pub seed: u64,
-    state: Mutex<State>,
+    /// Padded: every request takes the lock, on either worker, and the settings around it are
+    /// read by every request.
+    state: Padded<Mutex<State>>,
     /// Identities from the configuration, restored by a reset.
     configured_identities: Vec<Identity>,
     pub sms: broadcast::Sender<Sms>,
+    /// Whether anyone ever subscribed to [`Core::sms`]: until then sending an SMS skips the
+    /// channel's receiver count, which takes a lock shared by every worker.
+    sms_subscribed: AtomicBool,
     /// With a state file: where changes to the persistent state go before they are answered.
     pub journal: Option<Journal>,
 }
@@ -731,9 +738,10 @@ impl Core {
             config,
             clock,
             seed,
-            state: Mutex::new(state),
+            state: Padded(Mutex::new(state)),
             configured_identities: configured,
             sms,
+            sms_subscribed: AtomicBool::new(false),
             journal: None,
         })
     }
@@ -767,11 +775,17 @@ impl Core {
         }
     }
 
+    /// Notes that someone subscribes to the SMS channel (call before subscribing).
+    pub fn note_sms_subscriber(&self) {
+        self.sms_subscribed.store(true, Ordering::Release);
+    }
+
     /// Records an OTP as sent: prints the SMS (with [`SmsOutput::Stdout`]) and broadcasts it.
     /// The SMS is only built when someone gets it (most load-test requests have no listener).
     pub fn send_sms(&self, sms: impl FnOnce() -> Sms) {
         let print = self.config.sms == SmsOutput::Stdout;
-        if !print && self.sms.receiver_count() == 0 {
+        let listened = self.sms_subscribed.load(Ordering::Acquire) && self.sms.receiver_count() > 0;
+        if !print && !listened {
             return;
         }
         let sms = sms();
