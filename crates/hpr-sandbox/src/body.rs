@@ -1,10 +1,14 @@
 //! Reading contract request bodies leniently, as the gateway does: unknown keys ignored, `null`,
 //! `""` and a missing key all mean "absent", and codes may come as JSON numbers.
 
+use std::future::Future as _;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
 use abdm_hpr::types::{Rule, ValidationErrors};
-use axum::body::Bytes;
+use axum::body::{Bytes, HttpBody};
 use axum::http::StatusCode;
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 
 use crate::his::{Detail, HisError};
@@ -17,19 +21,108 @@ pub(crate) type Body = Map<String, Value>;
 pub(crate) enum Unread {
     /// It is longer than the limit.
     TooLarge,
-    /// The connection failed or the body came too late (see `middleware::body_deadline`).
+    /// The connection failed (or, read through `middleware::body_deadline`, the body came too
+    /// late).
     Failed,
+    /// It was not complete `timeout` after [`read_within`] first looked for it.
+    Late,
 }
 
-/// The whole body, if it holds at most `max_bytes`.
-pub(crate) async fn read_limited(
-    body: axum::body::Body,
+/// The whole body, if it holds at most `max_bytes` and is complete `timeout` after this first
+/// polls it (see `middleware::body_deadline`: the same rule, for a body read here).
+///
+/// Why not `http_body_util`'s `Limited` and `collect` under a deadline wrapper: a contract
+/// request's body nearly always came with its head and is one frame. Read here, that frame is
+/// the result as it is (no copy, no list of frames), and nothing is allocated, nor is the clock
+/// read, unless the body is not all there yet; the wrapper, a boxed body and its flag cost four
+/// allocations per request.
+pub(crate) async fn read_within<B>(
+    mut body: B,
     max_bytes: usize,
-) -> Result<Bytes, Unread> {
-    match Limited::new(body, max_bytes).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<LengthLimitError>() => Err(Unread::TooLarge),
-        Err(_) => Err(Unread::Failed),
+    timeout: Duration,
+) -> Result<Bytes, Unread>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+{
+    let mut read = Frames::default();
+    let mut deadline: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    std::future::poll_fn(|cx| {
+        loop {
+            match Pin::new(&mut body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    // trailers carry nothing a contract call reads
+                    if let Ok(data) = frame.into_data()
+                        && read.push(data, max_bytes).is_err()
+                    {
+                        return Poll::Ready(Err(Unread::TooLarge));
+                    }
+                }
+                Poll::Ready(Some(Err(_))) => return Poll::Ready(Err(Unread::Failed)),
+                Poll::Ready(None) => {
+                    return Poll::Ready(Ok(std::mem::take(&mut read).into_bytes()));
+                }
+                Poll::Pending => {
+                    // armed at the first wait, which is within the first poll's time (everything
+                    // before it was ready at once); data that is ready wins over a passed deadline
+                    let deadline =
+                        deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                    return match deadline.as_mut().poll(cx) {
+                        Poll::Ready(()) => Poll::Ready(Err(Unread::Late)),
+                        Poll::Pending => Poll::Pending,
+                    };
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// The data frames of a body read so far: none, one (kept as it came), or several (copied
+/// together).
+#[derive(Default)]
+enum Frames {
+    #[default]
+    None,
+    One(Bytes),
+    Several(Vec<u8>),
+}
+
+impl Frames {
+    /// Adds a frame; `Err` if the body would hold more than `max_bytes`.
+    fn push(&mut self, data: Bytes, max_bytes: usize) -> Result<(), ()> {
+        if self.len().saturating_add(data.len()) > max_bytes {
+            return Err(());
+        }
+        *self = match std::mem::take(self) {
+            Frames::None => Frames::One(data),
+            Frames::One(first) => {
+                let mut several = Vec::with_capacity(first.len() + data.len());
+                several.extend_from_slice(&first);
+                several.extend_from_slice(&data);
+                Frames::Several(several)
+            }
+            Frames::Several(mut several) => {
+                several.extend_from_slice(&data);
+                Frames::Several(several)
+            }
+        };
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Frames::None => 0,
+            Frames::One(one) => one.len(),
+            Frames::Several(several) => several.len(),
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Frames::None => Bytes::new(),
+            Frames::One(one) => one,
+            Frames::Several(several) => Bytes::from(several),
+        }
     }
 }
 
@@ -150,6 +243,101 @@ mod tests {
         assert_eq!(flag(&body, "f"), Some(false));
         assert!(parse(b"[1]").is_err());
         assert!(parse(b"{").is_err());
+    }
+
+    mod read_within {
+        use std::time::Duration;
+
+        use axum::body::Bytes;
+        use futures_util::{StreamExt as _, stream};
+        use http_body_util::StreamBody;
+        use hyper::body::Frame;
+
+        use crate::body::{Unread, read_within};
+
+        type Item = Result<Frame<Bytes>, std::io::Error>;
+
+        fn data(text: &'static str) -> Item {
+            Ok(Frame::data(Bytes::from_static(text.as_bytes())))
+        }
+
+        const TIMEOUT: Duration = Duration::from_secs(10);
+
+        async fn read(frames: Vec<Item>, max: usize) -> Result<Bytes, Unread> {
+            read_within(StreamBody::new(stream::iter(frames)), max, TIMEOUT).await
+        }
+
+        #[tokio::test]
+        async fn one_frame_is_the_body_as_it_came() {
+            let frame = Bytes::from_static(br#"{"a":1}"#);
+            let body = StreamBody::new(stream::iter([Ok::<_, std::io::Error>(Frame::data(
+                frame.clone(),
+            ))]));
+            let got = read_within(body, 100, TIMEOUT).await.unwrap();
+            assert_eq!(got, frame);
+            assert_eq!(got.as_ptr(), frame.as_ptr(), "not copied");
+            assert_eq!(read(vec![], 100).await.unwrap(), Bytes::new());
+        }
+
+        #[tokio::test]
+        async fn several_frames_are_joined_and_trailers_ignored() {
+            let mut trailers = axum::http::HeaderMap::new();
+            trailers.insert("x-t", "1".parse().unwrap());
+            let frames = vec![
+                data("{\"a\""),
+                data(":"),
+                data("1}"),
+                Ok(Frame::trailers(trailers)),
+            ];
+            assert_eq!(
+                read(frames, 100).await.unwrap(),
+                Bytes::from_static(br#"{"a":1}"#)
+            );
+        }
+
+        #[tokio::test]
+        async fn the_limit_holds_for_the_whole_body() {
+            assert_eq!(
+                read(vec![data("abc"), data("de")], 5).await.unwrap(),
+                "abcde"
+            );
+            assert_eq!(
+                read(vec![data("abc"), data("def")], 5).await,
+                Err(Unread::TooLarge)
+            );
+            assert_eq!(read(vec![data("abcdef")], 5).await, Err(Unread::TooLarge));
+            assert_eq!(
+                read(vec![data("a"), data("b"), data("cdef")], 5).await,
+                Err(Unread::TooLarge)
+            );
+        }
+
+        #[tokio::test]
+        async fn a_failing_body_is_unread() {
+            let frames = vec![data("ab"), Err(std::io::Error::other("reset"))];
+            assert_eq!(read(frames, 100).await, Err(Unread::Failed));
+        }
+
+        const SHORT: Duration = Duration::from_millis(200);
+
+        #[tokio::test]
+        async fn a_body_not_complete_in_time_is_late() {
+            let never_ends = stream::iter([data("ab")]).chain(stream::pending());
+            let started = std::time::Instant::now();
+            let got = read_within(StreamBody::new(never_ends), 100, SHORT).await;
+            assert_eq!(got, Err(Unread::Late));
+            assert!(started.elapsed() >= SHORT, "{:?}", started.elapsed());
+        }
+
+        #[tokio::test]
+        async fn a_body_in_pieces_within_the_time_is_read() {
+            let later = stream::once(async {
+                tokio::time::sleep(SHORT).await;
+                data("cd")
+            });
+            let body = StreamBody::new(stream::iter([data("ab")]).chain(Box::pin(later)));
+            assert_eq!(read_within(body, 100, TIMEOUT).await.unwrap(), "abcd");
+        }
     }
 
     #[test]

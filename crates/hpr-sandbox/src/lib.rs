@@ -544,18 +544,19 @@ pub(crate) fn contract_step_of(method: &axum::http::Method, path: &str) -> Optio
 ///
 /// The checks run now; the future returned only reads the body and runs the operation, and
 /// holds little more than the body (see [`middleware::admit`] for why that matters).
-pub(crate) fn contract_call<S>(
+pub(crate) fn contract_call<S, B>(
     sandbox: S,
-    request: Request,
+    request: axum::http::Request<B>,
     served: Option<&serve::Served>,
     step: Option<abdm_hpr::Step>,
-) -> impl Future<Output = Response> + Send + use<S>
+) -> impl Future<Output = Response> + Send + use<S, B>
 where
     S: SandboxOwner,
+    B: axum::body::HttpBody<Data = Bytes> + Unpin + Send + 'static,
 {
     use futures_util::future::{Either, ready};
     use middleware::{Admission, Admitted};
-    let (admitted, after) = match middleware::admit(sandbox.sandbox(), request, served) {
+    let (admitted, after) = match middleware::admit(sandbox.sandbox(), request, served, step) {
         Admission::Admitted(admitted, after) => (admitted, after),
         Admission::Answered(answer) => return Either::Left(ready(answer)),
     };
@@ -565,11 +566,11 @@ where
         let response = match admitted {
             Admitted::Work(body) => work(body).await,
             Admitted::Delayed(request) => {
-                let work = |request: Request| work(request.into_body());
+                let work = |request: axum::http::Request<B>| work(request.into_body());
                 Box::pin(middleware::faults(sandbox, *request, work)).await
             }
             Admitted::Faulted(request, kind) => {
-                let work = |request: Request| work(request.into_body());
+                let work = |request: axum::http::Request<B>| work(request.into_body());
                 Box::pin(middleware::faulted(sandbox, kind, *request, work)).await
             }
         };
@@ -578,26 +579,31 @@ where
 }
 
 /// A contract call's work on its body: the step's operation, or a `404` for an unknown path.
-async fn contract_work(
-    sandbox: &Sandbox,
-    body: axum::body::Body,
-    step: Option<abdm_hpr::Step>,
-) -> Response {
+async fn contract_work<B>(sandbox: &Sandbox, body: B, step: Option<abdm_hpr::Step>) -> Response
+where
+    B: axum::body::HttpBody<Data = Bytes> + Unpin,
+{
     match step {
         Some(step) => run(sandbox, body, operation(step)).await,
         None => unknown_path(),
     }
 }
 
-/// Runs one contract operation on a raw body; a body over the limit is a `413`. A change to the
-/// persistent state is on disk before its answer goes out.
-async fn run(sandbox: &Sandbox, body: axum::body::Body, op: Operation) -> Response {
-    let max_bytes = sandbox.inner.core.config.max_body_bytes;
-    let (result, ticket) = match body::read_limited(body, max_bytes).await {
+/// Runs one contract operation on a raw body; a body over the limit is a `413`, one not all
+/// there within [`SandboxConfig::header_timeout`] a `408`. A change to the persistent state is
+/// on disk before its answer goes out.
+async fn run<B>(sandbox: &Sandbox, body: B, op: Operation) -> Response
+where
+    B: axum::body::HttpBody<Data = Bytes> + Unpin,
+{
+    let config = &sandbox.inner.core.config;
+    let read = body::read_within(body, config.max_body_bytes, config.header_timeout).await;
+    let (result, ticket) = match read {
         Ok(bytes) => match body::parse(&bytes) {
             Ok(map) => apply_now(sandbox, &map, op),
             Err(e) => (Err(e), None),
         },
+        Err(body::Unread::Late) => return middleware::late_body_answer(sandbox),
         Err(unread) => (Err(body_error(sandbox, unread)), None),
     };
     let answer = match result {
@@ -649,6 +655,8 @@ fn body_error(sandbox: &Sandbox, unread: body::Unread) -> HisError {
             "HIS-400",
             "The body could not be read",
         ),
+        // answered with `late_body_answer` (which adds `Connection: close`) where it can happen
+        body::Unread::Late => middleware::late_body_error(sandbox),
     }
 }
 

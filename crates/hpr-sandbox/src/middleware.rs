@@ -230,12 +230,11 @@ impl FaultDice {
 }
 
 /// Backend A's middleware up to a contract route's work, decided without waiting: the
-/// [`body_deadline`], the [`contract_host`] rule (a refusal is not logged), the start of the
-/// request log, the bearer-key check, then [`latency_and_faults`]' choice, in the order the
-/// separate layers of Backend B run. A request let through is [`Admission::Admitted`]: the
-/// route's handler runs the work [`Admitted`] names and hands its answer to
-/// [`AfterWork::answer`], which logs it; a late body's `408` replaces the answer after it is
-/// logged, as the outer layer did.
+/// [`contract_host`] rule (a refusal is not logged), the start of the request log, the
+/// bearer-key check, then [`latency_and_faults`]' choice, in the order the separate layers of
+/// Backend B run. A request let through is [`Admission::Admitted`]: the route's handler runs the
+/// work [`Admitted`] names (which reads the body under the [`body_deadline`] rule, with
+/// `body::read_within`) and hands its answer to [`AfterWork::answer`], which logs it.
 ///
 /// Why nothing here is async: everything a request carries is looked at now, so the future
 /// that reads the body and runs the operation holds the body (a few words), not the request
@@ -243,16 +242,24 @@ impl FaultDice {
 /// life). That future is boxed for every request.
 ///
 /// `served` is where the request came in ([`Sandbox::start`]'s connection loop knows it; a
-/// router mounted elsewhere has none, and then `Host` is not checked).
-pub(crate) fn admit(sandbox: &Sandbox, request: Request, served: Option<&Served>) -> Admission {
-    let (request, expired) = guard_body(sandbox, request);
+/// router mounted elsewhere has none, and then `Host` is not checked); `step` is the step the
+/// request's path names, if any. The body is of any type: the connection loop's own (hyper's),
+/// not boxed into axum's.
+pub(crate) fn admit<B>(
+    sandbox: &Sandbox,
+    request: axum::http::Request<B>,
+    served: Option<&Served>,
+    step: Option<abdm_hpr::Step>,
+) -> Admission<B> {
     if let Some(refused) = foreign_host(&request, served) {
-        return Admission::Answered(late_body(sandbox, expired.as_deref(), refused));
+        return Admission::Answered(refused);
     }
     let after = AfterWork {
-        expired,
         started: Instant::now(),
-        target: Target::of(request.method(), request.uri().path()),
+        target: match step {
+            Some(step) => Target::Step(step),
+            None => Target::of(request.method(), request.uri().path()),
+        },
     };
     let admitted = if let Some(refused) = bearer_refusal(sandbox, &request) {
         return Admission::Answered(after.answer(sandbox, refused));
@@ -269,37 +276,35 @@ pub(crate) fn admit(sandbox: &Sandbox, request: Request, served: Option<&Served>
     Admission::Admitted(admitted, after)
 }
 
-/// What [`admit`] made of a contract request.
-pub(crate) enum Admission {
+/// What [`admit`] made of a contract request with a body of type `B`.
+pub(crate) enum Admission<B> {
     /// Refused on the way: the whole answer (logged, if it passed the `Host` rule).
     Answered(Response),
     /// Let through: its work, and what ends with the work's answer.
-    Admitted(Admitted, AfterWork),
+    Admitted(Admitted<B>, AfterWork),
 }
 
 /// The work of a contract request let through by [`admit`].
-pub(crate) enum Admitted {
+pub(crate) enum Admitted<B> {
     /// No latency and no fault (nearly every request): the work, on this body.
-    Work(Body),
+    Work(B),
     /// The configured latency first, then [`faults`] (boxed, as the next: they are rare).
-    Delayed(Box<Request>),
+    Delayed(Box<axum::http::Request<B>>),
     /// A fault to inject: [`faulted`].
-    Faulted(Box<Request>, FaultKind),
+    Faulted(Box<axum::http::Request<B>>, FaultKind),
 }
 
-/// What [`admit`] started that ends with the answer: the request log's entry and the body
-/// deadline.
+/// What [`admit`] started that ends with the answer: the request log's entry.
 pub(crate) struct AfterWork {
-    expired: Option<Arc<AtomicBool>>,
     started: Instant,
     target: Target,
 }
 
 impl AfterWork {
-    /// Logs the answer, then replaces it with a `408` if the body came too late.
+    /// Logs the answer.
     pub(crate) fn answer(self, sandbox: &Sandbox, response: Response) -> Response {
         log(sandbox, self.target, self.started, &response);
-        late_body(sandbox, self.expired.as_deref(), response)
+        response
     }
 }
 
@@ -326,7 +331,7 @@ fn log(sandbox: &Sandbox, target: Target, started: Instant, response: &Response)
 
 /// The `401` for a request without `Authorization: Bearer <key>` with a non-empty key (one of
 /// the configured keys, if any), or `None`.
-fn bearer_refusal(sandbox: &Sandbox, request: &Request) -> Option<Response> {
+fn bearer_refusal<B>(sandbox: &Sandbox, request: &axum::http::Request<B>) -> Option<Response> {
     let key = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -365,9 +370,13 @@ pub(crate) async fn latency_and_faults(
 }
 
 /// The latency, then the fault for `request` if one is armed, requested or drawn, else `work`.
-pub(crate) async fn faults<W, F>(sandbox: &Sandbox, request: Request, work: W) -> Response
+pub(crate) async fn faults<B, W, F>(
+    sandbox: &Sandbox,
+    request: axum::http::Request<B>,
+    work: W,
+) -> Response
 where
-    W: FnOnce(Request) -> F,
+    W: FnOnce(axum::http::Request<B>) -> F,
     F: Future<Output = Response>,
 {
     let config = &sandbox.inner.core.config;
@@ -383,7 +392,10 @@ where
 
 /// The fault for `request`: armed for its path, else named by [`FAULT_HEADER`], else drawn at
 /// the configured rate; `Err` is an unknown fault name's error. Takes an armed fault.
-fn fault_for(sandbox: &Sandbox, request: &Request) -> Result<Option<FaultKind>, crate::Error> {
+fn fault_for<B>(
+    sandbox: &Sandbox,
+    request: &axum::http::Request<B>,
+) -> Result<Option<FaultKind>, crate::Error> {
     let config = &sandbox.inner.core.config;
     let armed = sandbox.take_armed_fault(request.uri().path());
     let header = request
@@ -409,14 +421,14 @@ fn invalid_fault(e: &crate::Error) -> Response {
 
 /// The answer of fault `kind`; a lost answer runs `work` first (it takes effect, only its answer
 /// is lost).
-pub(crate) async fn faulted<W, F>(
+pub(crate) async fn faulted<B, W, F>(
     sandbox: &Sandbox,
     kind: FaultKind,
-    request: Request,
+    request: axum::http::Request<B>,
     work: W,
 ) -> Response
 where
-    W: FnOnce(Request) -> F,
+    W: FnOnce(axum::http::Request<B>) -> F,
     F: Future<Output = Response>,
 {
     let stopping = sandbox.inner.stopping.subscribe();
@@ -514,18 +526,28 @@ fn late_body(sandbox: &Sandbox, expired: Option<&AtomicBool>, response: Response
     if !expired.is_some_and(|e| e.load(Ordering::Relaxed)) {
         return response;
     }
+    late_body_answer(sandbox)
+}
+
+/// The `408` (with `Connection: close`: the rest of the body may still come) to a body that
+/// came too late.
+pub(crate) fn late_body_answer(sandbox: &Sandbox) -> Response {
+    let mut response = late_body_error(sandbox).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The error of a body that came too late (answered by [`late_body_answer`]).
+pub(crate) fn late_body_error(sandbox: &Sandbox) -> HisError {
     let timeout = sandbox.inner.core.config.header_timeout;
-    let mut response = HisError::new(
+    HisError::new(
         StatusCode::REQUEST_TIMEOUT,
         "Request body too slow",
         "HIS-408",
         format!("The request body must arrive within {timeout:?}"),
     )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
 }
 
 /// The body's frames, ending in an error (and setting `expired`) if it is not complete `timeout`
@@ -653,7 +675,7 @@ pub(crate) async fn contract_host(request: Request, next: Next) -> Response {
 }
 
 /// The `403` of [`contract_host`] for a request received as `served`, or `None`.
-fn foreign_host(request: &Request, served: Option<&Served>) -> Option<Response> {
+fn foreign_host<B>(request: &axum::http::Request<B>, served: Option<&Served>) -> Option<Response> {
     if let Some(served) = served
         && served.bound.ip().to_canonical().is_loopback()
         && !host_allowed(request, Some(served))
@@ -671,7 +693,7 @@ fn forbidden(detail: &str) -> Response {
 
 /// Every `Host` header, and the authority of an absolute-form target, names this machine: a
 /// loopback name or the connection's local address. A request with neither is refused.
-fn host_allowed(request: &Request, served: Option<&Served>) -> bool {
+fn host_allowed<B>(request: &axum::http::Request<B>, served: Option<&Served>) -> bool {
     let mut named = false;
     for value in request.headers().get_all(header::HOST) {
         named = true;

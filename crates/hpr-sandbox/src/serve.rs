@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -260,7 +260,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
 
     fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         if let Some(step) = crate::contract_step_of(request.method(), request.uri().path()) {
-            let request = request.map(Body::new);
+            // hyper's body as it is: not boxed into axum's
             let sandbox = Arc::clone(&self.sandbox);
             let call = crate::contract_call(sandbox, request, Some(&self.served), Some(step));
             return Either::Right(Box::pin(call.map(Ok)));
