@@ -9,12 +9,13 @@ use std::time::Duration;
 use abdm_hpr::types::{Rule, ValidationErrors};
 use axum::body::{Bytes, HttpBody};
 use axum::http::StatusCode;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 use crate::his::{Detail, HisError};
 
-/// A parsed JSON object body.
-pub(crate) type Body = Map<String, Value>;
+mod object;
+
+pub(crate) use object::{Body, Field};
 
 /// Why a request body was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +128,7 @@ impl Frames {
 }
 
 /// Parses a body that must be a JSON object.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Body, HisError> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<Body<'_>, HisError> {
     // straight into the object: valid JSON of another type is a type (`Data`) error
     match serde_json::from_slice::<Body>(bytes) {
         Ok(map) => Ok(map),
@@ -148,19 +149,19 @@ fn malformed(detail: &str) -> HisError {
 }
 
 /// A string field; numbers give their decimal text; `null`, blank and missing give `None`.
-pub(crate) fn text(body: &Body, key: &str) -> Option<String> {
+pub(crate) fn text<'b>(body: &'b Body<'_>, key: &str) -> Option<Cow<'b, str>> {
     match body.get(key)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Field::Text(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s)),
+        Field::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
 
 /// A boolean field (`true`/`false`, or the strings `"true"`/`"false"`).
-pub(crate) fn flag(body: &Body, key: &str) -> Option<bool> {
+pub(crate) fn flag(body: &Body<'_>, key: &str) -> Option<bool> {
     match body.get(key)? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => s.trim().parse().ok(),
+        Field::Bool(b) => Some(*b),
+        Field::Text(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
@@ -196,7 +197,7 @@ fn invalid_code(field: &str, rule: Rule) -> (Option<&'static str>, &'static str)
 /// The one place where the SDK's field errors become HIS details: a field absent from `body` is
 /// `HIS-1070` ("Required field is empty"), a present one gets its field's code. Messages name the
 /// field and the rule, never the value (the SDK's messages never contain it).
-pub(crate) fn invalid_fields(body: &Body, report: ValidationErrors) -> HisError {
+pub(crate) fn invalid_fields(body: &Body<'_>, report: ValidationErrors) -> HisError {
     let details = report
         .into_iter()
         .map(|e| {

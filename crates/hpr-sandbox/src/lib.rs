@@ -511,7 +511,7 @@ impl std::ops::Deref for RunningSandbox {
 }
 
 /// A contract operation on a parsed body (shared by the HTTP routes and [`InProcessBackend`]).
-pub(crate) type Operation = fn(&Core, &body::Body) -> Result<reply::Reply, HisError>;
+pub(crate) type Operation = fn(&Core, &body::Body<'_>) -> Result<reply::Reply, HisError>;
 
 /// The sandbox operation serving `step`.
 pub(crate) fn operation(step: abdm_hpr::Step) -> Operation {
@@ -664,7 +664,7 @@ fn body_error(sandbox: &Sandbox, unread: body::Unread) -> HisError {
 /// returns its answer.
 pub(crate) async fn apply(
     sandbox: &Sandbox,
-    map: &body::Body,
+    map: &body::Body<'_>,
     op: Operation,
 ) -> Result<reply::Reply, HisError> {
     let (result, ticket) = apply_now(sandbox, map, op);
@@ -678,7 +678,7 @@ pub(crate) async fn apply(
 /// ticket is not waited for (its answer is an error either way).
 fn apply_now(
     sandbox: &Sandbox,
-    map: &body::Body,
+    map: &body::Body<'_>,
     op: Operation,
 ) -> (Result<reply::Reply, HisError>, Option<persist::Ticket>) {
     drop(persist::take_ticket());

@@ -1,6 +1,7 @@
 //! The 8 contract operations: flow rules, OTP rules, and the exact response JSON the `carestack`
 //! client parses (CONTRACT §2.3).
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use abdm_hpr::types::{
@@ -60,7 +61,7 @@ fn bad_field(field: &'static str, code: &'static str, message: String) -> HisErr
 
 /// Parses a required single field, answering `HIS-1002` when absent and `code` when invalid.
 fn one_field<T>(
-    body: &Body,
+    body: &Body<'_>,
     field: &'static str,
     code: &'static str,
     parse: impl FnOnce(&str) -> Result<T, abdm_hpr::types::Invalid>,
@@ -159,7 +160,7 @@ fn check_otp(
 
 impl Core {
     /// A1 `POST /aadhaar/generateOtp`.
-    pub fn generate_aadhaar_otp(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn generate_aadhaar_otp(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let aadhaar = one_field(body, "aadhaar", "HIS-1012", Aadhaar::parse)?;
         let now = self.now();
         let mut state = self.lock();
@@ -262,9 +263,9 @@ impl Core {
     }
 
     /// A2 `POST /aadhaar/verifyOtp`: returns the e-KYC profile with the peer's key spellings.
-    pub fn verify_aadhaar_otp(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn verify_aadhaar_otp(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let now = self.now();
-        let txn_id = text(body, "txnId");
+        let txn_id = text(body, "txnId").map(Cow::into_owned);
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::AadhaarOtpSent], Step::AadhaarOtpSent)?;
@@ -299,9 +300,9 @@ impl Core {
     }
 
     /// A3 `POST /check/account-exist`.
-    pub fn check_account_exist(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn check_account_exist(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let now = self.now();
-        let txn_id = text(body, "txnId");
+        let txn_id = text(body, "txnId").map(Cow::into_owned);
         if body.get("preverifiedCheck").is_some_and(|v| !v.is_null())
             && flag(body, "preverifiedCheck").is_none()
         {
@@ -370,9 +371,9 @@ impl Core {
     }
 
     /// A4 `POST /demographic-auth/mobile`: verified iff the mobile is the Aadhaar-linked one.
-    pub fn demographic_auth(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn demographic_auth(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let now = self.now();
-        let txn_id = text(body, "txnId");
+        let txn_id = text(body, "txnId").map(Cow::into_owned);
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
@@ -388,9 +389,9 @@ impl Core {
     }
 
     /// A5 `POST /generate/mobileOtp`.
-    pub fn generate_mobile_otp(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn generate_mobile_otp(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let now = self.now();
-        let txn_id = text(body, "txnId");
+        let txn_id = text(body, "txnId").map(Cow::into_owned);
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
@@ -423,9 +424,9 @@ impl Core {
     }
 
     /// A6 `POST /verify/mobileOtp`.
-    pub fn verify_mobile_otp(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn verify_mobile_otp(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let now = self.now();
-        let txn_id = text(body, "txnId");
+        let txn_id = text(body, "txnId").map(Cow::into_owned);
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
@@ -439,9 +440,9 @@ impl Core {
     }
 
     /// A7 `POST /hpId/suggestion`: a bare array of available usernames.
-    pub fn suggestions(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn suggestions(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let now = self.now();
-        let txn_id = text(body, "txnId");
+        let txn_id = text(body, "txnId").map(Cow::into_owned);
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
@@ -452,9 +453,9 @@ impl Core {
     }
 
     /// A8 `POST /hprId/create`: every field rule enforced, unique ID, account stored.
-    pub fn create_hpr_id(&self, body: &Body) -> Result<Reply, HisError> {
+    pub fn create_hpr_id(&self, body: &Body<'_>) -> Result<Reply, HisError> {
         let now = self.now();
-        let txn_id = text(body, "txnId");
+        let txn_id = text(body, "txnId").map(Cow::into_owned);
         let mut state = self.lock();
         let txn = state.txn_mut(txn_id.as_deref(), now)?;
         require_step(txn, &[Step::NewAccount], Step::NewAccount)?;
@@ -687,7 +688,7 @@ impl Core {
 
 /// `domainName` and `idType`, when sent, must be `@hpr.abdm` and `hpr_id`, else `HIS-1036`
 /// (A's verifyOTP; B's create, which sends them too).
-pub(crate) fn check_id_type_and_domain(body: &Body) -> Result<(), HisError> {
+pub(crate) fn check_id_type_and_domain(body: &Body<'_>) -> Result<(), HisError> {
     for (field, expected) in [("domainName", "@hpr.abdm"), ("idType", "hpr_id")] {
         if text(body, field).is_some_and(|v| v.trim() != expected) {
             return Err(HisError::new(

@@ -1059,7 +1059,11 @@ mod tests {
             category_name: "Doctor".into(),
             category_sub_name: "Modern Medicine".into(),
         });
-        let body = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let body = |v: serde_json::Value| {
+            crate::body::parse(v.to_string().as_bytes())
+                .unwrap()
+                .into_owned()
+        };
         let sent = core
             .generate_aadhaar_otp(&body(json!({"aadhaar": who.expose()})))
             .unwrap()

@@ -14,9 +14,8 @@ use base64::engine::general_purpose::STANDARD;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::rand_core::OsRng;
 use rsa::{Oaep, Pkcs1v15Encrypt, RsaPrivateKey, RsaPublicKey};
-use serde_json::Value;
 
-use crate::body::Body;
+use crate::body::{Body, Field};
 use crate::his::{Detail, HisError};
 
 /// The key size: a ciphertext is exactly `KEY_BITS / 8` bytes.
@@ -98,7 +97,7 @@ pub(crate) async fn open_fields(
     keys: &KeyCell,
     modes: FieldModes,
     step: Step,
-    body: &mut Body,
+    body: &mut Body<'_>,
 ) -> Result<(), HisError> {
     let mut sealed = Vec::new();
     let mut in_clear = Vec::new();
@@ -108,8 +107,8 @@ pub(crate) async fn open_fields(
             continue;
         }
         let value = match body.get(field.as_str()) {
-            None | Some(Value::Null) => continue,
-            Some(Value::String(s)) if s.trim().is_empty() => continue,
+            None | Some(Field::Null) => continue,
+            Some(Field::Text(s)) if s.trim().is_empty() => continue,
             Some(value) => value,
         };
         match value
@@ -140,7 +139,7 @@ pub(crate) async fn open_fields(
     .flatten()
     .ok_or_else(internal)?;
     for (field, plain) in opened {
-        body.insert(field.as_str().to_owned(), Value::String(plain));
+        body.insert(field.as_str(), Field::Text(plain.into()));
     }
     Ok(())
 }
@@ -192,8 +191,8 @@ mod tests {
         let step = Step::CreateHprIdWithPreverified;
 
         let mut body = Body::new();
-        body.insert("password".into(), Value::String("Secret@123".into()));
-        body.insert("email".into(), Value::String("a@b.in".into()));
+        body.insert("password", Field::Text("Secret@123".into()));
+        body.insert("email", Field::Text("a@b.in".into()));
         let err = open_fields(&cell, modes, step, &mut body)
             .await
             .unwrap_err();
@@ -206,20 +205,23 @@ mod tests {
         assert!(!err.message.contains("Secret@123"));
 
         body.insert(
-            "password".into(),
-            Value::String(seal(CipherMode::OaepSha1, "Secret@123")),
+            "password",
+            Field::Text(seal(CipherMode::OaepSha1, "Secret@123").into()),
         );
         body.insert(
-            "email".into(),
-            Value::String(seal(CipherMode::Pkcs1v15, "a@b.in")),
+            "email",
+            Field::Text(seal(CipherMode::Pkcs1v15, "a@b.in").into()),
         );
         open_fields(&cell, modes, step, &mut body).await.unwrap();
-        assert_eq!(body["password"], "Secret@123");
-        assert_eq!(body["email"], "a@b.in");
+        assert_eq!(
+            body.get("password").and_then(Field::as_str),
+            Some("Secret@123")
+        );
+        assert_eq!(body.get("email").and_then(Field::as_str), Some("a@b.in"));
 
         body.insert(
-            "password".into(),
-            Value::String(seal(CipherMode::Pkcs1v15, "Secret@123")),
+            "password",
+            Field::Text(seal(CipherMode::Pkcs1v15, "Secret@123").into()),
         );
         body.remove("email");
         let err = open_fields(&cell, modes, step, &mut body)

@@ -16,7 +16,7 @@ const REFRESH_EXPIRES_IN: u64 = 10_800;
 /// Checks what B adds to A's request. A's operations ignore unknown keys and accept integer
 /// category codes and `hprId` with `@hpr.abdm`, so only create's `idType` and `domainName` need
 /// a look: like verifyOTP's, a wrong one is `HIS-1036`.
-pub(crate) fn request(step: Step, body: &Body) -> Result<(), HisError> {
+pub(crate) fn request(step: Step, body: &Body<'_>) -> Result<(), HisError> {
     if step != Step::CreateHprIdWithPreverified {
         return Ok(());
     }
