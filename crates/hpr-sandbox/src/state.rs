@@ -381,6 +381,10 @@ pub(crate) struct State {
     txns: TxnTable<Txn>,
     /// `(expires_at, key)` of every transaction in `txns`, earliest first.
     expiry: BTreeSet<(Instant, TxnKey)>,
+    /// No transaction in `expiry` expires before this (`None`: none may). A bound kept beside
+    /// the index so that the check made on every request, whether anything is due, reads one
+    /// field instead of walking the B-tree down to its first leaf.
+    expiry_floor: Option<Instant>,
     /// Aadhaar number → its transactions in `txns`, oldest first (at most
     /// [`MAX_TXNS_PER_AADHAAR`]). Clients choose these keys, so the hash is keyed at random
     /// (foldhash: SipHash's resistance to chosen collisions at a fraction of its cost).
@@ -400,6 +404,7 @@ impl State {
             identities: HashMap::new(),
             txns: TxnTable::new(mask),
             expiry: BTreeSet::new(),
+            expiry_floor: None,
             by_aadhaar: HashMap::default(),
             accounts: HashMap::new(),
             taken_ids: HashSet::new(),
@@ -455,6 +460,10 @@ impl State {
         let (number, expires_at) = (txn.aadhaar, txn.expires_at);
         let key = self.txns.insert(random, txn);
         self.expiry.insert((expires_at, key));
+        self.expiry_floor = Some(
+            self.expiry_floor
+                .map_or(expires_at, |at| at.min(expires_at)),
+        );
         (key, number)
     }
 
@@ -505,12 +514,18 @@ impl State {
     /// Forgets up to `budget` transactions whose expiry is at or before `cutoff`, earliest
     /// first; returns how many.
     fn expire_until(&mut self, cutoff: Instant, budget: usize) -> usize {
+        // removing entries leaves the floor low, never too high: it stays a bound
+        if self.expiry_floor.is_none_or(|floor| floor > cutoff) {
+            return 0;
+        }
         let mut forgotten = 0;
         while forgotten < budget {
             let Some(&(expires_at, key)) = self.expiry.first() else {
+                self.expiry_floor = None;
                 break;
             };
             if expires_at > cutoff {
+                self.expiry_floor = Some(expires_at);
                 break;
             }
             if self.remove_txn(key).is_none() {
@@ -908,6 +923,9 @@ mod tests {
 
     fn consistent(state: &State) {
         assert_eq!(state.expiry.len(), state.txns.len());
+        if let Some((first, _)) = state.expiry.first() {
+            assert!(state.expiry_floor.is_some_and(|floor| floor <= *first));
+        }
         let indexed: usize = state
             .by_aadhaar
             .values()
@@ -945,6 +963,9 @@ mod tests {
         }
         assert_eq!(increments, [8, 8, 4]);
         assert_eq!(state.txn_count(), 5);
+        // the floor is the earliest expiry left: the next requests' check reads only it
+        let late_expiry = state.txns.get(&late[0]).unwrap().expires_at;
+        assert_eq!(state.expiry_floor, Some(late_expiry));
         assert!(early.iter().all(|k| state.txns.get(k).is_none()));
         assert!(late.iter().all(|k| state.txns.get(k).is_some()));
         assert_eq!(state.by_aadhaar.len(), 5);
@@ -954,6 +975,19 @@ mod tests {
         assert_eq!(state.expire_some(clock.now()), 5);
         assert_eq!(state.txn_count(), 0);
         assert!(state.by_aadhaar.is_empty() && state.expiry.is_empty());
+        assert_eq!(state.expire_some(clock.now()), 0);
+        assert_eq!(state.expiry_floor, None);
+
+        // a transaction removed early leaves the floor below the rest: still a bound
+        let t1 = clock.now();
+        let first = add(&mut state, 30, t1);
+        clock.advance(Duration::from_secs(1));
+        let second = add(&mut state, 31, clock.now());
+        assert!(state.remove_txn(first).is_some());
+        consistent(&state);
+        clock.advance(TTL + EXPIRED_GRACE);
+        assert_eq!(state.expire_some(clock.now()), 1);
+        assert!(state.txns.get(&second).is_none());
     }
 
     #[test]
