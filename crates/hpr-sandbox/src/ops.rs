@@ -235,12 +235,13 @@ impl Core {
             None => state.insert_txn(random, txn),
         };
         drop(state);
-        let mobile = match known {
-            Some(mobile) => mobile.as_str().to_owned(),
+        let derived;
+        let mobile = match &known {
+            Some(mobile) => mobile.as_str(),
             None => {
-                let derived = crate::identity::derive_mobile(&aadhaar, self.seed);
+                derived = crate::identity::derive_mobile(&aadhaar, self.seed);
                 self.lock().note_otp_mobile(key, &derived);
-                derived
+                derived.as_str()
             }
         };
         // the hex digits written straight into a buffer (`to_string` goes through `fmt`)
@@ -249,11 +250,11 @@ impl Core {
             .hyphenated()
             .encode_lower(&mut uuid::Uuid::encode_buffer())
             .to_owned();
-        let masked = crate::identity::masked_mobile(&mobile);
+        let masked = crate::identity::masked_mobile(mobile);
         self.send_sms(|| Sms {
             txn_id: txn_id.clone(),
             kind: OtpKind::Aadhaar,
-            to: mask::last4(&mobile),
+            to: mask::last4(mobile),
             otp: code.as_str().to_owned(),
         });
         Ok(Reply::AadhaarOtpSent(AadhaarOtpSent {
