@@ -1,7 +1,7 @@
 //! The 12-digit Aadhaar number (CONTRACT §5.1).
 
 use super::macros::string_newtype;
-use super::text::clean;
+use super::text::{all_ascii_digits, clean, strip_separators};
 use crate::types::{Invalid, Rule, mask, verhoeff};
 
 /// A syntactically valid Aadhaar number: 12 ASCII digits, first digit 2–9, valid Verhoeff check digit.
@@ -17,7 +17,7 @@ use crate::types::{Invalid, Rule, mask, verhoeff};
 /// assert!("234123412345".parse::<Aadhaar>().is_err()); // wrong check digit
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Aadhaar([u8; Aadhaar::LEN]);
+pub struct Aadhaar(String);
 
 impl Aadhaar {
     /// The number of digits.
@@ -27,35 +27,29 @@ impl Aadhaar {
 
     /// Validates and normalises an Aadhaar number.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        // the digits without typing separators, into the number's own buffer: no copy of the
-        // text is made; `len` counts every digit, so that a longer number fails the length rule
-        let mut digits = [0_u8; Self::LEN];
-        let mut len = 0_usize;
-        for byte in clean(raw)?.bytes().filter(|b| !matches!(b, b' ' | b'-')) {
-            if !byte.is_ascii_digit() {
-                return Err(charset());
-            }
-            if let Some(slot) = digits.get_mut(len) {
-                *slot = byte;
-            }
-            len += 1;
+        let digits = strip_separators(clean(raw)?, b" -");
+        if !all_ascii_digits(&digits) {
+            return Err(Invalid::new(
+                Rule::Charset,
+                "must contain only the digits 0-9",
+            ));
         }
-        if len == 0 {
-            return Err(charset());
-        }
-        if len != Self::LEN {
+        if digits.len() != Self::LEN {
             return Err(Invalid::with_message(
                 Rule::Length,
                 format!("must be exactly {} digits", Self::LEN),
             ));
         }
-        if !matches!(digits[0], b'2'..=b'9') {
+        if !matches!(digits.as_bytes()[0], b'2'..=b'9') {
             return Err(Invalid::new(
                 Rule::FirstDigit,
                 "must start with a digit from 2 to 9",
             ));
         }
-        let values = digits.map(|digit| digit - b'0');
+        let mut values = [0u8; Self::LEN];
+        for (value, digit) in values.iter_mut().zip(digits.bytes()) {
+            *value = digit - b'0';
+        }
         if !verhoeff::is_valid(&values) {
             return Err(Invalid::new(
                 Rule::Checksum,
@@ -67,28 +61,22 @@ impl Aadhaar {
 
     /// The full 12-digit number. Only for the wire: never log it.
     pub fn expose(&self) -> &str {
-        // ASCII digits by construction: always UTF-8
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        &self.0
     }
 
     /// The last 4 digits, the most that may be shown.
     pub fn last4(&self) -> &str {
-        self.expose().get(Self::LEN - 4..).unwrap_or_default()
+        &self.0[8..]
     }
 
     /// The masked form `XXXXXXXX2346`.
     pub fn masked(&self) -> String {
-        mask::last4(self.expose())
+        mask::last4(&self.0)
     }
 
     fn as_str(&self) -> &str {
-        self.expose()
+        &self.0
     }
-}
-
-/// The error of a number with something other than digits and separators (or nothing).
-fn charset() -> Invalid {
-    Invalid::new(Rule::Charset, "must contain only the digits 0-9")
 }
 
 string_newtype!(Aadhaar);
@@ -147,10 +135,7 @@ mod tests {
         assert_eq!(a.expose(), "234123412346");
         assert_eq!(a.last4(), "2346");
         assert_eq!(a, Aadhaar::parse("234123412346").unwrap());
-        assert_eq!(
-            serde_json::from_str::<Aadhaar>("\"2341 2341 2346\"").unwrap(),
-            a
-        );
+        assert_eq!(serde_json::from_str::<Aadhaar>("\"2341 2341 2346\"").unwrap(), a);
     }
 
     #[test]
