@@ -380,11 +380,18 @@ pub(crate) struct State {
     pub identities: HashMap<String, Identity>,
     txns: TxnTable<Txn>,
     /// `(expires_at, key)` of every transaction in `txns`, earliest first.
-    expiry: BTreeSet<(Instant, TxnKey)>,
+    ///
+    /// A time is kept as nanoseconds after [`State::epoch`]: every request inserts at the end
+    /// and may remove one entry, and comparing one integer per key on the way down the tree
+    /// costs a fraction of comparing an `Instant` (seconds, then nanoseconds) and the key.
+    expiry: BTreeSet<(u64, TxnKey)>,
+    /// What `expiry`'s times count from: the clock's time when the state was made (clocks only
+    /// move forward, so no transaction expires before it).
+    epoch: Instant,
     /// No transaction in `expiry` expires before this (`None`: none may). A bound kept beside
     /// the index so that the check made on every request, whether anything is due, reads one
     /// field instead of walking the B-tree down to its first leaf.
-    expiry_floor: Option<Instant>,
+    expiry_floor: Option<u64>,
     /// Aadhaar number → its transactions in `txns`, oldest first (at most
     /// [`MAX_TXNS_PER_AADHAAR`]). Clients choose these keys, so the hash is keyed at random
     /// (foldhash: SipHash's resistance to chosen collisions at a fraction of its cost).
@@ -396,7 +403,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn new(rng: StdRng) -> Self {
+    fn new(rng: StdRng, epoch: Instant) -> Self {
         // a mask from a copy of the generator: the stream itself is not advanced
         let mask = rng.clone().next_u32().rotate_left(13);
         Self {
@@ -404,6 +411,7 @@ impl State {
             identities: HashMap::new(),
             txns: TxnTable::new(mask),
             expiry: BTreeSet::new(),
+            epoch,
             expiry_floor: None,
             by_aadhaar: HashMap::default(),
             accounts: HashMap::new(),
@@ -459,6 +467,7 @@ impl State {
     fn store(&mut self, random: u128, txn: Txn) -> (TxnKey, u64) {
         let (number, expires_at) = (txn.aadhaar, txn.expires_at);
         let key = self.txns.insert(random, txn);
+        let expires_at = self.expiry_mark(expires_at);
         self.expiry.insert((expires_at, key));
         self.expiry_floor = Some(
             self.expiry_floor
@@ -473,7 +482,8 @@ impl State {
     /// entry out and back in. Room is not needed: the count of transactions does not change.
     pub fn supersede(&mut self, previous: TxnKey, random: u128, txn: Txn) -> TxnKey {
         if let Some(old) = self.txns.remove(&previous) {
-            self.expiry.remove(&(old.expires_at, previous));
+            self.expiry
+                .remove(&(self.expiry_mark(old.expires_at), previous));
         }
         let (key, number) = self.store(random, txn);
         match self.by_aadhaar.get_mut(&number) {
@@ -497,7 +507,7 @@ impl State {
     /// Forgets a transaction (and its index entries).
     pub fn remove_txn(&mut self, key: TxnKey) -> Option<Txn> {
         let txn = self.txns.remove(&key)?;
-        self.expiry.remove(&(txn.expires_at, key));
+        self.expiry.remove(&(self.expiry_mark(txn.expires_at), key));
         self.unindex(txn.aadhaar, key);
         Some(txn)
     }
@@ -514,6 +524,11 @@ impl State {
     /// Forgets up to `budget` transactions whose expiry is at or before `cutoff`, earliest
     /// first; returns how many.
     fn expire_until(&mut self, cutoff: Instant, budget: usize) -> usize {
+        // nothing expires before the epoch
+        let Some(cutoff) = cutoff.checked_duration_since(self.epoch) else {
+            return 0;
+        };
+        let cutoff = u64::try_from(cutoff.as_nanos()).unwrap_or(u64::MAX);
         // removing entries leaves the floor low, never too high: it stays a bound
         if self.expiry_floor.is_none_or(|floor| floor > cutoff) {
             return 0;
@@ -535,6 +550,11 @@ impl State {
             forgotten += 1;
         }
         forgotten
+    }
+
+    /// `at` as `expiry` keeps it: nanoseconds after the epoch.
+    fn expiry_mark(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// One increment of expiry: forgets a few transactions expired more than
@@ -580,7 +600,8 @@ impl State {
         let wait = self
             .expiry
             .first()
-            .map_or(Duration::ZERO, |(at, _)| at.saturating_duration_since(now));
+            .and_then(|(at, _)| self.epoch.checked_add(Duration::from_nanos(*at)))
+            .map_or(Duration::ZERO, |at| at.saturating_duration_since(now));
         let mut full = HisError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many live transactions in the sandbox: retry later",
@@ -731,7 +752,7 @@ impl Core {
         let seed = config
             .seed
             .unwrap_or_else(|| rand::rngs::OsRng.try_next_u64().unwrap_or(0x5eed));
-        let mut state = State::new(StdRng::seed_from_u64(seed));
+        let mut state = State::new(StdRng::seed_from_u64(seed), clock.now());
         let mut configured = Vec::new();
         for identity in config.identities.iter().cloned() {
             let identity = identity
@@ -856,7 +877,7 @@ impl Core {
     pub fn reset(&self) {
         let mut state = self.lock();
         let rng = StdRng::seed_from_u64(self.seed);
-        *state = State::new(rng);
+        *state = State::new(rng, self.clock.now());
         for identity in &self.configured_identities {
             state
                 .identities
@@ -926,6 +947,10 @@ mod tests {
         if let Some((first, _)) = state.expiry.first() {
             assert!(state.expiry_floor.is_some_and(|floor| floor <= *first));
         }
+        for (at, key) in &state.expiry {
+            let txn = state.txns.get(key).expect("an indexed transaction");
+            assert_eq!(state.expiry_mark(txn.expires_at), *at);
+        }
         let indexed: usize = state
             .by_aadhaar
             .values()
@@ -938,7 +963,7 @@ mod tests {
     fn expiry_forgets_exactly_the_expired_transactions_a_few_at_a_time() {
         let clock = ManualClock::new();
         let t0 = clock.now();
-        let mut state = State::new(StdRng::seed_from_u64(1));
+        let mut state = State::new(StdRng::seed_from_u64(1), clock.now());
         let early: Vec<TxnKey> = (0..20).map(|n| add(&mut state, n, t0)).collect();
         clock.advance(Duration::from_secs(120));
         let late: Vec<TxnKey> = (20..25).map(|n| add(&mut state, n, clock.now())).collect();
@@ -965,7 +990,7 @@ mod tests {
         assert_eq!(state.txn_count(), 5);
         // the floor is the earliest expiry left: the next requests' check reads only it
         let late_expiry = state.txns.get(&late[0]).unwrap().expires_at;
-        assert_eq!(state.expiry_floor, Some(late_expiry));
+        assert_eq!(state.expiry_floor, Some(state.expiry_mark(late_expiry)));
         assert!(early.iter().all(|k| state.txns.get(k).is_none()));
         assert!(late.iter().all(|k| state.txns.get(k).is_some()));
         assert_eq!(state.by_aadhaar.len(), 5);
@@ -1003,7 +1028,7 @@ mod tests {
     #[test]
     fn a_sixth_transaction_of_one_aadhaar_supersedes_the_oldest() {
         let clock = ManualClock::new();
-        let mut state = State::new(StdRng::seed_from_u64(1));
+        let mut state = State::new(StdRng::seed_from_u64(1), clock.now());
         let mut keys = Vec::new();
         for i in 0..7u64 {
             state.make_room(&aadhaar(7), 100, clock.now()).unwrap();
@@ -1022,8 +1047,8 @@ mod tests {
     fn superseding_equals_removing_then_inserting() {
         let clock = ManualClock::new();
         for (count, previous_at) in [(1u64, 0), (3, 2), (3, 0), (5, 3)] {
-            let mut by_steps = State::new(StdRng::seed_from_u64(1));
-            let mut in_place = State::new(StdRng::seed_from_u64(1));
+            let mut by_steps = State::new(StdRng::seed_from_u64(1), clock.now());
+            let mut in_place = State::new(StdRng::seed_from_u64(1), clock.now());
             let mut keys = Vec::new();
             for i in 0..count {
                 let [a, b] = [&mut by_steps, &mut in_place].map(|state| {
@@ -1054,7 +1079,7 @@ mod tests {
     #[test]
     fn the_total_cap_answers_429_until_transactions_expire() {
         let clock = ManualClock::new();
-        let mut state = State::new(StdRng::seed_from_u64(1));
+        let mut state = State::new(StdRng::seed_from_u64(1), clock.now());
         for n in 0..3 {
             state.make_room(&aadhaar(n), 3, clock.now()).unwrap();
             add(&mut state, n, clock.now());

@@ -135,7 +135,10 @@ mod tests {
         assert_eq!(a.expose(), "234123412346");
         assert_eq!(a.last4(), "2346");
         assert_eq!(a, Aadhaar::parse("234123412346").unwrap());
-        assert_eq!(serde_json::from_str::<Aadhaar>("\"2341 2341 2346\"").unwrap(), a);
+        assert_eq!(
+            serde_json::from_str::<Aadhaar>("\"2341 2341 2346\"").unwrap(),
+            a
+        );
     }
 
     #[test]
