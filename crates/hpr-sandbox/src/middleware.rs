@@ -162,15 +162,24 @@ impl RequestLog {
         }
     }
 
-    /// Logs one request.
-    fn push(&self, target: Target, status: u16, latency: Duration) {
+    /// Logs one request, started at `started`.
+    fn push(&self, target: Target, status: u16, started: Instant) {
+        self.push_timed(target, status, |now| now.saturating_duration_since(started));
+    }
+
+    /// Logs one request whose latency `latency` gives from the entry's reading of the clock.
+    fn push_timed(&self, target: Target, status: u16, latency: impl FnOnce(Instant) -> Duration) {
         if self.capacity == 0 {
             return;
         }
         let shard = &self.shards[log_shard()];
         let mut entries = shard.lock().unwrap_or_else(|p| p.into_inner());
-        // stamped under the shard's lock, so a shard's stamps never decrease
-        let stamp = u64::try_from(self.made.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        // stamped under the shard's lock, so a shard's stamps never decrease; the latency ends
+        // at the same reading of the clock
+        let now = Instant::now();
+        let stamp =
+            u64::try_from(now.saturating_duration_since(self.made).as_nanos()).unwrap_or(u64::MAX);
+        let latency = latency(now);
         let evicted = if entries.len() >= self.capacity {
             entries.pop_front()
         } else {
@@ -322,11 +331,15 @@ pub(crate) async fn log_requests(
 }
 
 fn log(sandbox: &Sandbox, target: Target, started: Instant, response: &Response) {
-    let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let (method, path) = target.method_and_path();
-    tracing::debug!(%method, %path, status, latency_us = elapsed.as_micros() as u64, "contract request");
-    sandbox.inner.requests.push(target, status, elapsed);
+    // checked first: the log below reads the clock once for the entry's stamp and latency, and
+    // only this event, rarely enabled, reads it again
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let (method, path) = target.method_and_path();
+        let latency_us = started.elapsed().as_micros() as u64;
+        tracing::debug!(%method, %path, status, latency_us, "contract request");
+    }
+    sandbox.inner.requests.push(target, status, started);
 }
 
 /// The `401` for a request without `Authorization: Bearer <key>` with a non-empty key (one of
@@ -956,7 +969,7 @@ mod tests {
 
     fn push(log: &RequestLog, path: String) {
         let target = Target::Other(Box::new((Method::POST, path.into())));
-        log.push(target, 200, Duration::from_micros(1));
+        log.push(target, 200, Instant::now());
     }
 
     /// `(thread, n)` of a test entry's path `/t/n`.
@@ -1059,17 +1072,17 @@ mod tests {
         let log = RequestLog::new(10);
         let step = abdm_hpr::Step::VerifyMobileOtp;
         let path = abdm_hpr::gateway::path(step);
+        log.push_timed(Target::of(&Method::POST, path), 422, |_| {
+            Duration::from_micros(1_234)
+        });
+        log.push_timed(Target::of(&Method::GET, path), 405, |_| {
+            Duration::from_secs(5_000)
+        });
         log.push(
-            Target::of(&Method::POST, path),
-            422,
-            Duration::from_micros(1_234),
+            Target::of(&Method::POST, "/x"),
+            404,
+            Instant::now() + Duration::from_secs(1),
         );
-        log.push(
-            Target::of(&Method::GET, path),
-            405,
-            Duration::from_secs(5_000),
-        );
-        log.push(Target::of(&Method::POST, "/x"), 404, Duration::ZERO);
         let records = log.snapshot();
         let got: Vec<_> = records
             .iter()
